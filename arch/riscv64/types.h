@@ -1,0 +1,39 @@
+/* arch/riscv64/types.h - riscv64 backend: defaults and per-context fields.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LAZY_MMU_RISCV64_TYPES_H
+#define LAZY_MMU_RISCV64_TYPES_H
+
+/* Linux's tlb_flush_all_threshold. */
+#ifndef LAZY_MMU_FLUSH_ALL_THRESHOLD
+#define LAZY_MMU_FLUSH_ALL_THRESHOLD 64
+#endif
+#ifndef LAZY_MMU_BATCH_MAX
+#define LAZY_MMU_BATCH_MAX 64
+#endif
+/* Svvptc: invalid->valid transitions become visible to the walker without a
+ * fence (a stale invalid entry can only cause a spurious fault, which the
+ * kernel must then tolerate).  Declare it only if the harts implement it. */
+#ifndef LAZY_MMU_RISCV_SVVPTC
+#define LAZY_MMU_RISCV_SVVPTC 0
+#endif
+/* Svinval: split SFENCE.VMA into SFENCE.W.INVAL, SINVAL.VMA..., and
+ * SFENCE.INVAL.IR so the per-page invalidations need not each be ordered. */
+#ifndef LAZY_MMU_RISCV_SVINVAL
+#define LAZY_MMU_RISCV_SVINVAL 0
+#endif
+
+/* Stores go to memory at once; only the fences are deferred. */
+#define LAZY_MMU_ARCH_QUEUES_WRITES 0
+#define LAZY_MMU_ARCH_HAS_STATE 0
+
+struct lazy_mmu_arch {
+    char unused; /* everything riscv64 defers lives in the generic batch */
+};
+
+static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+{
+    return (pte & 1) != 0; /* V */
+}
+
+#endif

@@ -1,0 +1,46 @@
+/* arch/select.h - which backend lazymmu.h builds on.
+ * SPDX-License-Identifier: MIT
+ *
+ * The embedder defines exactly one LAZY_MMU_ARCH_* to 1, or none and lets the
+ * compiler's target pick a native one.  Paravirt is never picked for you: a
+ * guest knows it is one.  Each backend is three headers in arch/<name>/:
+ * types.h (defaults and the context/state fields), policy.h (what to defer and
+ * how to publish, plain C) and insn.h (the instructions), or arch/sim/sim.h in
+ * place of insn.h when LAZY_MMU_SIMULATE is set.
+ */
+#ifndef LAZY_MMU_ARCH_SELECT_H
+#define LAZY_MMU_ARCH_SELECT_H
+
+#if !defined(LAZY_MMU_ARCH_X86_64) && !defined(LAZY_MMU_ARCH_AARCH64) && \
+    !defined(LAZY_MMU_ARCH_RISCV64) && !defined(LAZY_MMU_ARCH_PARAVIRT)
+#if defined(__x86_64__)
+#define LAZY_MMU_ARCH_X86_64 1
+#elif defined(__aarch64__)
+#define LAZY_MMU_ARCH_AARCH64 1
+#elif defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64
+#define LAZY_MMU_ARCH_RISCV64 1
+#else
+#error "lazymmu: no backend for this target; define one of LAZY_MMU_ARCH_X86_64, LAZY_MMU_ARCH_AARCH64, LAZY_MMU_ARCH_RISCV64, LAZY_MMU_ARCH_PARAVIRT (with LAZY_MMU_SIMULATE on a hosted build), or add one (README.md, Backends)"
+#endif
+#endif
+
+#if (defined(LAZY_MMU_ARCH_X86_64) + defined(LAZY_MMU_ARCH_AARCH64) + \
+     defined(LAZY_MMU_ARCH_RISCV64) + defined(LAZY_MMU_ARCH_PARAVIRT)) != 1
+#error "lazymmu: define exactly one LAZY_MMU_ARCH_* backend"
+#endif
+
+#if defined(LAZY_MMU_ARCH_X86_64)
+#define LAZY_MMU__ARCH_TYPES "arch/x86_64/types.h"
+#define LAZY_MMU__ARCH_POLICY "arch/x86_64/policy.h"
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+#define LAZY_MMU__ARCH_TYPES "arch/aarch64/types.h"
+#define LAZY_MMU__ARCH_POLICY "arch/aarch64/policy.h"
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+#define LAZY_MMU__ARCH_TYPES "arch/riscv64/types.h"
+#define LAZY_MMU__ARCH_POLICY "arch/riscv64/policy.h"
+#else
+#define LAZY_MMU__ARCH_TYPES "arch/paravirt/types.h"
+#define LAZY_MMU__ARCH_POLICY "arch/paravirt/policy.h"
+#endif
+
+#endif

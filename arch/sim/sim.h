@@ -1,0 +1,463 @@
+/* arch/sim/sim.h - a simulated MMU that stands in for every backend's insn.h.
+ * SPDX-License-Identifier: MIT
+ *
+ * Hosted builds with LAZY_MMU_SIMULATE run a backend's real policy against
+ * this model instead of the instructions.  The model is deliberately no more
+ * forgiving than the architecture it plays:
+ *
+ *  - page-table memory (pt[]) is what loads and stores see; the walker reads
+ *    its own view (walk[]), which on aarch64 and riscv64 catches up with a
+ *    store only at a barrier/fence that orders it (x86: at once);
+ *  - the TLB caches every translation it walks until it is invalidated, so a
+ *    missing invalidation is a stale read; riscv64 without Svvptc also caches
+ *    invalid entries, so a missing fence after invalid->valid is a fault;
+ *  - TLBI / SINVAL.VMA take effect only at the DSB ISH / SFENCE.INVAL.IR that
+ *    completes them; on aarch64 an access after completed maintenance but
+ *    before an ISB is a violation;
+ *  - aarch64: storing a valid entry over one whose translation may still be
+ *    live with another output address breaks break-before-make: a violation;
+ *  - paravirt: the guest may not store to page tables; a fake hypervisor
+ *    applies the hypercall ops and can be told to fail at op k.
+ *
+ * Violations are recorded (first message kept) rather than trapped so tests
+ * can assert on them.  Every hardware-level operation is counted in .n.
+ *
+ * The window: npages consecutive pages starting at base, entry i of pt[]
+ * mapping base + i * LAZY_MMU_PAGE_SIZE.  Stores to entries outside pt[] are
+ * plain stores; invalidations outside the window are counted only.
+ */
+#ifndef LAZY_MMU_SIM_H
+#define LAZY_MMU_SIM_H
+
+#ifndef LAZY_MMU_SIM_PAGES
+#define LAZY_MMU_SIM_PAGES 8192
+#endif
+
+#define LAZY_MMU_SIM_EMPTY 0
+#define LAZY_MMU_SIM_CACHED 1 /* a valid translation */
+#define LAZY_MMU_SIM_GLOBAL 2 /* x86: a valid translation with G set */
+#define LAZY_MMU_SIM_NEG 3    /* riscv64: an invalid entry, cached */
+
+/* Hardware-level operations, by instruction. */
+struct lazy_mmu_sim_counts {
+    unsigned long stores, walks;
+    unsigned long invlpg, cr3_reload, global_flush;            /* x86_64 */
+    unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
+    unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
+    unsigned long hypercalls, hypercall_ops;                    /* paravirt */
+    unsigned long violations;
+};
+
+struct lazy_mmu_sim {
+    uintptr_t base;
+    size_t npages;
+    bool svvptc;     /* riscv64: the modelled harts implement Svvptc */
+    bool need_isb;   /* aarch64: maintenance completed, no ISB yet */
+    bool inval_all_pending;
+    long pv_fail_at; /* paravirt: the next hypercall stops at this op; -1: never */
+    const char *violation; /* the first rule broken, NULL while none */
+    struct lazy_mmu_sim_counts n;
+    size_t ndirty, ninval;
+    lazy_mmu_pte_t pt[LAZY_MMU_SIM_PAGES];
+    lazy_mmu_pte_t walk[LAZY_MMU_SIM_PAGES];
+    lazy_mmu_pte_t tlb[LAZY_MMU_SIM_PAGES];
+    unsigned char tlb_state[LAZY_MMU_SIM_PAGES];
+    unsigned char dirty[LAZY_MMU_SIM_PAGES];  /* pt[i] not yet seen by walks */
+    unsigned char inval[LAZY_MMU_SIM_PAGES];  /* invalidation issued, not done */
+    unsigned dirty_list[LAZY_MMU_SIM_PAGES];
+    unsigned inval_list[LAZY_MMU_SIM_PAGES];
+};
+
+static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, size_t npages)
+{
+    size_t i;
+    struct lazy_mmu_sim_counts zero = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+    LAZY_MMU__CHECK(npages <= LAZY_MMU_SIM_PAGES && (base & LAZY_MMU__PAGE_MASK) == 0,
+                    "lazy_mmu_sim_init: window too large or misaligned");
+    s->base = base;
+    s->npages = npages;
+    s->svvptc = false;
+    s->need_isb = false;
+    s->inval_all_pending = false;
+    s->pv_fail_at = -1;
+    s->violation = NULL;
+    s->n = zero;
+    s->ndirty = 0;
+    s->ninval = 0;
+    for (i = 0; i < npages; i++) {
+        s->pt[i] = 0;
+        s->walk[i] = 0;
+        s->tlb[i] = 0;
+        s->tlb_state[i] = LAZY_MMU_SIM_EMPTY;
+        s->dirty[i] = 0;
+        s->inval[i] = 0;
+    }
+}
+
+static inline void lazy_mmu_sim_attach(struct lazy_mmu *m, struct lazy_mmu_sim *s)
+{
+    m->sim = s;
+#ifdef LAZY_MMU_ARCH_PARAVIRT
+    m->arch.hv = s;
+#endif
+}
+
+static inline lazy_mmu_pte_t *lazy_mmu_sim_ptep(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    return &s->pt[(va - s->base) >> LAZY_MMU_PAGE_SHIFT];
+}
+
+static inline void lazy_mmu_sim_violation(struct lazy_mmu_sim *s, const char *what)
+{
+    s->n.violations++;
+    if (!s->violation)
+        s->violation = what;
+}
+
+/* Index of va in the window, or npages when outside. */
+static inline size_t lazy_mmu__sim_index(const struct lazy_mmu_sim *s, uintptr_t va)
+{
+    uintptr_t i = (va - s->base) >> LAZY_MMU_PAGE_SHIFT;
+    return va >= s->base && i < s->npages ? (size_t)i : s->npages;
+}
+
+/* Boot-time setup: an entry the walker already sees, bypassing the library. */
+static inline void lazy_mmu_sim_poke(struct lazy_mmu_sim *s, uintptr_t va, lazy_mmu_pte_t pte)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    if (i < s->npages)
+        s->pt[i] = s->walk[i] = pte;
+}
+
+static inline bool lazy_mmu__sim_valid(lazy_mmu_pte_t pte)
+{
+    return lazy_mmu_arch_pte_valid(pte);
+}
+
+static inline void lazy_mmu__sim_drop(struct lazy_mmu_sim *s, size_t i)
+{
+    s->tlb_state[i] = LAZY_MMU_SIM_EMPTY;
+}
+
+/* The walker now sees every earlier store. */
+static inline bool lazy_mmu__sim_order_stores(struct lazy_mmu_sim *s)
+{
+    bool any = s->ndirty != 0;
+    while (s->ndirty) {
+        unsigned i = s->dirty_list[--s->ndirty];
+        s->dirty[i] = 0;
+        s->walk[i] = s->pt[i];
+    }
+    return any;
+}
+
+static inline void lazy_mmu__sim_queue_inval(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    if (i < s->npages && !s->inval[i]) {
+        s->inval[i] = 1;
+        s->inval_list[s->ninval++] = (unsigned)i;
+    }
+}
+
+/* Issued invalidations take effect. */
+static inline bool lazy_mmu__sim_complete_invals(struct lazy_mmu_sim *s)
+{
+    bool any = s->ninval != 0 || s->inval_all_pending;
+    size_t i;
+    while (s->ninval) {
+        i = s->inval_list[--s->ninval];
+        s->inval[i] = 0;
+        lazy_mmu__sim_drop(s, i);
+    }
+    if (s->inval_all_pending) {
+        for (i = 0; i < s->npages; i++)
+            lazy_mmu__sim_drop(s, i);
+        s->inval_all_pending = false;
+    }
+    return any;
+}
+
+static inline bool lazy_mmu__sim_oa_differs(lazy_mmu_pte_t a, lazy_mmu_pte_t b)
+{
+#ifdef LAZY_MMU_ARCH_AARCH64
+    return lazy_mmu__sim_valid(a) && ((a ^ b) & LAZY_MMU_AARCH64_OA_MASK) != 0;
+#else
+    (void)a;
+    (void)b;
+    return false;
+#endif
+}
+
+static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *ptep,
+                                       lazy_mmu_pte_t pte)
+{
+    size_t i;
+
+    s->n.stores++;
+    if (ptep < s->pt || ptep >= s->pt + s->npages) {
+        *ptep = pte;
+        return;
+    }
+    i = (size_t)(ptep - s->pt);
+#ifdef LAZY_MMU_ARCH_PARAVIRT
+    lazy_mmu_sim_violation(s, "paravirt: the guest stored to a page table");
+#endif
+#ifdef LAZY_MMU_ARCH_AARCH64
+    /* Break-before-make: no translation with another output address may be
+     * live (in memory, in the walker's view or in the TLB) when a valid
+     * entry is written. */
+    if (lazy_mmu__sim_valid(pte) &&
+        (lazy_mmu__sim_oa_differs(s->pt[i], pte) || lazy_mmu__sim_oa_differs(s->walk[i], pte) ||
+         (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && lazy_mmu__sim_oa_differs(s->tlb[i], pte))))
+        lazy_mmu_sim_violation(s, "aarch64: break-before-make violated");
+#endif
+    s->pt[i] = pte;
+#if defined(LAZY_MMU_ARCH_X86_64) || defined(LAZY_MMU_ARCH_PARAVIRT)
+    s->walk[i] = pte; /* coherent walker */
+#else
+#ifdef LAZY_MMU_ARCH_RISCV64
+    if (s->svvptc && !lazy_mmu__sim_valid(s->walk[i]) && lazy_mmu__sim_valid(pte)) {
+        s->walk[i] = pte; /* Svvptc: invalid->valid needs no fence */
+        return;
+    }
+#endif
+    if (!s->dirty[i]) {
+        s->dirty[i] = 1;
+        s->dirty_list[s->ndirty++] = (unsigned)i;
+    }
+#endif
+}
+
+/* A CPU access through va: the entry the translation used, 0 for a fault. */
+static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    lazy_mmu_pte_t pte;
+
+    if (s->need_isb)
+        lazy_mmu_sim_violation(s, "aarch64: access after TLB maintenance without ISB");
+    if (i >= s->npages)
+        return 0;
+    switch (s->tlb_state[i]) {
+    case LAZY_MMU_SIM_CACHED:
+    case LAZY_MMU_SIM_GLOBAL:
+        return s->tlb[i];
+    case LAZY_MMU_SIM_NEG:
+        return 0;
+    default:
+        break;
+    }
+    s->n.walks++;
+    pte = s->walk[i];
+    s->tlb[i] = pte;
+    if (lazy_mmu__sim_valid(pte)) {
+        s->tlb_state[i] = LAZY_MMU_SIM_CACHED;
+#ifdef LAZY_MMU_ARCH_X86_64
+        if (pte & LAZY_MMU_X86_PTE_G)
+            s->tlb_state[i] = LAZY_MMU_SIM_GLOBAL;
+#endif
+        return pte;
+    }
+#ifdef LAZY_MMU_ARCH_RISCV64
+    if (!s->svvptc)
+        s->tlb_state[i] = LAZY_MMU_SIM_NEG;
+#endif
+    return 0;
+}
+
+/* Pages whose translation (TLB or walker view) disagrees with memory: after a
+ * visibility point this must be 0. */
+static inline size_t lazy_mmu_sim_stale(const struct lazy_mmu_sim *s)
+{
+    size_t i, stale = 0;
+    for (i = 0; i < s->npages; i++) {
+        if (s->walk[i] != s->pt[i])
+            stale++;
+        else if (s->tlb_state[i] == LAZY_MMU_SIM_NEG)
+            stale += lazy_mmu__sim_valid(s->pt[i]);
+        else if (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY)
+            stale += s->tlb[i] != s->pt[i];
+    }
+    return stale + (s->need_isb ? 1 : 0);
+}
+
+/* ---- the primitives, named as in each backend's insn.h ---- */
+
+static inline struct lazy_mmu_sim *lazy_mmu__sim_of(struct lazy_mmu *m)
+{
+    LAZY_MMU__CHECK(m->sim != NULL, "lazymmu sim: context not attached (lazy_mmu_sim_attach)");
+    return m->sim;
+}
+
+static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                          lazy_mmu_pte_t pte)
+{
+    lazy_mmu__sim_store(lazy_mmu__sim_of(m), ptep, pte);
+}
+
+#ifdef LAZY_MMU_ARCH_X86_64
+static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i = lazy_mmu__sim_index(s, va);
+    s->n.invlpg++;
+    if (i < s->npages)
+        lazy_mmu__sim_drop(s, i);
+}
+
+static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i;
+    s->n.cr3_reload++;
+    for (i = 0; i < s->npages; i++)
+        if (s->tlb_state[i] != LAZY_MMU_SIM_GLOBAL)
+            lazy_mmu__sim_drop(s, i);
+}
+
+static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i;
+    s->n.global_flush++;
+    for (i = 0; i < s->npages; i++)
+        lazy_mmu__sim_drop(s, i);
+}
+#endif
+
+#ifdef LAZY_MMU_ARCH_AARCH64
+static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.dsb_ishst++;
+    if (lazy_mmu__sim_order_stores(s))
+        s->need_isb = true;
+}
+
+static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    bool stores, invals;
+    s->n.dsb_ish++;
+    stores = lazy_mmu__sim_order_stores(s);
+    invals = lazy_mmu__sim_complete_invals(s);
+    if (stores || invals)
+        s->need_isb = true;
+}
+
+static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.isb++;
+    s->need_isb = false;
+}
+
+static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_va++;
+    lazy_mmu__sim_queue_inval(s, va);
+}
+
+static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_all++;
+    s->inval_all_pending = true;
+}
+#endif
+
+#ifdef LAZY_MMU_ARCH_RISCV64
+static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i = lazy_mmu__sim_index(s, va);
+    s->n.sfence_va++;
+    lazy_mmu__sim_order_stores(s);
+    if (i < s->npages)
+        lazy_mmu__sim_drop(s, i);
+}
+
+static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i;
+    s->n.sfence_all++;
+    lazy_mmu__sim_order_stores(s);
+    for (i = 0; i < s->npages; i++)
+        lazy_mmu__sim_drop(s, i);
+}
+
+static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_w_inval++;
+    lazy_mmu__sim_order_stores(s);
+}
+
+static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sinval++;
+    lazy_mmu__sim_queue_inval(s, va);
+}
+
+static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_inval_ir++;
+    lazy_mmu__sim_complete_invals(s);
+}
+#endif
+
+#ifdef LAZY_MMU_ARCH_PARAVIRT
+/* The fake hypervisor: applies ops in order the way the real one would, and
+ * stops early at op pv_fail_at once (then forgets it). */
+static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+{
+    struct lazy_mmu_sim *s = (struct lazy_mmu_sim *)hv;
+    size_t k, i;
+
+    s->n.hypercalls++;
+    for (k = 0; k < n; k++) {
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
+        uint64_t arg = ops[k].ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK;
+
+        if (s->pv_fail_at >= 0 && (size_t)s->pv_fail_at == k) {
+            s->pv_fail_at = -1;
+            return k;
+        }
+        s->n.hypercall_ops++;
+        if (cmd == LAZY_MMU_PV_SET) {
+            lazy_mmu_pte_t *ptep = (lazy_mmu_pte_t *)(uintptr_t)arg;
+            if (ptep >= s->pt && ptep < s->pt + s->npages) {
+                i = (size_t)(ptep - s->pt);
+                s->pt[i] = s->walk[i] = ops[k].val;
+            } else {
+                *ptep = ops[k].val;
+            }
+        } else if (cmd == LAZY_MMU_PV_INVLPG) {
+            uint64_t p;
+            for (p = 0; p < ops[k].val; p++) {
+                i = lazy_mmu__sim_index(s, (uintptr_t)(arg + (p << LAZY_MMU_PAGE_SHIFT)));
+                if (i < s->npages)
+                    lazy_mmu__sim_drop(s, i);
+            }
+        } else if (cmd == LAZY_MMU_PV_INVAL_ALL) {
+            for (i = 0; i < s->npages; i++)
+                lazy_mmu__sim_drop(s, i);
+        } else {
+            lazy_mmu_sim_violation(s, "paravirt: unknown hypercall op");
+            return k;
+        }
+    }
+    return n;
+}
+#ifndef LAZY_MMU_PV_COMMIT
+#define LAZY_MMU_PV_COMMIT lazy_mmu_sim_hypercall
+#endif
+#endif
+
+#endif

@@ -1,0 +1,638 @@
+/* lazymmu.h - lazy MMU mode for hobby kernels, unikernels and hypervisors.
+ * SPDX-License-Identifier: MIT
+ *
+ * WHAT IT IS
+ *   Inside a lazy section, page-table updates and the TLB maintenance they
+ *   need (invalidations, barriers, hypercalls) are batched; they become
+ *   visible at the latest when the section is left.  Sections nest; each keeps
+ *   an opaque lazy_mmu_state_t on its caller's stack.  Outside a section every
+ *   call is eager: write, invalidate, fence, then return.
+ *
+ *   Header-only, freestanding C11 (also C99 and C++): copy lazymmu.h and arch/
+ *   into your tree.  No libc, no malloc, no globals: you allocate one
+ *   struct lazy_mmu per CPU (or per context that can update page tables on its
+ *   own: an interrupt handler that maps pages gets its own) and call
+ *   lazy_mmu_init() on it.
+ *
+ * USAGE
+ *     #define LAZY_MMU_ARCH_AARCH64 1      // or let the compiler pick
+ *     #include "lazymmu.h"
+ *
+ *     static struct lazy_mmu cpu_mmu[NCPU];  // lazy_mmu_init() each at boot
+ *
+ *     void map_run(lazy_mmu_pte_t *ptes, uintptr_t va, uint64_t pa, size_t n) {
+ *         struct lazy_mmu *m = &cpu_mmu[this_cpu()];   // preemption off
+ *         lazy_mmu_state_t s = lazy_mmu_enter(m);
+ *         for (size_t i = 0; i < n; i++)
+ *             lazy_mmu_set_pte(m, &ptes[i], (pa + i * 4096) | PTE_FLAGS, va + i * 4096);
+ *         lazy_mmu_leave(m, s);    // every update above is now visible
+ *     }
+ *
+ * CONTRACT
+ *   s = lazy_mmu_enter(m)        begin a section; sections nest (LIFO).
+ *   lazy_mmu_leave(m, s)         end it; when it returns, at any depth, every
+ *                                update requested so far on m is visible to
+ *                                this CPU's translations.
+ *   lazy_mmu_flush(m)            publish all pending work now, without owning a
+ *                                state (code running inside somebody else's
+ *                                section); no-op when nothing is pending.
+ *   s = lazy_mmu_pause(m)        publish, then run eagerly until
+ *   lazy_mmu_resume(m, s)        (code that must sleep/lock/allocate); nests.
+ *   lazy_mmu_is_active(m)        inside a section and not paused.
+ *   lazy_mmu_set_pte(m, p, v, va) set the leaf entry *p that maps va; a valid
+ *                                old entry's translation is invalidated by the
+ *                                next visibility point (immediately when not
+ *                                active).
+ *   lazy_mmu_get_pte(m, p)       read an entry, seeing m's own queued writes.
+ *   lazy_mmu_invalidate_page/range/all(m, ...)
+ *                                request invalidation for changes made by other
+ *                                means (a table page replaced, say).
+ *   Inside a section, an access through a VA whose entry changed in that
+ *   section may use the old translation, the new one or (aarch64, pending
+ *   break-before-make) fault: call lazy_mmu_flush() first if you need the new.
+ *   Nothing is ever dropped: a full batch is published early.
+ *   A context belongs to one CPU: keep preemption (migration) off from enter to
+ *   leave, and never use a context from an interrupt that may have interrupted
+ *   it; give the handler its own context (see README.md, "Interrupts").
+ *
+ * CONFIGURATION  (define before including; all TUs sharing a context must agree)
+ *   macro                         default            meaning
+ *   LAZY_MMU_ARCH_X86_64          auto (__x86_64__)  select the x86_64 backend
+ *   LAZY_MMU_ARCH_AARCH64         auto (__aarch64__) select the aarch64 backend
+ *   LAZY_MMU_ARCH_RISCV64         auto (__riscv, 64) select the riscv64 backend
+ *   LAZY_MMU_ARCH_PARAVIRT        0                  select the hypercall backend
+ *   LAZY_MMU_SIMULATE             0                  hosted: swap the instructions
+ *                                                    for the simulator (arch/sim)
+ *   LAZY_MMU_DEBUG                __STDC_HOSTED__    detect misuse, report it
+ *                                                    through LAZY_MMU_PANIC
+ *   LAZY_MMU_PANIC(msg)           hosted: print to   called with a constant string
+ *                                 stderr + abort();  on misuse; must not return
+ *                                 else trap          (debug builds only)
+ *   LAZY_MMU_STATS                0                  per-context counters
+ *                                                    (lazy_mmu_get_stats)
+ *   LAZY_MMU_PAGE_SHIFT           12                 log2 of the page size
+ *   LAZY_MMU_BATCH_MAX            per backend        pending ranges (and queued
+ *                                                    writes) before an early flush
+ *   LAZY_MMU_FLUSH_ALL_THRESHOLD  per backend        pending pages above which one
+ *                                                    full invalidation is issued
+ *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
+ *                                                    global entries (CR4.PGE toggle)
+ *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
+ *   LAZY_MMU_RISCV_SVVPTC         0                  riscv64: no fence for
+ *                                                    invalid->valid (Svvptc)
+ *   LAZY_MMU_RISCV_SVINVAL        0                  riscv64: use Svinval sequences
+ *   LAZY_MMU_PV_COMMIT            (sim only)         paravirt: the hypercall,
+ *                                                    see arch/paravirt/types.h
+ *   LAZY_MMU_PV_ERROR(m,i,op)     panic              paravirt: a commit applied
+ *                                                    fewer entries than asked
+ *   Per-backend defaults:           x86_64 aarch64 riscv64 paravirt
+ *     LAZY_MMU_FLUSH_ALL_THRESHOLD    33    512     64      64
+ *     LAZY_MMU_BATCH_MAX              32     64     64      32
+ *
+ * LICENSE: MIT, see LICENSE.  Porting a backend: README.md, "Backends".
+ */
+#ifndef LAZYMMU_H
+#define LAZYMMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef LAZY_MMU_DEBUG
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+#define LAZY_MMU_DEBUG 1
+#else
+#define LAZY_MMU_DEBUG 0
+#endif
+#endif
+#ifndef LAZY_MMU_STATS
+#define LAZY_MMU_STATS 0
+#endif
+#ifndef LAZY_MMU_SIMULATE
+#define LAZY_MMU_SIMULATE 0
+#endif
+#ifndef LAZY_MMU_PAGE_SHIFT
+#define LAZY_MMU_PAGE_SHIFT 12
+#endif
+
+#define LAZY_MMU_PAGE_SIZE ((uintptr_t)1 << LAZY_MMU_PAGE_SHIFT)
+#define LAZY_MMU__PAGE_MASK (LAZY_MMU_PAGE_SIZE - 1)
+
+#ifndef LAZY_MMU_PANIC
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+/* The one place the library touches libc: a hosted default that says what
+ * went wrong.  abort() raises SIGABRT on every host, which tests can expect. */
+#include <stdio.h>
+#include <stdlib.h>
+#define LAZY_MMU_PANIC(msg) (fprintf(stderr, "lazymmu: %s\n", (msg)), abort())
+#else
+#define LAZY_MMU_PANIC(msg) lazy_mmu__trap(msg)
+#endif
+#endif
+
+/* Freestanding default: keep the message in a register-visible local so a
+ * debugger attached to the trapped CPU can print it. */
+static inline void lazy_mmu__trap(const char *msg)
+{
+    const char *volatile lazy_mmu_panic_message = msg;
+    (void)lazy_mmu_panic_message;
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_trap();
+#else
+    for (;;) {
+    }
+#endif
+}
+
+#if LAZY_MMU_DEBUG
+#define LAZY_MMU__CHECK(cond, msg) \
+    do { \
+        if (!(cond)) \
+            LAZY_MMU_PANIC(msg); \
+    } while (0)
+#else
+/* Not evaluated: release builds pay nothing for the checks. */
+#define LAZY_MMU__CHECK(cond, msg) ((void)0)
+#endif
+
+/* A raw page-table entry; the format belongs to the kernel and the backend. */
+typedef uint64_t lazy_mmu_pte_t;
+
+/* Requested (what callers asked for) and issued (what the hardware was told)
+ * operations of one context, since init or the last lazy_mmu_reset_stats(). */
+struct lazy_mmu_stats {
+    uint64_t updates;        /* lazy_mmu_set_pte calls */
+    uint64_t inval_requests; /* lazy_mmu_invalidate_{page,range,all} calls */
+    uint64_t publishes;      /* visibility points that had work to publish */
+    uint64_t early_flushes;  /* publishes forced by a full batch */
+    uint64_t page_invals;    /* invalidate-one-page instructions issued */
+    uint64_t full_invals;    /* invalidate-everything instructions issued */
+    uint64_t barriers;       /* barrier/fence/sync instructions issued */
+    uint64_t hypercalls;     /* paravirt commits issued */
+    uint64_t bbm;            /* aarch64 break-before-make sequences */
+};
+
+#if LAZY_MMU_STATS
+#define LAZY_MMU__COUNT(m, field, n) ((m)->stats.field += (n))
+#else
+#define LAZY_MMU__COUNT(m, field, n) ((void)0)
+#endif
+
+/* Picks the backend and names its headers; then the backend's types. */
+#include "arch/select.h"
+#include LAZY_MMU__ARCH_TYPES
+
+struct lazy_mmu__range {
+    uintptr_t first, last; /* page addresses, inclusive: the top page fits */
+};
+
+struct lazy_mmu__write {
+    lazy_mmu_pte_t *ptep; /* NULL: superseded by a later write, skip */
+    lazy_mmu_pte_t pte;
+    uintptr_t va;
+};
+
+/* Why something is pending; 0 means a flush has nothing to do. */
+#define LAZY_MMU__P_RANGES 1u /* ranges[] hold pages to invalidate */
+#define LAZY_MMU__P_ALL 2u    /* invalidate everything instead */
+#define LAZY_MMU__P_WRITES 4u /* writes[] hold queued entries */
+#define LAZY_MMU__P_SYNC 8u   /* only barriers: new entries, nothing stale */
+
+struct lazy_mmu_sim;
+
+/* Per-CPU context.  Fields are private: use the functions below. */
+struct lazy_mmu {
+    unsigned lazy;    /* enters not yet left */
+    unsigned paused;  /* pauses not yet resumed */
+    unsigned pending; /* LAZY_MMU__P_* */
+    unsigned nranges;
+    uintptr_t npages; /* pages covered by ranges[] */
+    struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
+#if LAZY_MMU_ARCH_QUEUES_WRITES
+    unsigned nwrites;
+    struct lazy_mmu__write writes[LAZY_MMU_BATCH_MAX];
+#endif
+    struct lazy_mmu_arch arch;
+#if LAZY_MMU_STATS
+    struct lazy_mmu_stats stats;
+#endif
+#if LAZY_MMU_DEBUG
+    uintptr_t magic; /* LAZY_MMU__MAGIC once initialised */
+#endif
+#if LAZY_MMU_SIMULATE
+    struct lazy_mmu_sim *sim;
+#endif
+};
+
+/* Opaque section state, returned by enter/pause and consumed by leave/resume.
+ * The backend owns .arch; the generic part only identifies the section. */
+typedef struct lazy_mmu_state {
+    unsigned level; /* lazy + paused after this enter/pause: LIFO order */
+#if LAZY_MMU_DEBUG
+    unsigned kind;             /* LAZY_MMU__KIND_* */
+    const struct lazy_mmu *owner;
+#endif
+#if LAZY_MMU_ARCH_HAS_STATE
+    struct lazy_mmu_arch_state arch;
+#endif
+} lazy_mmu_state_t;
+
+#define LAZY_MMU__MAGIC ((uintptr_t)0x6c617a796d6d75ull) /* "lazymmu" */
+#define LAZY_MMU__KIND_ENTER 0x51u
+#define LAZY_MMU__KIND_PAUSE 0xa7u
+
+/* ---- generic batch, used by the backends' policies ---- */
+
+static inline void lazy_mmu__publish(struct lazy_mmu *m);
+
+static inline bool lazy_mmu_is_active(const struct lazy_mmu *m)
+{
+    return m->lazy != 0 && m->paused == 0;
+}
+
+/* A full batch is published before it takes more: never drop, never wait. */
+static inline void lazy_mmu__publish_early(struct lazy_mmu *m)
+{
+    LAZY_MMU__COUNT(m, early_flushes, 1);
+    lazy_mmu__publish(m);
+}
+
+static inline void lazy_mmu__defer_all(struct lazy_mmu *m)
+{
+    m->pending = (m->pending & ~LAZY_MMU__P_RANGES) | LAZY_MMU__P_ALL;
+    m->nranges = 0;
+    m->npages = 0;
+}
+
+/* Do the page ranges [a, b] and [c, d] overlap or touch?  Written so that
+ * the top page of the address space does not wrap. */
+static inline bool lazy_mmu__ranges_touch(uintptr_t a, uintptr_t b, uintptr_t c, uintptr_t d)
+{
+    return (c <= b || c - b == LAZY_MMU_PAGE_SIZE) && (a <= d || a - d == LAZY_MMU_PAGE_SIZE);
+}
+
+/* Record that the translations of pages [first, last] must be invalidated by
+ * the next visibility point.  A backend calls it after the entry was stored or
+ * queued, so an early publish can never invalidate before the write. */
+static inline void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
+{
+    unsigned i;
+
+    if (m->pending & LAZY_MMU__P_ALL)
+        return;
+    /* Runs are the common case: try the newest range first. */
+    for (i = m->nranges; i-- > 0;) {
+        struct lazy_mmu__range *r = &m->ranges[i];
+        uintptr_t f, l, added;
+
+        if (!lazy_mmu__ranges_touch(r->first, r->last, first, last))
+            continue;
+        f = first < r->first ? first : r->first;
+        l = last > r->last ? last : r->last;
+        added = ((r->first - f) + (l - r->last)) >> LAZY_MMU_PAGE_SHIFT;
+        if (added > LAZY_MMU_FLUSH_ALL_THRESHOLD - m->npages) {
+            lazy_mmu__defer_all(m);
+            return;
+        }
+        r->first = f;
+        r->last = l;
+        m->npages += added;
+        return;
+    }
+    /* n - 1 cannot overflow; n itself can only for the whole address space. */
+    if (((last - first) >> LAZY_MMU_PAGE_SHIFT) >= LAZY_MMU_FLUSH_ALL_THRESHOLD - m->npages) {
+        lazy_mmu__defer_all(m);
+        return;
+    }
+    if (m->nranges == LAZY_MMU_BATCH_MAX) {
+        lazy_mmu__publish_early(m);
+        if (m->nranges == LAZY_MMU_BATCH_MAX) { /* a failed commit kept them */
+            lazy_mmu__defer_all(m);
+            return;
+        }
+    }
+    m->ranges[m->nranges].first = first;
+    m->ranges[m->nranges].last = last;
+    m->nranges++;
+    m->npages += ((last - first) >> LAZY_MMU_PAGE_SHIFT) + 1;
+    m->pending |= LAZY_MMU__P_RANGES;
+}
+
+static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
+{
+    lazy_mmu__defer_pages(m, va, va);
+}
+
+/* Nothing stale to invalidate, but the backend owes barriers (an invalid
+ * entry became valid). */
+static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
+{
+    m->pending |= LAZY_MMU__P_SYNC;
+}
+
+/* Calls fn(m, va) for every page the pending ranges cover; fn is a static
+ * inline of the backend, so the compiler folds it into the loop. */
+static inline void lazy_mmu__for_each_page(struct lazy_mmu *m,
+                                           void (*fn)(struct lazy_mmu *, uintptr_t))
+{
+    unsigned i;
+    for (i = 0; i < m->nranges; i++) {
+        uintptr_t va = m->ranges[i].first;
+        for (;; va += LAZY_MMU_PAGE_SIZE) {
+            fn(m, va);
+            if (va == m->ranges[i].last)
+                break;
+        }
+    }
+}
+
+#if LAZY_MMU_ARCH_QUEUES_WRITES
+static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
+                                                            const lazy_mmu_pte_t *ptep)
+{
+    unsigned i;
+    for (i = m->nwrites; i-- > 0;)
+        if (m->writes[i].ptep == ptep)
+            return &m->writes[i];
+    return NULL;
+}
+
+/* Queue a write to be stored at the next visibility point.  An earlier queued
+ * write to the same entry is superseded, not overwritten in place, so queued
+ * writes reach the page tables in the order of their last update. */
+static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                         lazy_mmu_pte_t pte, uintptr_t va)
+{
+    struct lazy_mmu__write *old = lazy_mmu__find_queued(m, ptep);
+    struct lazy_mmu__write *w;
+
+    if (old)
+        old->ptep = NULL;
+    if (m->nwrites == LAZY_MMU_BATCH_MAX) {
+        lazy_mmu__publish_early(m);
+        /* Only a failed commit whose error hook returned leaves it full;
+         * taking the write would need room we do not have. */
+        if (m->nwrites == LAZY_MMU_BATCH_MAX)
+            LAZY_MMU_PANIC("lazy_mmu: write queue still full after a failed commit");
+    }
+    w = &m->writes[m->nwrites++];
+    w->ptep = ptep;
+    w->pte = pte;
+    w->va = va;
+    m->pending |= LAZY_MMU__P_WRITES;
+}
+#endif
+
+/* Called by a backend's publish once its work is issued. */
+static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
+{
+    m->pending = 0;
+    m->nranges = 0;
+    m->npages = 0;
+#if LAZY_MMU_ARCH_QUEUES_WRITES
+    m->nwrites = 0;
+#endif
+}
+
+/* Read an entry as this context will have written it. */
+static inline lazy_mmu_pte_t lazy_mmu_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+#if LAZY_MMU_ARCH_QUEUES_WRITES
+    const struct lazy_mmu__write *w = lazy_mmu__find_queued(m, ptep);
+    if (w)
+        return w->pte;
+#endif
+    (void)m;
+    return *(const volatile lazy_mmu_pte_t *)ptep;
+}
+
+/* The backend's policy, over its primitives (real instructions or the
+ * simulator). */
+#include LAZY_MMU__ARCH_POLICY
+
+/* ---- fallbacks for what a backend may leave out ---- */
+
+#ifndef lazy_mmu_arch_init
+static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
+{
+    (void)m;
+}
+#endif
+
+#if LAZY_MMU_ARCH_HAS_STATE
+#ifndef lazy_mmu_arch_enter
+static inline void lazy_mmu_arch_enter(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+{
+    (void)m;
+    (void)s;
+}
+#endif
+#ifndef lazy_mmu_arch_leave
+static inline void lazy_mmu_arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+{
+    (void)m;
+    (void)s;
+}
+#endif
+#endif
+
+#ifndef lazy_mmu_arch_invalidate_all
+static inline void lazy_mmu_arch_invalidate_all(struct lazy_mmu *m)
+{
+    (void)m;
+}
+#endif
+
+/* ---- the generic layer ---- */
+
+/* Everything pending reaches the hardware; the batch is empty afterwards.
+ * The backend's publish resets only what it fully issued (paravirt keeps
+ * what a failing hypercall did not apply). */
+static inline void lazy_mmu__publish(struct lazy_mmu *m)
+{
+    if (!m->pending)
+        return;
+    LAZY_MMU__COUNT(m, publishes, 1);
+    lazy_mmu_arch_publish(m);
+}
+
+static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg)
+{
+    (void)m;
+    (void)msg;
+    LAZY_MMU__CHECK(m != NULL && m->magic == LAZY_MMU__MAGIC, msg);
+}
+
+static inline void lazy_mmu_init(struct lazy_mmu *m)
+{
+    m->lazy = 0;
+    m->paused = 0;
+    m->pending = 0;
+    m->nranges = 0;
+    m->npages = 0;
+#if LAZY_MMU_ARCH_QUEUES_WRITES
+    m->nwrites = 0;
+#endif
+#if LAZY_MMU_STATS
+    {
+        struct lazy_mmu_stats zero = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+        m->stats = zero;
+    }
+#endif
+#if LAZY_MMU_DEBUG
+    m->magic = LAZY_MMU__MAGIC;
+#endif
+#if LAZY_MMU_SIMULATE
+    m->sim = NULL;
+#endif
+    lazy_mmu_arch_init(m);
+}
+
+static inline lazy_mmu_state_t lazy_mmu__open(struct lazy_mmu *m, unsigned kind)
+{
+    lazy_mmu_state_t s;
+    (void)kind;
+    s.level = m->lazy + m->paused;
+#if LAZY_MMU_DEBUG
+    s.kind = kind;
+    s.owner = m;
+#endif
+    return s;
+}
+
+/* The state must be the innermost open one, of the right kind, from m. */
+static inline void lazy_mmu__check_close(const struct lazy_mmu *m, const lazy_mmu_state_t *s,
+                                         unsigned kind, const char *foreign,
+                                         const char *wrong_kind, const char *order)
+{
+    (void)m;
+    (void)s;
+    (void)kind;
+    (void)foreign;
+    (void)wrong_kind;
+    (void)order;
+    LAZY_MMU__CHECK(s->owner == m, foreign);
+    LAZY_MMU__CHECK(s->kind == kind, wrong_kind);
+    LAZY_MMU__CHECK(s->level == m->lazy + m->paused, order);
+}
+
+static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
+{
+    lazy_mmu_state_t s;
+    lazy_mmu__check_ctx(m, "lazy_mmu_enter: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(m->lazy + m->paused < 0xffffu, "lazy_mmu_enter: nesting too deep");
+    m->lazy++;
+    s = lazy_mmu__open(m, LAZY_MMU__KIND_ENTER);
+#if LAZY_MMU_ARCH_HAS_STATE
+    lazy_mmu_arch_enter(m, &s.arch);
+#endif
+    return s;
+}
+
+static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_leave: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(m->lazy != 0, "lazy_mmu_leave: no section to leave");
+    lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_ENTER,
+                          "lazy_mmu_leave: state belongs to another context",
+                          "lazy_mmu_leave: state came from lazy_mmu_pause",
+                          "lazy_mmu_leave: sections left out of order (not LIFO)");
+    lazy_mmu__publish(m);
+#if LAZY_MMU_ARCH_HAS_STATE
+    lazy_mmu_arch_leave(m, &s.arch);
+#endif
+    m->lazy--;
+}
+
+static inline void lazy_mmu_flush(struct lazy_mmu *m)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_flush: context used before lazy_mmu_init");
+    lazy_mmu__publish(m);
+}
+
+static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_pause: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(m->lazy + m->paused < 0xffffu, "lazy_mmu_pause: nesting too deep");
+    lazy_mmu__publish(m);
+    m->paused++;
+    return lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
+}
+
+static inline void lazy_mmu_resume(struct lazy_mmu *m, lazy_mmu_state_t s)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_resume: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(m->paused != 0, "lazy_mmu_resume: not paused");
+    lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_PAUSE,
+                          "lazy_mmu_resume: state belongs to another context",
+                          "lazy_mmu_resume: state came from lazy_mmu_enter",
+                          "lazy_mmu_resume: sections resumed out of order (not LIFO)");
+    m->paused--;
+}
+
+/* Outside an active section the request is published before returning. */
+static inline void lazy_mmu__settle(struct lazy_mmu *m)
+{
+    if (!lazy_mmu_is_active(m))
+        lazy_mmu__publish(m);
+}
+
+static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
+                                    uintptr_t va)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_set_pte: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
+                    "lazy_mmu_set_pte: entry pointer is NULL or misaligned");
+    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_set_pte: va is not page-aligned");
+    LAZY_MMU__COUNT(m, updates, 1);
+    lazy_mmu_arch_set_pte(m, ptep, pte, va);
+    lazy_mmu__settle(m);
+}
+
+static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_page: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0,
+                    "lazy_mmu_invalidate_page: va is not page-aligned");
+    LAZY_MMU__COUNT(m, inval_requests, 1);
+    lazy_mmu__defer_page(m, va);
+    lazy_mmu__settle(m);
+}
+
+/* Invalidates every page that the bytes [start, end) touch. */
+static inline void lazy_mmu_invalidate_range(struct lazy_mmu *m, uintptr_t start, uintptr_t end)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_range: context used before lazy_mmu_init");
+    /* A range that wraps past the top of the address space has end < start
+     * too: [start, end) cannot express it, so it is the same misuse. */
+    LAZY_MMU__CHECK(end >= start, "lazy_mmu_invalidate_range: end is before start (or wraps)");
+    LAZY_MMU__COUNT(m, inval_requests, 1);
+    if (end <= start)
+        return;
+    lazy_mmu__defer_pages(m, start & ~LAZY_MMU__PAGE_MASK, (end - 1) & ~LAZY_MMU__PAGE_MASK);
+    lazy_mmu__settle(m);
+}
+
+static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_all: context used before lazy_mmu_init");
+    LAZY_MMU__COUNT(m, inval_requests, 1);
+    lazy_mmu_arch_invalidate_all(m);
+    lazy_mmu__defer_all(m);
+    lazy_mmu__settle(m);
+}
+
+#if LAZY_MMU_STATS
+static inline const struct lazy_mmu_stats *lazy_mmu_get_stats(const struct lazy_mmu *m)
+{
+    return &m->stats;
+}
+
+static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
+{
+    struct lazy_mmu_stats zero = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    m->stats = zero;
+}
+#endif
+
+#endif /* LAZYMMU_H */
