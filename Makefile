@@ -1,0 +1,76 @@
+# lazymmu - build, test and demo.  `make test` runs everything CI runs.
+# The library itself needs no build: lazymmu.h and arch/ are the product.
+
+CC      ?= cc
+BUILD   := build
+BACKENDS := x86_64 aarch64 riscv64 paravirt
+SUITES  := $(sort $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c)))
+HDRS    := lazymmu.h $(wildcard arch/*.h arch/*/*.h)
+
+WARN    := -std=c11 -Wall -Wextra -Werror -pedantic
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+ARCH_x86_64   := LAZY_MMU_ARCH_X86_64
+ARCH_aarch64  := LAZY_MMU_ARCH_AARCH64
+ARCH_riscv64  := LAZY_MMU_ARCH_RISCV64
+ARCH_paravirt := LAZY_MMU_ARCH_PARAVIRT
+
+# Two builds of the unit tests: optimised, and under ASan+UBSan.
+FLAGS_plain := -O2 -g
+FLAGS_asan  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all test unit unit-asan unit-plain compile-check qemu-test demo clean FORCE
+all: $(BUILD)/plain/run-tests $(BUILD)/demo
+
+# The last lines of `make test` are Check's summary of the optimised run.
+test: compile-check qemu-test unit-asan unit-plain
+
+unit: unit-plain
+unit-plain: $(BUILD)/plain/run-tests
+	$<
+unit-asan: $(BUILD)/asan/run-tests
+	ASAN_OPTIONS=detect_leaks=0 $<
+
+# tests/main.c learns the suites from this generated list; rewritten only
+# when the set of suites changes.
+$(BUILD)/suites.h: FORCE
+	@mkdir -p $(BUILD)
+	@{ $(foreach s,$(SUITES),$(foreach b,$(BACKENDS),echo 'SUITE($(s), $(b))';)) } > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+define suite_obj
+$(BUILD)/$(3)/$(1)-$(2).o: tests/test_$(1).c tests/harness.h $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) $$(FLAGS_$(3)) -I. -Itests $$(CHECK_CFLAGS) -D$$(ARCH_$(2)) -DTEST_ARCH=$(2) -c $$< -o $$@
+endef
+
+define variant
+$(foreach s,$(SUITES),$(foreach b,$(BACKENDS),$(eval $(call suite_obj,$(s),$(b),$(1)))))
+$(BUILD)/$(1)/main.o: tests/main.c $(BUILD)/suites.h
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) $$(FLAGS_$(1)) -I$(BUILD) $$(CHECK_CFLAGS) -c $$< -o $$@
+$(BUILD)/$(1)/run-tests: $(BUILD)/$(1)/main.o $(foreach s,$(SUITES),$(foreach b,$(BACKENDS),$(BUILD)/$(1)/$(s)-$(b).o))
+	$$(CC) $$(FLAGS_$(1)) $$^ $$(CHECK_LIBS) -o $$@
+endef
+$(eval $(call variant,plain))
+$(eval $(call variant,asan))
+
+# lazymmu.h alone, every way an embedder may compile it.
+compile-check:
+	tests/compile-check.sh
+
+# Bare-metal kernels under QEMU (examples/qemu/*/).
+qemu-test:
+	@if [ -f examples/qemu/Makefile ]; then $(MAKE) -C examples/qemu test; \
+	else echo "qemu-test: no kernels yet"; fi
+
+demo: $(BUILD)/demo
+	$(BUILD)/demo
+$(BUILD)/demo: examples/demo.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -I. $< -o $@
+
+clean:
+	rm -rf $(BUILD)
+	@if [ -f examples/qemu/Makefile ]; then $(MAKE) -C examples/qemu clean; fi
