@@ -21,7 +21,7 @@ FLAGS_plain := -O2 -g
 FLAGS_asan  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all test unit unit-asan unit-plain compile-check qemu-test demo clean FORCE
-all: $(BUILD)/plain/run-tests $(BUILD)/demo
+all: $(BUILD)/plain/run-tests $(BUILD)/demo/demo
 
 # The last lines of `make test` are Check's summary of the optimised run.
 test: compile-check qemu-test unit-asan unit-plain
@@ -65,11 +65,20 @@ qemu-test:
 	@if [ -f examples/qemu/Makefile ]; then $(MAKE) -C examples/qemu test; \
 	else echo "qemu-test: no kernels yet"; fi
 
-demo: $(BUILD)/demo
-	$(BUILD)/demo
-$(BUILD)/demo: examples/demo.c $(HDRS)
+demo: $(BUILD)/demo/demo
+	$(BUILD)/demo/demo
+# One object per backend: a translation unit holds exactly one backend.
+define demo_obj
+$(BUILD)/demo/$(1).o: examples/demo_backend.c examples/demo.h $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) -O2 -I. -D$$(ARCH_$(1)) -DDEMO_ARCH=$(1) -c $$< -o $$@
+endef
+$(foreach b,$(BACKENDS),$(eval $(call demo_obj,$(b))))
+$(BUILD)/demo/main.o: examples/demo.c examples/demo.h
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O2 -I. $< -o $@
+	$(CC) $(WARN) -O2 -c $< -o $@
+$(BUILD)/demo/demo: $(BUILD)/demo/main.o $(BACKENDS:%=$(BUILD)/demo/%.o)
+	$(CC) $^ -o $@
 
 clean:
 	rm -rf $(BUILD)

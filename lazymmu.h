@@ -463,6 +463,23 @@ static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg
     LAZY_MMU__CHECK(m != NULL && m->magic == LAZY_MMU__MAGIC, msg);
 }
 
+#if LAZY_MMU_STATS
+/* Field by field: a struct assignment may become a memset call, and a
+ * freestanding kernel need not have one. */
+static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
+{
+    m->stats.updates = 0;
+    m->stats.inval_requests = 0;
+    m->stats.publishes = 0;
+    m->stats.early_flushes = 0;
+    m->stats.page_invals = 0;
+    m->stats.full_invals = 0;
+    m->stats.barriers = 0;
+    m->stats.hypercalls = 0;
+    m->stats.bbm = 0;
+}
+#endif
+
 static inline void lazy_mmu_init(struct lazy_mmu *m)
 {
     m->lazy = 0;
@@ -474,10 +491,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
     m->nwrites = 0;
 #endif
 #if LAZY_MMU_STATS
-    {
-        struct lazy_mmu_stats zero = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-        m->stats = zero;
-    }
+    lazy_mmu_reset_stats(m);
 #endif
 #if LAZY_MMU_DEBUG
     m->magic = LAZY_MMU__MAGIC;
@@ -626,12 +640,6 @@ static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
 static inline const struct lazy_mmu_stats *lazy_mmu_get_stats(const struct lazy_mmu *m)
 {
     return &m->stats;
-}
-
-static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
-{
-    struct lazy_mmu_stats zero = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    m->stats = zero;
 }
 #endif
 

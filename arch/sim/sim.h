@@ -77,7 +77,11 @@ static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, siz
                     "lazy_mmu_sim_init: window too large or misaligned");
     s->base = base;
     s->npages = npages;
+#ifdef LAZY_MMU_ARCH_RISCV64
+    s->svvptc = LAZY_MMU_RISCV_SVVPTC; /* model the harts the build declares */
+#else
     s->svvptc = false;
+#endif
     s->need_isb = false;
     s->inval_all_pending = false;
     s->pv_fail_at = -1;

@@ -1,0 +1,48 @@
+/* tests/compile/use.c - every public entry point, instantiated, for the
+ * compile matrix in tests/compile-check.sh.  It must compile with nothing but
+ * lazymmu.h and arch/, as C99, C11 and C++, hosted and freestanding. */
+#if defined(LAZY_MMU_ARCH_PARAVIRT) && !defined(LAZY_MMU_SIMULATE)
+#include <stddef.h>
+struct lazy_mmu_pv_op;
+#ifdef __cplusplus
+extern "C"
+#endif
+    size_t
+    embedder_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
+#define LAZY_MMU_PV_COMMIT embedder_hypercall
+#endif
+#include "lazymmu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+lazy_mmu_pte_t use_every_entry_point(struct lazy_mmu *m, lazy_mmu_pte_t *ptes, uintptr_t va);
+#ifdef __cplusplus
+}
+#endif
+
+lazy_mmu_pte_t use_every_entry_point(struct lazy_mmu *m, lazy_mmu_pte_t *ptes, uintptr_t va)
+{
+    lazy_mmu_state_t outer, inner, paused;
+    lazy_mmu_pte_t v;
+
+    lazy_mmu_init(m);
+    outer = lazy_mmu_enter(m);
+    lazy_mmu_set_pte(m, &ptes[0], 0x1003, va);
+    inner = lazy_mmu_enter(m);
+    lazy_mmu_set_pte(m, &ptes[1], 0x2003, va + LAZY_MMU_PAGE_SIZE);
+    lazy_mmu_flush(m);
+    paused = lazy_mmu_pause(m);
+    lazy_mmu_invalidate_page(m, va);
+    lazy_mmu_resume(m, paused);
+    lazy_mmu_invalidate_range(m, va, va + 4 * LAZY_MMU_PAGE_SIZE);
+    lazy_mmu_leave(m, inner);
+    lazy_mmu_invalidate_all(m);
+    v = lazy_mmu_get_pte(m, &ptes[0]) + (lazy_mmu_is_active(m) ? 1 : 0);
+    lazy_mmu_leave(m, outer);
+#if LAZY_MMU_STATS
+    v += lazy_mmu_get_stats(m)->updates;
+    lazy_mmu_reset_stats(m);
+#endif
+    return v;
+}
