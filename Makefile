@@ -11,10 +11,21 @@ WARN    := -std=c11 -Wall -Wextra -Werror -pedantic
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-ARCH_x86_64   := LAZY_MMU_ARCH_X86_64
-ARCH_aarch64  := LAZY_MMU_ARCH_AARCH64
-ARCH_riscv64  := LAZY_MMU_ARCH_RISCV64
-ARCH_paravirt := LAZY_MMU_ARCH_PARAVIRT
+# Test configurations: each backend as shipped, plus the variants its config
+# macros select.  Every suite runs on the four backends; the suites in
+# VARIANT_SUITES also run on the variants; SUITE_CONFIGS_<suite> narrows a
+# suite that only means something on some configurations.
+DEFS_x86_64   := -DLAZY_MMU_ARCH_X86_64
+DEFS_aarch64  := -DLAZY_MMU_ARCH_AARCH64
+DEFS_riscv64  := -DLAZY_MMU_ARCH_RISCV64
+DEFS_paravirt := -DLAZY_MMU_ARCH_PARAVIRT
+DEFS_x86_64_global   := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_GLOBAL_PAGES=1
+DEFS_riscv64_svinval := -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVINVAL=1
+DEFS_riscv64_svvptc  := -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVVPTC=1
+VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc
+VARIANT_SUITES := contract model
+SUITE_CONFIGS_paravirt := paravirt
+configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT_SUITES)),$(VARIANTS)))
 
 # Two builds of the unit tests: optimised, and under ASan+UBSan.
 FLAGS_plain := -O2 -g
@@ -36,21 +47,21 @@ unit-asan: $(BUILD)/asan/run-tests
 # when the set of suites changes.
 $(BUILD)/suites.h: FORCE
 	@mkdir -p $(BUILD)
-	@{ $(foreach s,$(SUITES),$(foreach b,$(BACKENDS),echo 'SUITE($(s), $(b))';)) } > $@.tmp
+	@{ $(foreach s,$(SUITES),$(foreach b,$(call configs_of,$(s)),echo 'SUITE($(s), $(b))';)) } > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 define suite_obj
 $(BUILD)/$(3)/$(1)-$(2).o: tests/test_$(1).c tests/harness.h $(HDRS)
 	@mkdir -p $$(@D)
-	$$(CC) $(WARN) $$(FLAGS_$(3)) -I. -Itests $$(CHECK_CFLAGS) -D$$(ARCH_$(2)) -DTEST_ARCH=$(2) -c $$< -o $$@
+	$$(CC) $(WARN) $$(FLAGS_$(3)) -I. -Itests $$(CHECK_CFLAGS) $$(DEFS_$(2)) -DTEST_ARCH=$(2) -c $$< -o $$@
 endef
 
 define variant
-$(foreach s,$(SUITES),$(foreach b,$(BACKENDS),$(eval $(call suite_obj,$(s),$(b),$(1)))))
+$(foreach s,$(SUITES),$(foreach b,$(call configs_of,$(s)),$(eval $(call suite_obj,$(s),$(b),$(1)))))
 $(BUILD)/$(1)/main.o: tests/main.c $(BUILD)/suites.h
 	@mkdir -p $$(@D)
 	$$(CC) $(WARN) $$(FLAGS_$(1)) -I$(BUILD) $$(CHECK_CFLAGS) -c $$< -o $$@
-$(BUILD)/$(1)/run-tests: $(BUILD)/$(1)/main.o $(foreach s,$(SUITES),$(foreach b,$(BACKENDS),$(BUILD)/$(1)/$(s)-$(b).o))
+$(BUILD)/$(1)/run-tests: $(BUILD)/$(1)/main.o $(foreach s,$(SUITES),$(foreach b,$(call configs_of,$(s)),$(BUILD)/$(1)/$(s)-$(b).o))
 	$$(CC) $$(FLAGS_$(1)) $$^ $$(CHECK_LIBS) -o $$@
 endef
 $(eval $(call variant,plain))
@@ -71,7 +82,7 @@ demo: $(BUILD)/demo/demo
 define demo_obj
 $(BUILD)/demo/$(1).o: examples/demo_backend.c examples/demo.h $(HDRS)
 	@mkdir -p $$(@D)
-	$$(CC) $(WARN) -O2 -I. -D$$(ARCH_$(1)) -DDEMO_ARCH=$(1) -c $$< -o $$@
+	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) -DDEMO_ARCH=$(1) -c $$< -o $$@
 endef
 $(foreach b,$(BACKENDS),$(eval $(call demo_obj,$(b))))
 $(BUILD)/demo/main.o: examples/demo.c examples/demo.h
