@@ -144,6 +144,15 @@ static inline void lazy_mmu__trap(const char *msg)
 #endif
 }
 
+/* The fast paths are inlined at every call site; the slow ones (publishing,
+ * starting a new range) are not, so a kernel carries one copy of each per
+ * translation unit instead of one per call. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LAZY_MMU__SLOW static __attribute__((noinline, unused))
+#else
+#define LAZY_MMU__SLOW static
+#endif
+
 #if LAZY_MMU_DEBUG
 #define LAZY_MMU__CHECK(cond, msg) \
     do { \
@@ -274,7 +283,7 @@ static inline bool lazy_mmu__ranges_touch(uintptr_t a, uintptr_t b, uintptr_t c,
 /* Record that the translations of pages [first, last] must be invalidated by
  * the next visibility point.  A backend calls it after the entry was stored or
  * queued, so an early publish can never invalidate before the write. */
-static inline void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
+LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
 {
     unsigned i;
 
@@ -320,6 +329,16 @@ static inline void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, ui
 
 static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
 {
+    /* The common case inline: the page right after the newest range, with
+     * room below the threshold (ALL pending leaves no ranges). */
+    if (m->nranges != 0 && m->npages < LAZY_MMU_FLUSH_ALL_THRESHOLD) {
+        struct lazy_mmu__range *r = &m->ranges[m->nranges - 1];
+        if (va - r->last == LAZY_MMU_PAGE_SIZE && va != 0) {
+            r->last = va;
+            m->npages++;
+            return;
+        }
+    }
     lazy_mmu__defer_pages(m, va, va);
 }
 
@@ -448,12 +467,16 @@ static inline void lazy_mmu_arch_invalidate_all(struct lazy_mmu *m)
 /* Everything pending reaches the hardware; the batch is empty afterwards.
  * The backend's publish resets only what it fully issued (paravirt keeps
  * what a failing hypercall did not apply). */
-static inline void lazy_mmu__publish(struct lazy_mmu *m)
+LAZY_MMU__SLOW void lazy_mmu__publish_slow(struct lazy_mmu *m)
 {
-    if (!m->pending)
-        return;
     LAZY_MMU__COUNT(m, publishes, 1);
     lazy_mmu_arch_publish(m);
+}
+
+static inline void lazy_mmu__publish(struct lazy_mmu *m)
+{
+    if (m->pending)
+        lazy_mmu__publish_slow(m);
 }
 
 static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg)
