@@ -98,6 +98,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Semantic versioning: a release that changes the API or the meaning of a
+ * call bumps MAJOR; see CHANGELOG.md. */
+#define LAZY_MMU_VERSION_MAJOR 0
+#define LAZY_MMU_VERSION_MINOR 1
+#define LAZY_MMU_VERSION_PATCH 0
+#define LAZY_MMU_VERSION \
+    (LAZY_MMU_VERSION_MAJOR * 10000 + LAZY_MMU_VERSION_MINOR * 100 + LAZY_MMU_VERSION_PATCH)
+
 #ifndef LAZY_MMU_DEBUG
 #if defined(__STDC_HOSTED__) && __STDC_HOSTED__
 #define LAZY_MMU_DEBUG 1
