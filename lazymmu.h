@@ -470,6 +470,17 @@ static inline void lazy_mmu_arch_invalidate_all(struct lazy_mmu *m)
 }
 #endif
 
+/* An explicit request may follow a change of a table (non-leaf) entry, which
+ * not every per-page invalidation covers: a backend whose per-page form is
+ * leaf-only overrides this. */
+#ifndef lazy_mmu_arch_invalidate_pages
+static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t first,
+                                                  uintptr_t last)
+{
+    lazy_mmu__defer_pages(m, first, last);
+}
+#endif
+
 /* ---- the generic layer ---- */
 
 /* Everything pending reaches the hardware; the batch is empty afterwards.
@@ -640,7 +651,7 @@ static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
     LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0,
                     "lazy_mmu_invalidate_page: va is not page-aligned");
     LAZY_MMU__COUNT(m, inval_requests, 1);
-    lazy_mmu__defer_page(m, va);
+    lazy_mmu_arch_invalidate_pages(m, va, va);
     lazy_mmu__settle(m);
 }
 
@@ -654,7 +665,7 @@ static inline void lazy_mmu_invalidate_range(struct lazy_mmu *m, uintptr_t start
     LAZY_MMU__COUNT(m, inval_requests, 1);
     if (end <= start)
         return;
-    lazy_mmu__defer_pages(m, start & ~LAZY_MMU__PAGE_MASK, (end - 1) & ~LAZY_MMU__PAGE_MASK);
+    lazy_mmu_arch_invalidate_pages(m, start & ~LAZY_MMU__PAGE_MASK, (end - 1) & ~LAZY_MMU__PAGE_MASK);
     lazy_mmu__settle(m);
 }
 

@@ -2,17 +2,33 @@
  * SPDX-License-Identifier: MIT
  *
  * Every primitive takes the context so the simulator (arch/sim/sim.h) can
- * stand in for this file with the same names; here it is unused.  References
- * are to the RISC-V Privileged ISA, "Supervisor Memory-Management Fence
- * Instruction" (SFENCE.VMA) and the Svinval chapter.  The Svinval encodings
- * are emitted as .insn words so an assembler without the extension accepts
- * them; they only execute when LAZY_MMU_RISCV_SVINVAL is declared.
+ * stand in for this file with the same names; here it is unused.
+ *
+ * References are to the RISC-V Privileged ISA (version 20211203, Supervisor-
+ * Level ISA 1.12): "Supervisor Memory-Management Fence Instruction"
+ * (SFENCE.VMA, section 4.2.1) and the chapter '"Svinval" Standard Extension
+ * for Fine-Grained Address-Translation Cache Invalidation, Version 1.0'.
+ *
+ * The Svinval instructions are emitted as .insn words so an assembler
+ * without the extension accepts them; they only execute when
+ * LAZY_MMU_RISCV_SVINVAL is declared, and trap as illegal instructions on a
+ * hart without Svinval.  `.insn r OPCODE, FUNCT3, FUNCT7, RD, RS1, RS2`
+ * encodes funct7[31:25] rs2[24:20] rs1[19:15] funct3[14:12] rd[11:7]
+ * opcode[6:0]; the words below match binutils 2.40's opcode table
+ * (riscv64-linux-gnu-objdump -d of the mnemonics assembled with
+ * -march=rv64..._svinval):
+ *   SFENCE.VMA  rs1, x0   0x12000073 | rs1 << 15   funct7 0001001
+ *   SINVAL.VMA  rs1, x0   0x16000073 | rs1 << 15   funct7 0001011
+ *   SFENCE.W.INVAL        0x18000073               funct7 0001100, rs2 = 0
+ *   SFENCE.INVAL.IR       0x18100073               funct7 0001100, rs2 = 1
  */
 #ifndef LAZY_MMU_RISCV64_INSN_H
 #define LAZY_MMU_RISCV64_INSN_H
 
-/* One aligned 64-bit store: the walker sees the old or the new entry.  It is
- * not ordered before later implicit (walker) reads until a fence. */
+/* One aligned 64-bit store: the walker sees the old or the new entry, never a
+ * mix (the spec warns that narrower partial stores may be walked half-done).
+ * The store is not ordered before this hart's later implicit (walker) reads
+ * until a fence below. */
 static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                           lazy_mmu_pte_t pte)
 {
@@ -20,38 +36,53 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
     *(volatile lazy_mmu_pte_t *)ptep = pte;
 }
 
-/* SFENCE.VMA va, x0: orders this hart's earlier page-table stores before its
- * later walks, and drops cached translations (invalid ones too) for va in
- * every address space. */
+/* SFENCE.VMA va, x0 (rs1 != x0, rs2 = x0; section 4.2.1): orders this hart's
+ * earlier reads and writes of the *leaf* entries for va before its later
+ * implicit reads of them, and invalidates every address-translation cache
+ * entry holding a leaf entry for va, in all address spaces (global ones
+ * included), including cached invalid entries.  It covers leaf entries only:
+ * a changed non-leaf (table) entry needs the global form below, as the same
+ * section's commentary says.  Local to this hart: other harts need their own
+ * fence (a shootdown). */
 static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     __asm__ __volatile__("sfence.vma %0, zero" : : "r"(va) : "memory");
 }
 
-/* SFENCE.VMA x0, x0: the same for every address and address space. */
+/* SFENCE.VMA x0, x0 (section 4.2.1): orders all earlier reads and writes of
+ * every level of the page tables before later implicit reads, and
+ * invalidates all address-translation cache entries, for all address spaces.
+ * The one form that also covers non-leaf entries. */
 static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
 }
 
-/* SFENCE.W.INVAL: earlier stores are ordered before later SINVAL.VMAs. */
+/* SFENCE.W.INVAL (Svinval): guarantees that earlier stores already visible
+ * to this hart (the entries just written) are ordered before its later
+ * SINVAL.VMAs.  Invalidates nothing itself. */
 static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0c, x0, x0, x0" : : : "memory");
 }
 
-/* SINVAL.VMA va, x0: drops va's translations, unordered until
- * SFENCE.INVAL.IR. */
+/* SINVAL.VMA va, x0 (Svinval): invalidates exactly what SFENCE.VMA va, x0
+ * would, but is ordered only against SFENCE.VMA, SFENCE.W.INVAL and
+ * SFENCE.INVAL.IR, so a run of them need not wait for one another.  Between
+ * an SFENCE.W.INVAL and an SFENCE.INVAL.IR the three together "have the same
+ * effect as" SFENCE.VMA va, x0 (Svinval chapter). */
 static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0b, x0, %0, x0" : : "r"(va) : "memory");
 }
 
-/* SFENCE.INVAL.IR: earlier SINVAL.VMAs are ordered before later walks. */
+/* SFENCE.INVAL.IR (Svinval): guarantees that this hart's earlier SINVAL.VMAs
+ * are ordered before its later implicit references to the page tables: only
+ * after it may a later access rely on the invalidations. */
 static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
 {
     (void)m;

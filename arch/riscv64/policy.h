@@ -28,6 +28,18 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
         lazy_mmu__defer_page(m, va);
 }
 
+/* SFENCE.VMA (and SINVAL.VMA) with an address covers leaf entries only; an
+ * explicit request may be for a replaced table, so it gets the global fence.
+ * Updates through lazy_mmu_set_pte are leaves and keep the per-page form. */
+static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t first,
+                                                  uintptr_t last)
+{
+    (void)first;
+    (void)last;
+    lazy_mmu__defer_all(m);
+}
+#define lazy_mmu_arch_invalidate_pages lazy_mmu_arch_invalidate_pages
+
 static inline void lazy_mmu__rv_fence_one(struct lazy_mmu *m, uintptr_t va)
 {
 #if LAZY_MMU_RISCV_SVINVAL

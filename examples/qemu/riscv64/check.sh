@@ -1,0 +1,103 @@
+#!/bin/sh
+# examples/qemu/riscv64/check.sh - judges one QEMU boot; prints one verdict line.
+#
+#   check.sh pass LOG THRESHOLD SVINVAL   kernel must PASS, COUNT lines as promised
+#   check.sh negative LOG                 must FAIL on a stale read, nothing worse
+#   check.sh facts LOG                    facts kernel must PASS; echoes its FACTs
+#   check.sh facts-negative LOG           counter checks must FAIL (map included)
+#
+# LOG is KERNEL.log; the exit status QEMU gave is in KERNEL.status.  Kernel
+# exit statuses: 0 pass, 1 checks failed, 3 library panic, 4 unexpected trap,
+# 5 kernel_main returned; 124 is timeout's (a hung kernel).
+set -u
+mode=$1
+log=$2
+name=${log%.log}.elf
+status=$(cat "${log%.log}.status" 2>/dev/null || echo missing)
+
+ok() { echo "OK   riscv64 $name: $*"; exit 0; }
+bad() { echo "BAD  riscv64 $name: $* (see $log)"; exit 1; }
+
+# Why a run that should have got to its verdict did not.
+why() {
+    case $status in
+    124) echo "hung (timeout)" ;;
+    3) echo "library panic: $(grep -m1 '^PANIC' "$log")" ;;
+    4) echo "unexpected trap: $(grep -m1 '^TRAP' "$log")" ;;
+    5) echo "kernel_main returned" ;;
+    *) echo "exit status $status" ;;
+    esac
+}
+
+# What a COUNT line of common/scenarios.c must say: "remap n pages" measured
+# eagerly (one visibility point per page) or in one lazy section (one fence
+# per page up to the threshold, else one global fence; Svinval adds one
+# SFENCE.W.INVAL and one SFENCE.INVAL.IR around each run of per-page ones).
+expected_count() { # N MODE THRESHOLD SVINVAL
+    n=$1 mode=$2 threshold=$3 svinval=$4
+    if [ "$mode" = eager ]; then
+        b=0
+        [ "$svinval" = 1 ] && b=$((2 * n))
+        echo "COUNT riscv64 remap n=$n eager: page_invals=$n full_invals=0 barriers=$b bbm=0 publishes=$n"
+    elif [ "$n" -le "$threshold" ]; then
+        b=0
+        [ "$svinval" = 1 ] && b=2
+        echo "COUNT riscv64 remap n=$n lazy: page_invals=$n full_invals=0 barriers=$b bbm=0 publishes=1"
+    else
+        echo "COUNT riscv64 remap n=$n lazy: page_invals=0 full_invals=1 barriers=0 bbm=0 publishes=1"
+    fi
+}
+
+case $mode in
+pass)
+    threshold=$3
+    svinval=$4
+    [ "$status" = 0 ] || bad "did not pass: $(why)"
+    grep -qx 'PASS riscv64: 0 scenario(s) failed' "$log" || bad "exit 0 but no PASS line"
+    ncount=0
+    wrong=0
+    for line in $(grep '^COUNT ' "$log" | sed 's/^COUNT riscv64 remap n=\([0-9]*\) \([a-z]*\):.*/\1:\2/'); do
+        want=$(expected_count "${line%:*}" "${line#*:}" "$threshold" "$svinval")
+        if ! grep -qxF "$want" "$log"; then
+            echo "  want: $want"
+            wrong=$((wrong + 1))
+        fi
+        ncount=$((ncount + 1))
+    done
+    [ "$ncount" -gt 0 ] || bad "no COUNT lines"
+    [ "$wrong" = 0 ] || bad "$wrong COUNT line(s) differ from the policy's promise (threshold $threshold, svinval $svinval)"
+    ok "$(grep -c '^PASS ' "$log") PASS lines, 0 failed; $ncount COUNT lines match the policy (threshold $threshold, svinval $svinval)"
+    ;;
+negative)
+    case $status in
+    0) bad "passed: the negative control detects nothing" ;;
+    1) ;;
+    *) bad "failed for the wrong reason: $(why)" ;;
+    esac
+    # scenarios.c prints the first bad page's reason just before its FAIL line.
+    stale=$(grep -B1 '^FAIL ' "$log" | grep -m1 ' stale')
+    [ -n "$stale" ] || bad "FAIL lines, but none for a stale read"
+    grep -B1 '^FAIL remap ' "$log" | grep -q ' stale' || bad "no FAIL remap line with a stale read"
+    ok "failed as built to: $(grep -c '^FAIL [a-z]* n=' "$log") FAIL lines, first reason:$stale"
+    ;;
+facts)
+    [ "$status" = 0 ] || bad "did not pass: $(why); $(grep -m1 '^CHECK FAIL' "$log")"
+    grep -qx 'PASS riscv64-facts: 0 check(s) failed' "$log" || bad "exit 0 but no PASS line"
+    grep '^FACT ' "$log" | sed 's/^/  /'
+    ok "$(grep -c '^CHECK PASS' "$log") counter checks passed"
+    ;;
+facts-negative)
+    case $status in
+    0) bad "passed: the counter checks detect nothing" ;;
+    1) ;;
+    *) bad "failed for the wrong reason: $(why)" ;;
+    esac
+    map=$(grep -m1 '^CHECK FAIL count map ' "$log")
+    [ -n "$map" ] || bad "no failed counter check for map (invalid->valid), which QEMU cannot show"
+    ok "failed as built to: $(grep -c '^CHECK FAIL count' "$log") counter checks failed, e.g. ${map#CHECK FAIL count }"
+    ;;
+*)
+    echo "usage: $0 pass|negative|facts|facts-negative LOG [THRESHOLD SVINVAL]" >&2
+    exit 2
+    ;;
+esac
