@@ -2,15 +2,27 @@
  * SPDX-License-Identifier: MIT
  *
  * Every primitive takes the context so the simulator (arch/sim/sim.h) can
- * stand in for this file with the same names; here it is unused.  References
- * are to the Arm ARM (DDI 0487), D8.13 "Translation Lookaside Buffers" and
- * D8.14 "TLB maintenance requirements and break-before-make".
+ * stand in for this file with the same names; here it is unused.
+ *
+ * References are to the Arm Architecture Reference Manual for A-profile,
+ * DDI 0487 issue K.a (section numbers move between issues; the titles do
+ * not):
+ *   [TLBM]  D8.16 "TLB maintenance", in particular D8.16.1 "Using
+ *           break-before-make when updating translation table entries" and
+ *           "Ordering and completion of TLB maintenance instructions".
+ *   [LIT]   Appendix "Barrier Litmus Tests", "Ensuring the visibility of
+ *           updates to translation tables for a multiprocessor".
+ *   [BAR]   B2 "The AArch64 Application Level Memory Model", "Memory
+ *           barriers" (DSB, ISB) and "Atomicity in the Arm architecture".
+ *   [SYS]   The System instruction descriptions of TLBI VAAE1IS and
+ *           TLBI VMALLE1IS (operand layout).
  */
 #ifndef LAZY_MMU_AARCH64_INSN_H
 #define LAZY_MMU_AARCH64_INSN_H
 
-/* One aligned 64-bit store is single-copy atomic: the walker sees the old or
- * the new descriptor, never a mix.  It is not yet ordered before walks. */
+/* An aligned 64-bit store is single-copy atomic, and so is the walker's read
+ * of a descriptor: it sees the old or the new entry, never a mix [BAR].  The
+ * store is not yet ordered before later walks or TLBIs: that is DSB ISHST. */
 static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                           lazy_mmu_pte_t pte)
 {
@@ -18,40 +30,67 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
     *(volatile lazy_mmu_pte_t *)ptep = pte;
 }
 
-/* DSB ISHST: earlier stores (the descriptors) are observed by every walker in
- * the inner-shareable domain before any later TLBI or access. */
+/* DSB ISHST: completes every earlier store (the descriptors) for the whole
+ * inner-shareable domain before any later instruction runs.  The walker is a
+ * separate observer that only sees completed stores, so this comes between
+ * the descriptor store and the TLBI (else the TLBI can complete while walks
+ * still read the old descriptor and cache it again) and after the store that
+ * makes a new entry [LIT]; D8.16.1 steps 2 and 6 of break-before-make
+ * [TLBM]. */
 static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("dsb ishst" : : : "memory");
 }
 
-/* DSB ISH: every earlier TLBI has completed on all inner-shareable PEs. */
+/* DSB ISH: a TLBI is complete only after a DSB on the PE that issued it;
+ * with the ISH domain that means complete on every PE in the inner-shareable
+ * domain, and every access that used the old translation has completed
+ * ("Ordering and completion of TLB maintenance instructions" [TLBM]).
+ * D8.16.1 step 4: only then may break-before-make write the new entry. */
 static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("dsb ish" : : : "memory");
 }
 
-/* ISB: later instructions are fetched and translated with the completed
- * maintenance in effect (context synchronisation event). */
+/* ISB: a context synchronisation event; the effect of every completed TLBI
+ * before it is visible to every later instruction of this PE, instruction
+ * fetch included ("Ordering and completion of TLB maintenance instructions"
+ * [TLBM]; ISB in [BAR]).  It synchronises this PE only; other PEs stop
+ * using the old entry once the broadcast TLBI has completed. */
 static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("isb" : : : "memory");
 }
 
-/* TLBI VAAE1IS: drops the EL1&0 entries for this VA, all ASIDs, all levels,
- * inner-shareable broadcast; the operand is VA[55:12] in bits [43:0].
- * Complete only after a DSB ISH. */
+/* The TLBI VAAE1IS operand: VA[55:12] in bits [43:0], and nothing else
+ * [SYS].  Bits [47:44] are TTL, a hint of the leaf's granule and level when
+ * FEAT_TTL is implemented (RES0 otherwise), and bits [63:48] are RES0.  An
+ * unmasked va >> 12 of a TTBR1 (high-half) address, 0xffff..., would put
+ * 0b1111 in TTL ("64 KiB granule, level 3"), and a wrong TTL means "no
+ * entries are required by the architecture to be invalidated": the TLBI
+ * could silently do nothing on an Armv8.4+ CPU. */
+#define LAZY_MMU__A64_TLBI_VA_MASK ((uint64_t)0x00000fffffffffffull)
+
+/* TLBI VAAE1IS: invalidates the stage 1 EL1&0 entries (any level, walk-cache
+ * entries included) that translate this VA, for every ASID and global
+ * entries, on every PE of the inner-shareable domain [SYS].  Not complete
+ * until a later DSB ISH [TLBM]; TLBIs are executed in program order relative
+ * to each other, so one DSB ISH completes a whole run of them. */
 static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
-    __asm__ __volatile__("tlbi vaae1is, %0" : : "r"((uint64_t)va >> 12) : "memory");
+    __asm__ __volatile__("tlbi vaae1is, %0"
+                         :
+                         : "r"(((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK)
+                         : "memory");
 }
 
-/* TLBI VMALLE1IS: drops every EL1&0 entry of the current VMID, broadcast.
- * Complete only after a DSB ISH. */
+/* TLBI VMALLE1IS: invalidates every stage 1 EL1&0 entry of the current VMID
+ * (all VAs, all ASIDs), on every PE of the inner-shareable domain [SYS].
+ * Complete only after a later DSB ISH [TLBM]. */
 static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
 {
     (void)m;

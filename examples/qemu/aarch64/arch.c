@@ -1,0 +1,285 @@
+/* examples/qemu/aarch64/arch.c - what common/kernel.h asks of an
+ * architecture, for QEMU's virt board with a VMSAv8-64 MMU at EL1.
+ *
+ * Translation: 4 KiB granule, 39-bit VAs through TTBR0_EL1 (walks start at
+ * level 1), TTBR1 walks disabled.
+ *   VA == PA  0x09000000 + 2 MiB        Device-nGnRE, the PL011
+ *   VA == PA  0x40000000 .. __ram_map_end  Normal write-back, 2 MiB blocks
+ *   VA 0x4000000000 (256 GiB) + 4 MiB   the window: 1024 level-3 entries in
+ *                                        two level-3 tables, all invalid
+ * The window is far from the identity map so no block mapping shares its
+ * address range (QEMU turns a page TLBI inside a tracked large page into a
+ * full flush, which would hide a wrong-page invalidation).
+ */
+#include "kernel.h"
+
+/* ---- descriptor bits (VMSAv8-64 stage 1, 4 KiB granule) ---- */
+#define DESC_BLOCK      0x1ull          /* level 1/2 block */
+#define DESC_TABLE      0x3ull          /* level 0-2 table */
+#define DESC_PAGE       0x3ull          /* level 3 page */
+#define DESC_ATTR(i)    ((uint64_t)(i) << 2)    /* AttrIndx: MAIR_EL1 byte */
+#define DESC_AP_RO      (1ull << 7)     /* AP[2]: read-only; AP[1]=0: no EL0 access */
+#define DESC_SH_INNER   (3ull << 8)
+#define DESC_AF         (1ull << 10)    /* set: no Access flag fault (no HW AF update) */
+#define DESC_PXN        (1ull << 53)
+#define DESC_UXN        (1ull << 54)
+
+#define MAIR_DEVICE     0               /* attribute indexes */
+#define MAIR_NORMAL     1
+/* Attr0 Device-nGnRE; Attr1 Normal, inner and outer write-back
+ * read/write-allocate non-transient. */
+#define MAIR_VALUE      ((0x04ull << (8 * MAIR_DEVICE)) | (0xffull << (8 * MAIR_NORMAL)))
+
+#define VA_BITS         39
+#define TCR_T0SZ        (64 - VA_BITS)
+#define TCR_IRGN0_WBWA  (1ull << 8)     /* walks are cacheable, like the stores */
+#define TCR_ORGN0_WBWA  (1ull << 10)
+#define TCR_SH0_INNER   (3ull << 12)
+#define TCR_TG0_4K      (0ull << 14)
+#define TCR_EPD1        (1ull << 23)    /* no TTBR1 walks: nothing lives up there */
+#define TCR_TG1_4K      (2ull << 30)    /* a defined value even though unused */
+#define TCR_IPS_SHIFT   32
+
+#define SCTLR_M         (1ull << 0)
+#define SCTLR_C         (1ull << 2)
+#define SCTLR_I         (1ull << 12)
+
+#define UART_BASE       0x09000000ul
+#define UART_DR         0x00
+#define UART_FR         0x18
+#define UART_FR_TXFF    (1u << 5)
+
+#define RAM_BASE        0x40000000ul
+#define BLOCK_SIZE      0x200000ul
+#define WINDOW_VA       0x4000000000ul
+#define PAGE            4096ul
+
+const char arch_name[] = "aarch64";
+
+/* Linker-script symbols (kernel.ld). */
+extern char __frames_start[], __frames_end[];
+extern char __nocache_written_start[], __nocache_written_end[];
+extern char __ram_map_end[];
+/* vectors.S */
+extern char arch_probe_read_insn[], arch_probe_read_fixup[];
+extern char arch_probe_write_insn[], arch_probe_write_fixup[];
+
+static uint64_t l1[512] __attribute__((aligned(4096)));
+static uint64_t l2_low[512] __attribute__((aligned(4096)));  /* VA 0 .. 1 GiB */
+static uint64_t l2_ram[512] __attribute__((aligned(4096)));  /* VA 1 .. 2 GiB */
+static uint64_t l2_win[512] __attribute__((aligned(4096)));  /* the window's GiB */
+static uint64_t l3_win[2][512] __attribute__((aligned(4096)));
+
+/* ---- serial, exit, time ---- */
+
+void arch_putc(char c)
+{
+    volatile uint32_t *fr = (volatile uint32_t *)(UART_BASE + UART_FR);
+    volatile uint32_t *dr = (volatile uint32_t *)(UART_BASE + UART_DR);
+    while (*fr & UART_FR_TXFF)
+        ;
+    *dr = (uint32_t)(unsigned char)c;
+}
+
+static void puts_(const char *s)
+{
+    while (*s)
+        arch_putc(*s++);
+}
+
+static void puthex(uint64_t v)
+{
+    int i;
+    puts_("0x");
+    for (i = 60; i >= 0; i -= 4)
+        arch_putc("0123456789abcdef"[(v >> i) & 15]);
+}
+
+/* Semihosting SYS_EXIT (0x18).  On AArch64 it takes a parameter block, so
+ * the reason ADP_Stopped_ApplicationExit (0x20026) can carry the status that
+ * QEMU then exits with.  HLT #0xF000 is the A64 semihosting trap. */
+void arch_exit(int status)
+{
+    static volatile uint64_t block[2];
+    block[0] = 0x20026;
+    block[1] = (uint64_t)(int64_t)status;
+    __asm__ __volatile__("mov x0, #0x18\n\t"
+                         "mov x1, %0\n\t"
+                         "hlt #0xf000" /* semihosting call: QEMU exits here */
+                         :
+                         : "r"(block)
+                         : "x0", "x1", "memory");
+    for (;;)
+        __asm__ __volatile__("wfe"); /* not reached under QEMU -semihosting */
+}
+
+uint64_t arch_cycles(void)
+{
+    uint64_t t;
+    /* ISB: the counter may be read out of order with respect to other
+     * instructions; after an ISB it is read no earlier than here (Arm ARM,
+     * "The Generic Timer in AArch64 state"). */
+    __asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(t) : : "memory");
+    return t;
+}
+
+/* ---- exceptions ---- */
+
+struct exception_frame {
+    uint64_t x[31];
+    uint64_t elr;
+    uint64_t spsr;
+};
+
+void arch_exception(unsigned vector, struct exception_frame *f);
+
+static const char *const vector_names[4] = {"synchronous", "IRQ", "FIQ", "SError"};
+
+/* A translation fault (DFSC 0b0001LL) or permission fault (0b0011LL, levels
+ * 1-3) of a data access at this EL: the faults a probe exists to report.
+ * Anything else at a probe (alignment, external abort, access flag: none can
+ * happen with arch_make_pte's entries) is a crash like any other. */
+static bool is_probe_fault(uint64_t esr)
+{
+    unsigned ec = (unsigned)(esr >> 26) & 0x3f, dfsc = (unsigned)esr & 0x3f;
+    if (ec != 0x25) /* data abort without a change in exception level */
+        return false;
+    return (dfsc >= 0x04 && dfsc <= 0x07) || (dfsc >= 0x0d && dfsc <= 0x0f);
+}
+
+void arch_exception(unsigned vector, struct exception_frame *f)
+{
+    uint64_t esr, far;
+    __asm__ __volatile__("mrs %0, esr_el1" : "=r"(esr));
+    __asm__ __volatile__("mrs %0, far_el1" : "=r"(far));
+    if (vector == 4 && is_probe_fault(esr)) {
+        if (f->elr == (uintptr_t)arch_probe_read_insn) {
+            f->elr = (uintptr_t)arch_probe_read_fixup;
+            return;
+        }
+        if (f->elr == (uintptr_t)arch_probe_write_insn) {
+            f->elr = (uintptr_t)arch_probe_write_fixup;
+            return;
+        }
+    }
+    puts_("\nEXCEPTION: unexpected ");
+    puts_(vector_names[vector & 3]);
+    puts_(" exception, vector ");
+    arch_putc((char)('0' + vector / 10));
+    arch_putc((char)('0' + vector % 10));
+    puts_(" ESR=");
+    puthex(esr);
+    puts_(" ELR=");
+    puthex(f->elr);
+    puts_(" FAR=");
+    puthex(far);
+    puts_("\nFAIL\n");
+    arch_exit(2);
+}
+
+/* ---- memory ---- */
+
+static void fatal(const char *msg)
+{
+    puts_("\nFATAL: ");
+    puts_(msg);
+    puts_("\nFAIL\n");
+    arch_exit(2);
+}
+
+uint64_t arch_frame_pa(unsigned frame)
+{
+    return (uint64_t)(uintptr_t)__frames_start + (uint64_t)frame * PAGE;
+}
+
+/* The identity map makes the PA itself the alias, with the MMU off or on. */
+volatile uint64_t *arch_frame_alias(unsigned frame)
+{
+    return (volatile uint64_t *)(uintptr_t)arch_frame_pa(frame);
+}
+
+uintptr_t arch_window_va(void)
+{
+    return WINDOW_VA;
+}
+
+lazy_mmu_pte_t *arch_window_ptep(unsigned page)
+{
+    return &l3_win[page / 512][page % 512];
+}
+
+/* Window pages are data: never executable, never reachable from EL0. */
+lazy_mmu_pte_t arch_make_pte(uint64_t pa, bool writable)
+{
+    return (pa & 0x0000fffffffff000ull) | DESC_PAGE | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER |
+           DESC_AF | (writable ? 0 : DESC_AP_RO) | DESC_PXN | DESC_UXN;
+}
+
+/* Lines in the range may be stale copies from before: everything in it was
+ * written with the MMU off, straight to memory, and is about to be read
+ * through cacheable mappings.  DC IVAC drops them without writing back. */
+static void dcache_invalidate(uintptr_t start, uintptr_t end)
+{
+    uint64_t ctr;
+    uintptr_t line, p;
+    __asm__ __volatile__("mrs %0, ctr_el0" : "=r"(ctr));
+    line = (uintptr_t)4 << ((ctr >> 16) & 0xf); /* DminLine: log2 words */
+    for (p = start & ~(line - 1); p < end; p += line)
+        __asm__ __volatile__("dc ivac, %0" : : "r"(p) : "memory");
+    /* DSB SY: the invalidations are complete before the MMU goes on. */
+    __asm__ __volatile__("dsb sy" : : : "memory");
+}
+
+void arch_mmu_init(void)
+{
+    uintptr_t ram_end = (uintptr_t)__ram_map_end, pa;
+    uint64_t mmfr0, ips, sctlr;
+    unsigned i;
+
+    if ((uintptr_t)(__frames_end - __frames_start) < (uintptr_t)KERNEL_FRAMES * PAGE)
+        fatal("kernel.ld reserves fewer than KERNEL_FRAMES frames");
+    if (ram_end - RAM_BASE > 512 * BLOCK_SIZE)
+        fatal("kernel image beyond the first GiB of RAM");
+
+    /* The tables are in BSS: zero, so every entry not set below (the whole
+     * window included) is invalid. */
+    l1[0] = (uint64_t)(uintptr_t)l2_low | DESC_TABLE;
+    l1[RAM_BASE >> 30] = (uint64_t)(uintptr_t)l2_ram | DESC_TABLE;
+    l1[WINDOW_VA >> 30] = (uint64_t)(uintptr_t)l2_win | DESC_TABLE;
+    l2_low[UART_BASE / BLOCK_SIZE] = (UART_BASE & ~(BLOCK_SIZE - 1)) | DESC_BLOCK |
+                                     DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
+    for (pa = RAM_BASE, i = 0; pa < ram_end; pa += BLOCK_SIZE, i++)
+        l2_ram[i] = pa | DESC_BLOCK | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN;
+    l2_win[0] = (uint64_t)(uintptr_t)l3_win[0] | DESC_TABLE;
+    l2_win[1] = (uint64_t)(uintptr_t)l3_win[1] | DESC_TABLE;
+
+    dcache_invalidate((uintptr_t)__nocache_written_start, (uintptr_t)__nocache_written_end);
+
+    /* Output addresses up to what the CPU implements (PARange), capped at
+     * 48 bits: 52 would need FEAT_LPA descriptors. */
+    __asm__ __volatile__("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
+    ips = mmfr0 & 0xf;
+    if (ips > 5)
+        ips = 5;
+
+    __asm__ __volatile__("msr mair_el1, %0" : : "r"(MAIR_VALUE));
+    __asm__ __volatile__("msr tcr_el1, %0"
+                         :
+                         : "r"(TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
+                               TCR_TG0_4K | TCR_EPD1 | TCR_TG1_4K | (ips << TCR_IPS_SHIFT)));
+    __asm__ __volatile__("msr ttbr0_el1, %0" : : "r"((uint64_t)(uintptr_t)l1));
+    __asm__ __volatile__(
+        "dsb ishst\n\t"    /* the table stores are visible to the walker */
+        "tlbi vmalle1\n\t" /* no entry from firmware or reset survives */
+        "ic iallu\n\t"     /* nor stale instructions once the I-cache is on */
+        "dsb nsh\n\t"      /* both invalidations complete on this PE */
+        "isb"              /* MAIR/TCR/TTBR0 writes take effect before SCTLR's */
+        :
+        :
+        : "memory");
+    __asm__ __volatile__("mrs %0, sctlr_el1" : "=r"(sctlr));
+    sctlr |= SCTLR_M | SCTLR_C | SCTLR_I;
+    /* ISB: every later instruction is fetched and translated with the MMU
+     * on; the identity map keeps this code where it is. */
+    __asm__ __volatile__("msr sctlr_el1, %0\n\tisb" : : "r"(sctlr) : "memory");
+}

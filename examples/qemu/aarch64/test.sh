@@ -1,0 +1,88 @@
+#!/bin/sh
+# examples/qemu/aarch64/test.sh - boots the three kernels and judges them;
+# called by `make test` with QEMU, QEMU_FLAGS, TIMEOUT, BATCH_MAX,
+# FLUSH_ALL_THRESHOLD, OBJDUMP and NM in the environment.  One verdict line
+# per check; exits non-zero at the first check that does not hold.
+set -u
+cd "$(dirname "$0")"
+
+boot() { # elf log [extra qemu flags...]: the exit status of QEMU (124: timeout)
+    elf=$1 log=$2
+    shift 2
+    st=0
+    # shellcheck disable=SC2086
+    timeout "$TIMEOUT" $QEMU $QEMU_FLAGS "$@" -kernel "$elf" >"$log" 2>&1 || st=$?
+    return $st
+}
+
+# 1. The kernel: exit 0 and the summary line; semihosting passes the
+#    kernel's status through, a crash or timeout cannot give 0.
+st=0; boot kernel.elf kernel.log || st=$?
+if [ $st -eq 0 ] && grep -qx 'PASS aarch64: 0 scenario(s) failed' kernel.log; then
+    echo "aarch64 kernel: PASS (exit 0, $(grep -c '^PASS [a-z]* n=' kernel.log) scenario runs passed)"
+else
+    grep -E '^(FAIL|PANIC|EXCEPTION|FATAL|  )' kernel.log | head -20
+    echo "aarch64 kernel: FAILED (exit $st; see kernel.log)"
+    exit 1
+fi
+
+# 2. Its COUNT lines against the policy.
+awk -v batch="$BATCH_MAX" -v threshold="$FLUSH_ALL_THRESHOLD" -f counts.awk kernel.log || exit 1
+
+# 3. The negative control must fail for the reason it was built for: FAIL
+#    scenario lines whose first bad page is stale or faulted, the kernel's own
+#    exit status 1, and no panic, exception or timeout.
+st=0; boot kernel-neg.elf kernel-neg.log || st=$?
+fails=$(grep -cE '^FAIL [a-z]+ n=[0-9]+$' kernel-neg.log)
+reasons=$(grep -cE '^  [a-z]+ n=[0-9]+: page [0-9]+ (stale|faulted|should fault|write)' kernel-neg.log)
+crashes=$(grep -cE '^(PANIC|EXCEPTION|FATAL)' kernel-neg.log)
+grep -E '^(FAIL [a-z]+ n=|  [a-z]+ n=[0-9]+: page)' kernel-neg.log | head -6 | sed 's/^/    neg| /'
+if [ $st -eq 1 ] && [ "$fails" -gt 0 ] && [ "$reasons" -gt 0 ] && [ "$crashes" -eq 0 ]; then
+    echo "aarch64 negative control: FAILED as it must (exit 1, $fails FAIL scenario(s), each for a stale or faulting page; no panic, exception or timeout)"
+else
+    grep -E '^(PANIC|EXCEPTION|FATAL)' kernel-neg.log
+    echo "aarch64 negative control: WRONG (exit $st, $fails FAIL scenario(s), $reasons reason line(s), $crashes crash line(s); see kernel-neg.log)"
+    exit 1
+fi
+
+# 4. The count check must reject the negative control's counts (it skipped
+#    publishes), or it checks nothing.
+if awk -v batch="$BATCH_MAX" -v threshold="$FLUSH_ALL_THRESHOLD" -f counts.awk kernel-neg.log >counts-neg.log 2>&1; then
+    echo "aarch64 counts on the negative control: WRONG (accepted counts of a kernel that skips publishes)"
+    exit 1
+fi
+echo "aarch64 counts on the negative control: rejected as they must be ($(grep -c 'policy says' counts-neg.log) mismatching field(s))"
+
+# 5. The facts kernel: QEMU's observations (informative) and the library's
+#    counts for every kind of update (must match).
+st=0; boot kernel-facts.elf kernel-facts.log || st=$?
+grep -E '^FACT|MISMATCH' kernel-facts.log | sed 's/^/    facts| /'
+if [ $st -eq 0 ] && grep -qx 'PASS aarch64 facts: 0 count check(s) failed' kernel-facts.log; then
+    echo "aarch64 facts kernel: PASS ($(grep -c '^CHECK .* ok$' kernel-facts.log) count/memory checks matched the policy)"
+else
+    grep -E '^(PANIC|EXCEPTION|FATAL)' kernel-facts.log
+    echo "aarch64 facts kernel: FAILED (exit $st; see kernel-facts.log)"
+    exit 1
+fi
+
+# 6. The order of the executed barriers, from QEMU's instruction log,
+#    filtered to the traced functions and the library code kept out of line.
+ranges=$($NM -S kernel-facts.elf |
+    awk '$3 ~ /^[tT]$/ && $4 ~ /^(trace_|lazy_mmu)/ { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }')
+$OBJDUMP -d kernel-facts.elf >kernel-facts.dis
+st=0; boot kernel-facts.elf trace-boot.log -singlestep -d exec,nochain -dfilter "$ranges" -D trace.log || st=$?
+if [ $st -ne 0 ]; then
+    echo "aarch64 trace: FAILED (the traced boot exited $st; see trace-boot.log)"
+    exit 1
+fi
+awk -f trace.awk kernel-facts.dis trace.log || exit 1
+
+# 7. The trace check must reject a trace that lacks the DSB ISH (the
+#    completion barrier QEMU cannot show missing), or it checks nothing.
+dsb_ish_pcs=$(awk -F'\t' '$3 == "dsb" && $4 == "ish" { a = $1; sub(/:$/, "", a); gsub(/ /, "", a); printf "%s/%016s/\n", (n++ ? "|" : ""), a }' kernel-facts.dis | tr ' ' 0 | tr -d '\n')
+grep -vE "$dsb_ish_pcs" trace.log >trace-no-dsb-ish.log
+if awk -f trace.awk kernel-facts.dis trace-no-dsb-ish.log >trace-neg.log 2>&1; then
+    echo "aarch64 trace on a trace without DSB ISH: WRONG (accepted)"
+    exit 1
+fi
+echo "aarch64 trace on a trace without DSB ISH: rejected as it must be"
