@@ -78,6 +78,10 @@
  *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
  *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
+ *   LAZY_MMU_X86_PKRU             0                  x86_64: sections save PKRU in
+ *                                                    their state and open the page-
+ *                                                    table key; leave restores it
+ *   LAZY_MMU_X86_PKRU_KEY         1                  x86_64: that key (0-15)
  *   LAZY_MMU_RISCV_SVVPTC         0                  riscv64: no fence for
  *                                                    invalid->valid (Svvptc)
  *   LAZY_MMU_RISCV_SVINVAL        0                  riscv64: use Svinval sequences
@@ -205,8 +209,7 @@ struct lazy_mmu__range {
 
 struct lazy_mmu__write {
     lazy_mmu_pte_t *ptep; /* NULL: superseded by a later write, skip */
-    lazy_mmu_pte_t pte;
-    uintptr_t va;
+    lazy_mmu_pte_t pte;   /* the VA's invalidation, if any, is in ranges[] */
 };
 
 /* Why something is pending; 0 means a flush has nothing to do. */
@@ -384,17 +387,12 @@ static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
     return NULL;
 }
 
-/* Queue a write to be stored at the next visibility point.  An earlier queued
- * write to the same entry is superseded, not overwritten in place, so queued
- * writes reach the page tables in the order of their last update. */
-static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                         lazy_mmu_pte_t pte, uintptr_t va)
+/* Queue a write of an entry that has none queued yet. */
+static inline void lazy_mmu__queue_append(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                          lazy_mmu_pte_t pte)
 {
-    struct lazy_mmu__write *old = lazy_mmu__find_queued(m, ptep);
     struct lazy_mmu__write *w;
 
-    if (old)
-        old->ptep = NULL;
     if (m->nwrites == LAZY_MMU_BATCH_MAX) {
         lazy_mmu__publish_early(m);
         /* Only a failed commit whose error hook returned leaves it full;
@@ -405,8 +403,20 @@ static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *pte
     w = &m->writes[m->nwrites++];
     w->ptep = ptep;
     w->pte = pte;
-    w->va = va;
     m->pending |= LAZY_MMU__P_WRITES;
+}
+
+/* Queue a write to be stored at the next visibility point.  An earlier queued
+ * write to the same entry is superseded, not overwritten in place, so queued
+ * writes reach the page tables in the order of their last update. */
+static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                         lazy_mmu_pte_t pte)
+{
+    struct lazy_mmu__write *old = lazy_mmu__find_queued(m, ptep);
+
+    if (old)
+        old->ptep = NULL;
+    lazy_mmu__queue_append(m, ptep, pte);
 }
 #endif
 
@@ -608,11 +618,16 @@ static inline void lazy_mmu_flush(struct lazy_mmu *m)
 
 static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
 {
+    lazy_mmu_state_t s;
     lazy_mmu__check_ctx(m, "lazy_mmu_pause: context used before lazy_mmu_init");
     LAZY_MMU__CHECK(m->lazy + m->paused < 0xffffu, "lazy_mmu_pause: nesting too deep");
     lazy_mmu__publish(m);
     m->paused++;
-    return lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
+    s = lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
+#if LAZY_MMU_ARCH_HAS_STATE
+    lazy_mmu_arch_pause(m, &s.arch); /* required of a backend with state */
+#endif
+    return s;
 }
 
 static inline void lazy_mmu_resume(struct lazy_mmu *m, lazy_mmu_state_t s)

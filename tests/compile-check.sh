@@ -72,6 +72,8 @@ freestanding() { # arch-name, compiler command...
 freestanding "x86_64 gcc" gcc -mno-red-zone
 try "x86_64 gcc global pages" "" gcc $FS -DLAZY_MMU_X86_GLOBAL_PAGES=1
 try "x86_64 gcc invpcid" "" gcc $FS -DLAZY_MMU_X86_INVPCID=1
+try "x86_64 gcc pkru" "" gcc $FS -DLAZY_MMU_X86_PKRU=1 -DLAZY_MMU_X86_PKRU_KEY=3
+try "x86_64 g++ pkru" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_X86_PKRU=1
 if have aarch64-linux-gnu-gcc; then
     freestanding "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
 fi

@@ -27,20 +27,21 @@ static inline bool lazy_mmu__a64_needs_bbm(lazy_mmu_pte_t old, lazy_mmu_pte_t pt
 static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                          lazy_mmu_pte_t pte, uintptr_t va)
 {
-    lazy_mmu_pte_t old;
+    lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
 
-    /* The entry is broken and its invalidation pending in this batch: only
-     * the newest value may be made. */
-    if (lazy_mmu__find_queued(m, ptep)) {
-        lazy_mmu__queue_write(m, ptep, pte, va);
+    /* An entry broken in this batch: its invalidation is pending, and only
+     * the newest value may be made.  Broken entries read as invalid, so a
+     * valid one (every remap) needs no search of the queue. */
+    if (!lazy_mmu_arch_pte_valid(old) && lazy_mmu__find_queued(m, ptep)) {
+        lazy_mmu__queue_write(m, ptep, pte);
         return;
     }
-    old = *(const volatile lazy_mmu_pte_t *)ptep;
     if (lazy_mmu__a64_needs_bbm(old, pte)) {
         lazy_mmu__hw_store_pte(m, ptep, 0); /* break */
         LAZY_MMU__COUNT(m, bbm, 1);
         lazy_mmu__defer_page(m, va);
-        lazy_mmu__queue_write(m, ptep, pte, va); /* make, after the TLBI */
+        /* make, after the TLBI; valid until now, so nothing queued for it */
+        lazy_mmu__queue_append(m, ptep, pte);
         return;
     }
     lazy_mmu__hw_store_pte(m, ptep, pte);

@@ -39,7 +39,7 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
 {
     lazy_mmu_pte_t old = lazy_mmu_get_pte(m, ptep);
 
-    lazy_mmu__queue_write(m, ptep, pte, va);
+    lazy_mmu__queue_write(m, ptep, pte);
     if (lazy_mmu_arch_pte_valid(old))
         lazy_mmu__defer_page(m, va);
 }

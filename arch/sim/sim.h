@@ -66,6 +66,17 @@ struct lazy_mmu_sim {
     unsigned char inval[LAZY_MMU_SIM_PAGES];  /* invalidation issued, not done */
     unsigned dirty_list[LAZY_MMU_SIM_PAGES];
     unsigned inval_list[LAZY_MMU_SIM_PAGES];
+#ifdef LAZY_MMU_ARCH_X86_64
+    /* x86: the PKRU register.  The model's page-table pages carry protection
+     * key LAZY_MMU_X86_PKRU_KEY, so a store to pt[] while PKRU sets that
+     * key's AD or WD bit is a violation (the hardware would fault).  Starts
+     * at 0, the architectural reset value: every key open. */
+    uint32_t pkru;
+    unsigned long rdpkru, wrpkru;   /* RDPKRU / WRPKRU executed */
+    unsigned long pkru_denied_stores; /* stores to pt[] the key forbade */
+    uint32_t pkru_at_store[LAZY_MMU_SIM_PAGES]; /* PKRU at the last store to
+                                                   pt[i]; all ones: none yet */
+#endif
 };
 
 static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, size_t npages)
@@ -96,7 +107,16 @@ static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, siz
         s->tlb_state[i] = LAZY_MMU_SIM_EMPTY;
         s->dirty[i] = 0;
         s->inval[i] = 0;
+#ifdef LAZY_MMU_ARCH_X86_64
+        s->pkru_at_store[i] = 0xffffffffu;
+#endif
     }
+#ifdef LAZY_MMU_ARCH_X86_64
+    s->pkru = 0;
+    s->rdpkru = 0;
+    s->wrpkru = 0;
+    s->pkru_denied_stores = 0;
+#endif
 }
 
 static inline void lazy_mmu_sim_attach(struct lazy_mmu *m, struct lazy_mmu_sim *s)
@@ -205,6 +225,13 @@ static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *p
         return;
     }
     i = (size_t)(ptep - s->pt);
+#ifdef LAZY_MMU_ARCH_X86_64
+    s->pkru_at_store[i] = s->pkru;
+    if (s->pkru & ((uint32_t)3 << (2 * LAZY_MMU_X86_PKRU_KEY))) {
+        s->pkru_denied_stores++;
+        lazy_mmu_sim_violation(s, "x86: page-table store while PKRU denies its key");
+    }
+#endif
 #ifdef LAZY_MMU_ARCH_PARAVIRT
     lazy_mmu_sim_violation(s, "paravirt: the guest stored to a page table");
 #endif
@@ -328,6 +355,20 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
     s->n.global_flush++;
     for (i = 0; i < s->npages; i++)
         lazy_mmu__sim_drop(s, i);
+}
+
+static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->rdpkru++;
+    return s->pkru;
+}
+
+static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->wrpkru++;
+    s->pkru = pkru;
 }
 #endif
 

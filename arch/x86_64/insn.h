@@ -3,15 +3,22 @@
  *
  * Every primitive takes the context so the simulator (arch/sim/sim.h) can
  * stand in for this file with the same names; here it is unused.  References
- * are to the Intel SDM, volume 3A, chapter 4.10 ("Caching Translation
- * Information"), and the AMD APM volume 2, 5.5.
+ * are to the Intel SDM: volume 3A chapter 4.10 ("Caching Translation
+ * Information"), 4.6.2 ("Protection Keys"), "Serializing Instructions" (9.3,
+ * 10.3 in recent editions) and the volume 2 instruction pages; AMD's APM
+ * volume 2, 5.5 says the same for the TLB.
  */
 #ifndef LAZY_MMU_X86_64_INSN_H
 #define LAZY_MMU_X86_64_INSN_H
 
 /* One aligned 64-bit store: the page walker sees the old or the new entry,
- * never half of each.  x86 page walks observe this CPU's earlier stores
- * (SDM 4.10.2.3), so no fence is needed before an INVLPG or a later access. */
+ * never half of each.  No fence: data accesses translate after this CPU's
+ * earlier stores to the entry, and every invalidation below is serializing.
+ * Only an instruction fetch may walk ahead of such a store (SDM 4.10.4.3,
+ * last items) - code mapped through a lazy section needs a serializing
+ * instruction before it runs, which a publish provides only when a valid
+ * entry was replaced.  Not-present entries are never cached (SDM 4.10.2.3,
+ * 4.10.4.3), so invalid -> valid needs no invalidation at all. */
 static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                           lazy_mmu_pte_t pte)
 {
@@ -19,9 +26,10 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
     *(volatile lazy_mmu_pte_t *)ptep = pte;
 }
 
-/* INVLPG: drops the TLB entries (global ones too) and the paging-structure
- * caches for the page containing va, for the current PCID (SDM 4.10.4.1).
- * It is serializing for the instruction stream, so no barrier follows. */
+/* INVLPG: drops the TLB entries for the page containing va - global ones
+ * too - and all paging-structure caches, for the current PCID (SDM 4.10.4.1,
+ * vol. 2 INVLPG).  It is serializing, so the store before it is complete and
+ * no access after it uses the dropped translation. */
 static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
@@ -29,12 +37,14 @@ static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
 }
 
 /* MOV to CR3 with its own value: drops every non-global TLB entry of the
- * current PCID and all paging-structure caches (SDM 4.10.4.1). */
+ * current PCID and all paging-structure caches (SDM 4.10.4.1); serializing.
+ * With CR4.PCIDE = 1 the value read has bit 63 clear, so the write does
+ * invalidate. */
 static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
 {
     uint64_t cr3;
     (void)m;
-    __asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3)); /* current root */
+    __asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3)); /* the current root */
     __asm__ __volatile__("mov %0, %%cr3" : : "r"(cr3) : "memory"); /* reload: flush */
 }
 
@@ -42,26 +52,59 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
 static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
 {
 #if LAZY_MMU_X86_INVPCID
-    /* INVPCID type 2: all translations, all PCIDs, global ones included
-     * (SDM vol. 2, INVPCID).  The descriptor is ignored for type 2. */
+    /* INVPCID type 2: all translations of all PCIDs, global ones included,
+     * and all paging-structure caches (SDM 4.10.4.1, vol. 2 INVPCID).  The
+     * descriptor's fields are not used for type 2; zero keeps its reserved
+     * bits clear.  Needs CPUID.(EAX=7,ECX=0):EBX.INVPCID, else #UD. */
     struct {
         uint64_t pcid, addr;
     } desc = {0, 0};
     (void)m;
     __asm__ __volatile__("invpcid %0, %1" : : "m"(desc), "r"((uint64_t)2) : "memory");
 #else
-    uint64_t cr4;
+    uint64_t cr4, flags;
+    /* Interrupts off between reading CR4 and writing it back: a handler
+     * that changed CR4 in between would see its change undone.  The push
+     * is safe because kernels build with -mno-red-zone (an interrupt
+     * pushes onto the current stack just the same). */
+    __asm__ __volatile__("pushfq; popq %0; cli" : "=r"(flags) : : "memory"); /* save IF, mask */
     __asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
     if (cr4 & ((uint64_t)1 << 7)) {
-        /* Any write that changes CR4.PGE flushes all TLB entries, global
-         * ones included (SDM 4.10.4.1); the second write restores it. */
+        /* Any MOV to CR4 that changes PGE drops all TLB entries, global ones
+         * included, and all paging-structure caches (SDM 4.10.4.1); the
+         * second write sets PGE again.  Both are serializing. */
         __asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4 & ~((uint64_t)1 << 7)) : "memory");
         __asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4) : "memory");
     } else {
-        /* Without CR4.PGE no entry is global: a CR3 reload drops them all. */
+        /* Without CR4.PGE no entry is global (SDM 4.10.2.4): a CR3 reload
+         * drops them all. */
         lazy_mmu__x86_flush_nonglobal(m);
     }
+    __asm__ __volatile__("pushq %0; popfq" : : "r"(flags) : "memory", "cc"); /* IF as it was */
 #endif
+}
+
+/* RDPKRU: EAX = PKRU, EDX = 0; ECX must be 0 (else #GP) and CR4.PKE 1 (else
+ * #UD) (vol. 2 RDPKRU).  Volatile: it must not be merged with a read on the
+ * other side of a WRPKRU. */
+static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
+{
+    uint32_t eax, edx;
+    (void)m;
+    __asm__ __volatile__("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
+    return eax;
+}
+
+/* WRPKRU: PKRU = EAX; ECX and EDX must be 0 (else #GP), CR4.PKE 1 (else
+ * #UD).  Accesses governed by PKRU do not execute, even speculatively,
+ * before it completes (vol. 2 WRPKRU), so the page-table stores after it see
+ * the new rights without a fence; the "memory" clobber keeps the compiler
+ * from moving those stores across it.  PKRU governs user-mode addresses
+ * only, and for supervisor writes only when CR0.WP = 1 (SDM 4.6.1, 4.6.2). */
+static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
+{
+    (void)m;
+    __asm__ __volatile__("wrpkru" : : "a"(pkru), "c"(0), "d"(0) : "memory");
 }
 
 #endif

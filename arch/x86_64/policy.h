@@ -6,6 +6,9 @@
  * visibility point: one INVLPG per pending page up to the threshold, else one
  * full flush - a CR3 reload, or a global flush when a global entry is among
  * them (CR3 reloads keep global translations).
+ *
+ * With LAZY_MMU_X86_PKRU (types.h) the section's state also carries PKRU:
+ * enter opens the page tables' protection key, leave restores it.
  */
 #ifndef LAZY_MMU_X86_64_POLICY_H
 #define LAZY_MMU_X86_64_POLICY_H
@@ -16,12 +19,68 @@
 #include "insn.h"
 #endif
 
+#if LAZY_MMU_X86_PKRU
+/* The page-table key's AD and WD bits: PKRU bits 2k and 2k + 1 (SDM 4.6.2). */
+#define LAZY_MMU__X86_PKRU_BITS ((uint32_t)3 << (2 * LAZY_MMU_X86_PKRU_KEY))
+
+/* Opens the page-table key and returns PKRU as it was.  Only that key's
+ * bits change; no WRPKRU when it is open already (a nested section). */
+static inline uint32_t lazy_mmu__x86_pkru_open(struct lazy_mmu *m)
+{
+    uint32_t pkru = lazy_mmu__x86_rdpkru(m);
+    if (pkru & LAZY_MMU__X86_PKRU_BITS)
+        lazy_mmu__x86_wrpkru(m, pkru & ~LAZY_MMU__X86_PKRU_BITS);
+    return pkru;
+}
+
+static inline void lazy_mmu_arch_enter(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+{
+    s->pkru = lazy_mmu__x86_pkru_open(m);
+}
+#define lazy_mmu_arch_enter lazy_mmu_arch_enter
+
+/* Runs after the publish (which stores no entries on x86).  Puts back what
+ * this section's enter saw - not "closed": an inner section must leave the
+ * key open for its outer one, and a PKRU the caller changed inside the
+ * section must not outlive it. */
+static inline void lazy_mmu_arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+{
+    if (lazy_mmu__x86_rdpkru(m) != s->pkru)
+        lazy_mmu__x86_wrpkru(m, s->pkru);
+}
+#define lazy_mmu_arch_leave lazy_mmu_arch_leave
+
+/* A pause leaves PKRU as it is (the eager writes while paused need the key
+ * open) and its resume restores nothing. */
+static inline void lazy_mmu_arch_pause(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+{
+    (void)m;
+    s->pkru = 0;
+}
+#endif
+
 static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                          lazy_mmu_pte_t pte, uintptr_t va)
 {
-    lazy_mmu_pte_t old = lazy_mmu_get_pte(m, ptep);
+    lazy_mmu_pte_t old;
+#if LAZY_MMU_X86_PKRU
+    /* Outside every section nobody has opened the key, and the store would
+     * fault: open it around this one read and store.  An eager update is a
+     * single write, so the WRPKRU pair is what a section of one would cost;
+     * keeping the key open between eager calls instead would leave the
+     * tables writable for as long as the caller likes, which is what the
+     * key is there to prevent.  Inside a section - paused ones too - enter
+     * opened it already. */
+    const bool eager = m->lazy == 0;
+    const uint32_t pkru = eager ? lazy_mmu__x86_pkru_open(m) : 0;
+#endif
 
+    old = lazy_mmu_get_pte(m, ptep);
     lazy_mmu__hw_store_pte(m, ptep, pte);
+#if LAZY_MMU_X86_PKRU
+    if (eager && (pkru & LAZY_MMU__X86_PKRU_BITS))
+        lazy_mmu__x86_wrpkru(m, pkru); /* closed again before the INVLPG */
+#endif
     if (!lazy_mmu_arch_pte_valid(old))
         return; /* not-present entries are never cached */
     m->arch.global |= (old & LAZY_MMU_X86_PTE_G) != 0;

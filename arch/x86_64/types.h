@@ -23,10 +23,44 @@
 #define LAZY_MMU_X86_INVPCID 0
 #endif
 
+/* Define to 1 when the page tables are mapped (user pages, CR0.WP = 1,
+ * CR4.PKE = 1) with protection key LAZY_MMU_X86_PKRU_KEY, write-disabled in
+ * PKRU except while they are being written.  lazy_mmu_enter() then saves
+ * PKRU in the section's state and opens that key (clears its AD and WD bits,
+ * nothing else); lazy_mmu_leave() puts back exactly what its enter saw, so
+ * nested sections unwind correctly and a PKRU changed inside a section does
+ * not outlive it.  A section costs one WRPKRU pair (none more when nested)
+ * instead of a pair per write; an eager lazy_mmu_set_pte() outside any
+ * section opens the key around its single store.  Inside a section the key is assumed open: code
+ * that closes it there must open it again before the next lazy_mmu_set_pte.
+ * lazy_mmu_get_pte() reads the tables without opening the key, so the key
+ * should deny writes only (WD), not reads (AD).  Needs CPUID.(EAX=7,ECX=0):
+ * ECX.PKU and CR4.PKE = 1 (else RDPKRU/WRPKRU raise #UD). */
+#ifndef LAZY_MMU_X86_PKRU
+#define LAZY_MMU_X86_PKRU 0
+#endif
+/* The protection key (0-15) of the page-table pages. */
+#ifndef LAZY_MMU_X86_PKRU_KEY
+#define LAZY_MMU_X86_PKRU_KEY 1
+#endif
+#if LAZY_MMU_X86_PKRU_KEY < 0 || LAZY_MMU_X86_PKRU_KEY > 15
+#error "lazymmu: LAZY_MMU_X86_PKRU_KEY must be a protection key, 0-15"
+#endif
+
 /* x86 never caches not-present entries and its walker sees the CPU's own
  * stores, so every write goes straight to memory: nothing is queued. */
 #define LAZY_MMU_ARCH_QUEUES_WRITES 0
+
+#if LAZY_MMU_X86_PKRU
+/* Only the PKRU value: with release builds the whole lazy_mmu_state_t is 8
+ * bytes and still travels in a register. */
+#define LAZY_MMU_ARCH_HAS_STATE 1
+struct lazy_mmu_arch_state {
+    uint32_t pkru; /* as lazy_mmu_enter found it */
+};
+#else
 #define LAZY_MMU_ARCH_HAS_STATE 0
+#endif
 
 #define LAZY_MMU_X86_PTE_P ((lazy_mmu_pte_t)1 << 0)
 #define LAZY_MMU_X86_PTE_G ((lazy_mmu_pte_t)1 << 8)

@@ -1,0 +1,410 @@
+/* examples/qemu/x86_64/arch.c - what kernel.h asks of an architecture, on a
+ * 4-level x86_64 MMU (QEMU -M pc, TCG).
+ *
+ * Address space after arch_mmu_init():
+ *   0 .. 1 GiB          identity map, 2 MiB pages (image, stack, frames, I/O)
+ *   WINDOW_VA (512 GiB) KERNEL_WINDOW_PAGES 4 KiB pages, two page tables of
+ *                       their own, every entry 0 until the scenarios set it
+ *   PT_ALIAS_VA         X86_PROTECT_TABLES builds only: the window's two page
+ *                       tables again, as user pages carrying protection key
+ *                       LAZY_MMU_X86_PKRU_KEY; the library writes entries
+ *                       only through this alias, so a store made while
+ *                       PKRU write-disables the key faults (#PF, PK bit)
+ *
+ * Exit statuses (QEMU exits with status * 2 + 1): 0 pass, 1 scenario
+ * failures and 3 panic (both from scenarios.c), and the ones below.
+ */
+#include "kernel.h"
+
+#define X86_EXIT_EXCEPTION 4 /* an exception no probe expected */
+#define X86_EXIT_PKRU 5      /* PKRU at exit is not what boot set */
+#define X86_EXIT_NO_PKU 6    /* X86_PROTECT_TABLES on a CPU without PKU */
+
+const char arch_name[] = "x86_64";
+
+/* ---- ports, registers ---- */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port)); /* I/O read */
+    return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
+}
+
+static inline uint64_t read_cr0(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr0, %0" : "=r"(v)); /* no side effects */
+    return v;
+}
+
+static inline void write_cr0(uint64_t v)
+{
+    /* Serializing (SDM vol. 3A, "Serializing Instructions"): later
+     * accesses see the new WP. */
+    __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr2(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr2, %0" : "=r"(v)); /* the faulting address */
+    return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+    /* New root; drops non-global translations (SDM vol. 3A, 4.10.4.1). */
+    __asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr4(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v)); /* no side effects */
+    return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); /* serializing */
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    /* Feature bits of leaf/subleaf; volatile only to keep it in place. */
+    __asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                         : "a"(leaf), "c"(sub));
+}
+
+uint64_t arch_cycles(void)
+{
+    uint32_t lo, hi;
+    /* The TSC; not ordered against other instructions, which is fine for
+     * medians over whole runs of updates. */
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* ---- COM1 ---- */
+
+#define COM1 0x3f8
+
+static void serial_init(void)
+{
+    outb(COM1 + 1, 0x00); /* no UART interrupts: we poll */
+    outb(COM1 + 3, 0x80); /* DLAB: the next two are the divisor */
+    outb(COM1 + 0, 0x01); /* 115200 baud */
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 3, 0x03); /* 8 data bits, no parity, 1 stop bit */
+    outb(COM1 + 2, 0xc7); /* FIFOs on and cleared */
+}
+
+void arch_putc(char c)
+{
+    while (!(inb(COM1 + 5) & 0x20)) /* transmit holding register empty */
+        ;
+    outb(COM1, (uint8_t)c);
+}
+
+static void put_s(const char *s)
+{
+    while (*s)
+        arch_putc(*s++);
+}
+
+static void put_hex(uint64_t v)
+{
+    int i;
+    put_s("0x");
+    for (i = 60; i >= 0; i -= 4)
+        arch_putc("0123456789abcdef"[(v >> i) & 15]);
+}
+
+static void put_u(uint64_t v)
+{
+    char buf[24];
+    int n = 0;
+    do {
+        buf[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        arch_putc(buf[--n]);
+}
+
+/* ---- page tables ---- */
+
+#define PTE_P ((lazy_mmu_pte_t)1 << 0)
+#define PTE_RW ((lazy_mmu_pte_t)1 << 1)
+#define PTE_US ((lazy_mmu_pte_t)1 << 2)
+#define PTE_A ((lazy_mmu_pte_t)1 << 5)
+#define PTE_D ((lazy_mmu_pte_t)1 << 6)
+#define PTE_PS ((lazy_mmu_pte_t)1 << 7)
+#define PTE_PKEY_SHIFT 59 /* bits 62:59 (SDM vol. 3A, 4.5) */
+
+#define CR0_WP ((uint64_t)1 << 16)
+#define CR4_PKE ((uint64_t)1 << 22)
+
+#define WINDOW_VA ((uintptr_t)1 << 39) /* PML4 slot 1: nothing else there */
+#define PT_ENTRIES 512u
+#define WINDOW_PTS ((KERNEL_WINDOW_PAGES + PT_ENTRIES - 1) / PT_ENTRIES)
+/* The page after the window's last page-table's reach: PD slot WINDOW_PTS. */
+#define PT_ALIAS_VA (WINDOW_VA + (uintptr_t)WINDOW_PTS * PT_ENTRIES * 4096u)
+
+#define PAGE_ALIGNED __attribute__((aligned(4096)))
+static lazy_mmu_pte_t pml4[PT_ENTRIES] PAGE_ALIGNED;
+static lazy_mmu_pte_t ident_pdpt[PT_ENTRIES] PAGE_ALIGNED;
+static lazy_mmu_pte_t ident_pd[PT_ENTRIES] PAGE_ALIGNED;
+static lazy_mmu_pte_t window_pdpt[PT_ENTRIES] PAGE_ALIGNED;
+static lazy_mmu_pte_t window_pd[PT_ENTRIES] PAGE_ALIGNED;
+static lazy_mmu_pte_t window_pt[WINDOW_PTS][PT_ENTRIES] PAGE_ALIGNED;
+static unsigned char frames[KERNEL_FRAMES][4096] PAGE_ALIGNED;
+
+/* Everything above is identity-mapped: a pointer is its physical address. */
+static uint64_t pa_of(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+#ifdef X86_PROTECT_TABLES
+static lazy_mmu_pte_t pt_alias_pt[PT_ENTRIES] PAGE_ALIGNED;
+/* Boot value: the page-table key may be read but not written (WD), every
+ * other key but 0 denies everything, so a value the library writes that
+ * touches more than its key shows up as a changed PKRU at exit. */
+#define BOOT_PKRU ((uint32_t)0xfffffffcu & ~((uint32_t)1 << (2 * LAZY_MMU_X86_PKRU_KEY)))
+
+static void pkru_init(void)
+{
+    uint32_t r[4] = {0, 0, 0, 0};
+
+    cpuid(0, 0, r); /* EAX: the highest standard leaf */
+    if (r[0] >= 7)
+        cpuid(7, 0, r);
+    else
+        r[2] = 0;
+    if (!(r[2] & (1u << 3))) { /* CPUID.(EAX=7,ECX=0):ECX.PKU */
+        put_s("SKIP x86_64 pkru: this CPU model has no PKU (CPUID.7.0:ECX[3] = 0)\n");
+        outl(0xf4, X86_EXIT_NO_PKU);
+        for (;;)
+            __asm__ __volatile__("hlt"); /* isa-debug-exit missing: stop */
+    }
+    /* PKRU is enforced and RDPKRU/WRPKRU execute only with CR4.PKE = 1. */
+    write_cr4(read_cr4() | CR4_PKE);
+    lazy_mmu__x86_wrpkru(NULL, BOOT_PKRU);
+    put_s("PKRU x86_64: page tables carry key ");
+    put_u(LAZY_MMU_X86_PKRU_KEY);
+    put_s(", boot PKRU ");
+    put_hex(lazy_mmu__x86_rdpkru(NULL));
+    put_s(" (key write-disabled)\n");
+}
+#endif
+
+void arch_mmu_init(void)
+{
+    lazy_mmu_pte_t upper = PTE_P | PTE_RW;
+    unsigned i;
+
+    for (i = 0; i < PT_ENTRIES; i++) /* 1 GiB of 2 MiB pages */
+        ident_pd[i] = ((lazy_mmu_pte_t)i << 21) | PTE_P | PTE_RW | PTE_PS | PTE_A | PTE_D;
+    ident_pdpt[0] = pa_of(ident_pd) | PTE_P | PTE_RW;
+    pml4[0] = pa_of(ident_pdpt) | PTE_P | PTE_RW;
+
+#ifdef X86_PROTECT_TABLES
+    /* A page is a user page only if U/S is set at every level; the window's
+     * own leaf entries have it clear, so only the alias becomes one. */
+    upper |= PTE_US;
+#endif
+    pml4[WINDOW_VA >> 39] = pa_of(window_pdpt) | upper;
+    window_pdpt[(WINDOW_VA >> 30) & 511] = pa_of(window_pd) | upper;
+    for (i = 0; i < WINDOW_PTS; i++) {
+        unsigned j;
+        for (j = 0; j < PT_ENTRIES; j++)
+            window_pt[i][j] = 0;
+        window_pd[((WINDOW_VA >> 21) & 511) + i] = pa_of(window_pt[i]) | PTE_P | PTE_RW;
+    }
+#ifdef X86_PROTECT_TABLES
+    pkru_init();
+    window_pd[(PT_ALIAS_VA >> 21) & 511] = pa_of(pt_alias_pt) | upper;
+    for (i = 0; i < WINDOW_PTS; i++)
+        pt_alias_pt[i] = pa_of(window_pt[i]) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D |
+                         ((lazy_mmu_pte_t)LAZY_MMU_X86_PKRU_KEY << PTE_PKEY_SHIFT);
+#endif
+
+    /* WP: ring 0 honours read-only pages (the "protect" scenario) and, with
+     * CR4.PKE, the WD bits of PKRU (SDM vol. 3A, 4.6.1). */
+    write_cr0(read_cr0() | CR0_WP);
+    write_cr3(pa_of(pml4));
+}
+
+uintptr_t arch_window_va(void)
+{
+    return WINDOW_VA;
+}
+
+lazy_mmu_pte_t *arch_window_ptep(unsigned page)
+{
+#ifdef X86_PROTECT_TABLES
+    return (lazy_mmu_pte_t *)(PT_ALIAS_VA + (uintptr_t)page * sizeof(lazy_mmu_pte_t));
+#else
+    return &window_pt[page / PT_ENTRIES][page % PT_ENTRIES];
+#endif
+}
+
+uint64_t arch_frame_pa(unsigned frame)
+{
+    return pa_of(frames[frame]);
+}
+
+volatile uint64_t *arch_frame_alias(unsigned frame)
+{
+    return (volatile uint64_t *)(void *)frames[frame];
+}
+
+lazy_mmu_pte_t arch_make_pte(uint64_t pa, bool writable)
+{
+    /* A and D preset: the walker never has to write them back. */
+    return pa | PTE_P | PTE_A | PTE_D | (writable ? PTE_RW : 0);
+}
+
+/* ---- exceptions and the probes ---- */
+
+struct x86_trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+
+void x86_early_init(void);
+void x86_trap(struct x86_trap_frame *f);
+bool x86_probe_read(uintptr_t va, uint64_t *value);
+bool x86_probe_write(uintptr_t va, uint64_t value);
+extern const char x86_probe_read_insn[], x86_probe_read_fixup[];
+extern const char x86_probe_write_insn[], x86_probe_write_fixup[];
+extern const uint64_t x86_trap_stubs[32];
+
+struct idt_gate {
+    uint16_t offset_lo, selector;
+    uint8_t ist, flags;
+    uint16_t offset_mid;
+    uint32_t offset_hi, reserved;
+};
+
+struct __attribute__((packed)) table_ptr {
+    uint16_t limit;
+    uint64_t base;
+};
+
+static struct idt_gate idt[32] __attribute__((aligned(16)));
+
+#define PF_P (1u << 0)    /* protection violation (else not present) */
+#define PF_W (1u << 1)    /* write */
+#define PF_RSVD (1u << 3) /* reserved bit set in an entry */
+#define PF_I (1u << 4)    /* instruction fetch */
+#define PF_PK (1u << 5)   /* protection key */
+
+void x86_early_init(void)
+{
+    struct table_ptr p;
+    unsigned v;
+
+    serial_init();
+    for (v = 0; v < 32; v++) {
+        uint64_t h = x86_trap_stubs[v];
+        idt[v].offset_lo = (uint16_t)h;
+        idt[v].selector = 0x08; /* entry.S: 64-bit code */
+        idt[v].ist = 0;
+        idt[v].flags = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+        idt[v].offset_mid = (uint16_t)(h >> 16);
+        idt[v].offset_hi = (uint32_t)(h >> 32);
+        idt[v].reserved = 0;
+    }
+    p.limit = sizeof(idt) - 1;
+    p.base = (uint64_t)(uintptr_t)idt;
+    __asm__ __volatile__("lidt %0" : : "m"(p) : "memory"); /* exceptions reach x86_trap */
+}
+
+void x86_trap(struct x86_trap_frame *f)
+{
+    /* A probe expects a translation fault on its one access and nothing
+     * else: a reserved-bit or protection-key fault is a kernel bug. */
+    if (f->vector == 14 && !(f->error & (PF_RSVD | PF_PK | PF_I))) {
+        if (f->rip == (uintptr_t)x86_probe_read_insn) {
+            f->rip = (uintptr_t)x86_probe_read_fixup;
+            return;
+        }
+        if (f->rip == (uintptr_t)x86_probe_write_insn) {
+            f->rip = (uintptr_t)x86_probe_write_fixup;
+            return;
+        }
+    }
+    put_s("\nUNEXPECTED EXCEPTION vector ");
+    put_u(f->vector);
+    if (f->vector == 14) {
+        put_s(" (#PF");
+        put_s(f->error & PF_P ? " protection" : " not-present");
+        if (f->error & PF_W)
+            put_s(" write");
+        if (f->error & PF_RSVD)
+            put_s(" RSVD");
+        if (f->error & PF_I)
+            put_s(" fetch");
+        if (f->error & PF_PK)
+            put_s(" PK");
+        put_s(")");
+    }
+    put_s(" error ");
+    put_hex(f->error);
+    put_s(" rip ");
+    put_hex(f->rip);
+    put_s(" cr2 ");
+    put_hex(read_cr2());
+    put_s("\nFAIL\n");
+    outl(0xf4, X86_EXIT_EXCEPTION);
+    for (;;)
+        __asm__ __volatile__("cli; hlt"); /* isa-debug-exit missing: stop */
+}
+
+bool arch_probe_read(uintptr_t va, uint64_t *value)
+{
+    return x86_probe_read(va, value);
+}
+
+bool arch_probe_write(uintptr_t va, uint64_t value)
+{
+    return x86_probe_write(va, value);
+}
+
+void arch_exit(int status)
+{
+#ifdef X86_PROTECT_TABLES
+    /* Every section restored what its enter saw, and every eager write
+     * closed the key again: PKRU is what boot set. */
+    uint32_t pkru = lazy_mmu__x86_rdpkru(NULL);
+    if (pkru != BOOT_PKRU) {
+        put_s("FAIL x86_64 pkru: PKRU ");
+        put_hex(pkru);
+        put_s(" at exit, boot value ");
+        put_hex(BOOT_PKRU);
+        put_s("\n");
+        status = X86_EXIT_PKRU;
+    } else {
+        put_s("PKRU x86_64: ");
+        put_hex(pkru);
+        put_s(" at exit, as boot set it\n");
+    }
+#endif
+    /* isa-debug-exit: QEMU exits with status * 2 + 1. */
+    outl(0xf4, (uint32_t)status);
+    for (;;)
+        __asm__ __volatile__("cli; hlt"); /* no device there: stop here */
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# check-boot.sh MODE KERNEL - boot KERNEL once under $QEMU (with $TIMEOUT),
+# keep the serial output in KERNEL.log, print a one-line verdict, and exit 0
+# when the boot showed what MODE requires:
+#   pass      exit status 1 (arch_exit(0)) and "PASS x86_64: 0 scenario(s) failed"
+#   neg       exit status 3 (arch_exit(1): scenarios failed, not a panic, not an
+#             exception, not a triple fault), a FAIL scenario line and a
+#             "stale" reason line
+#   pkru      as pass, plus PKRU back at its boot value at exit; a CPU model
+#             without PKU (exit status 13) is reported and skipped
+#   pkru-neg  exit status 9 (an unexpected exception) that is a page fault
+#             with the PK bit: the page tables really are key-protected
+# QEMU's isa-debug-exit makes a write of v exit with v * 2 + 1; a triple
+# fault with -no-reboot exits 0, and timeout(1) exits 124.
+mode=$1
+elf=$2
+log=$elf.log
+$TIMEOUT $QEMU -kernel "$elf" >"$log" 2>&1 </dev/null
+st=$?
+
+has() { grep -Eq "$1" "$log"; }
+verdict() { echo "x86_64 $mode ($elf): $1 (qemu exit status $st, log $log)"; }
+
+case $mode in
+pass)
+    if [ $st -eq 1 ] && has '^PASS x86_64: 0 scenario\(s\) failed$'; then
+        verdict "PASS: every scenario passed"; exit 0
+    fi ;;
+neg)
+    if [ $st -eq 3 ] && has '^FAIL [a-z]+ n=[0-9]+$' &&
+       has '^  [a-z]+ n=[0-9]+: page [0-9]+ stale' &&
+       ! has '^PANIC|^UNEXPECTED'; then
+        verdict "PASS: the negative control failed with stale reads ($(grep -c '^FAIL [a-z]* n=' "$log") FAIL scenario lines)"
+        exit 0
+    fi ;;
+pkru)
+    if [ $st -eq 13 ]; then
+        verdict "SKIPPED: $(grep '^SKIP' "$log")"; exit 0
+    fi
+    if [ $st -eq 1 ] && has '^PASS x86_64: 0 scenario\(s\) failed$' &&
+       has '^PKRU x86_64: 0x[0-9a-f]+ at exit, as boot set it$'; then
+        verdict "PASS: every scenario passed with key-protected page tables; PKRU restored"
+        exit 0
+    fi ;;
+pkru-neg)
+    if [ $st -eq 9 ] && has '^UNEXPECTED EXCEPTION vector 14 \(#PF protection write PK\)'; then
+        verdict "PASS: without LAZY_MMU_X86_PKRU the first page-table store took a PK fault"
+        exit 0
+    fi ;;
+*)
+    echo "check-boot.sh: unknown mode $mode" >&2; exit 2 ;;
+esac
+verdict "FAILED: not what this build must show; last lines:"
+tail -n 5 "$log" | sed 's/^/    /'
+exit 1

@@ -1,0 +1,223 @@
+/* examples/qemu/x86_64/facts.c - what QEMU's x86_64 TLB (TCG) shows.
+ *
+ * Built instead of the scenarios into kernel-facts.elf (`make facts`).  Each
+ * experiment caches a translation, changes the entry behind the TLB's back
+ * with a plain store, issues one kind of maintenance (or none) and reads
+ * again.  "old" means the cached translation survived, "new" that the
+ * change is visible.  Real hardware may also drop a translation whenever it
+ * likes (SDM vol. 3A, 4.10.2.2), so only an "old" proves anything: it is
+ * what makes a missing invalidation detectable on this emulator.
+ */
+#include "kernel.h"
+
+/* What lazymmu.h's panic hook calls; nothing here should trigger it. */
+void kernel_panic(const char *msg)
+{
+    (void)msg;
+    arch_exit(3);
+}
+
+/* gcc may emit calls to these even in freestanding code. */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n)
+{
+    unsigned char *p = (unsigned char *)d;
+    while (n--)
+        *p++ = (unsigned char)c;
+    return d;
+}
+void *memcpy(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    const unsigned char *sp = (const unsigned char *)s;
+    while (n--)
+        *dp++ = *sp++;
+    return d;
+}
+
+#define PTE_G ((lazy_mmu_pte_t)1 << 8)
+#define CR4_PGE ((uint64_t)1 << 7)
+#define CR4_PKE ((uint64_t)1 << 22)
+
+static void puts_(const char *s)
+{
+    while (*s)
+        arch_putc(*s++);
+}
+
+static uint64_t marker(unsigned frame)
+{
+    return 0xfac7000000000000ull | frame;
+}
+
+static uintptr_t va(unsigned page)
+{
+    return arch_window_va() + (uintptr_t)page * 4096u;
+}
+
+static void set(unsigned page, unsigned frame, bool rw, lazy_mmu_pte_t extra)
+{
+    /* Behind the TLB's back: no maintenance at all. */
+    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) =
+        arch_make_pte(arch_frame_pa(frame), rw) | extra;
+}
+
+static void clear(unsigned page)
+{
+    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) = 0;
+}
+
+/* "old", "new", "fault" or "other" for a read of page. */
+static const char *observe(unsigned page, unsigned old_frame, unsigned new_frame)
+{
+    uint64_t v = 0;
+    if (!arch_probe_read(va(page), &v))
+        return "fault";
+    if (v == marker(old_frame))
+        return "old (stale translation used)";
+    if (v == marker(new_frame))
+        return "new (change visible)";
+    return "other";
+}
+
+static void fact(const char *name, const char *what)
+{
+    puts_("FACT ");
+    puts_(name);
+    puts_(": ");
+    puts_(what);
+    puts_("\n");
+}
+
+static uint64_t read_cr4(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v)); /* no side effects */
+    return v;
+}
+
+static void write_cr4(uint64_t v)
+{
+    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); /* serializing */
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ __volatile__("cpuid" /* feature bits */ : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                         : "a"(leaf), "c"(sub));
+}
+
+/* Cache page -> old_frame, then point the entry at new_frame unseen. */
+static void stale_setup(unsigned page, unsigned old_frame, unsigned new_frame, lazy_mmu_pte_t g)
+{
+    uint64_t v;
+    set(page, old_frame, true, g); /* was invalid: never cached */
+    (void)arch_probe_read(va(page), &v);
+    set(page, new_frame, true, g);
+}
+
+void kernel_main(void)
+{
+    unsigned f, p;
+    uint32_t r[4];
+    uint64_t v;
+    bool ok;
+
+    puts_("lazymmu QEMU facts: x86_64\n");
+    for (f = 0; f < KERNEL_FRAMES; f++)
+        arch_frame_alias(f)[0] = marker(f);
+    arch_mmu_init();
+
+    clear(12);
+    (void)arch_probe_read(va(12), &v); /* faults: walked while not present */
+    set(12, 22, true, 0);
+    fact("invalid -> valid without invlpg, read (not-present entries are never cached)",
+         observe(12, 0, 22));
+
+    stale_setup(0, 0, 1, 0);
+    fact("no invlpg after remap, read", observe(0, 0, 1));
+    lazy_mmu__x86_invlpg(NULL, va(0));
+    fact("  then invlpg of that page, read", observe(0, 0, 1));
+
+    stale_setup(1, 2, 3, 0);
+    stale_setup(2, 4, 5, 0);
+    lazy_mmu__x86_invlpg(NULL, va(2));
+    fact("invlpg of the wrong (neighbouring) page, read", observe(1, 2, 3));
+    fact("  the page that was invalidated, read", observe(2, 4, 5));
+
+    stale_setup(3, 6, 7, 0);
+    (void)arch_probe_read(0x200000, &v); /* a 2 MiB identity page in the TLB */
+    lazy_mmu__x86_invlpg(NULL, 0x200000 + 0x3000);
+    fact("invlpg of an address inside a cached 2 MiB page, other page read",
+         observe(3, 6, 7));
+
+    stale_setup(4, 8, 9, 0);
+    lazy_mmu__x86_flush_nonglobal(NULL);
+    fact("CR3 reload, non-global page read", observe(4, 8, 9));
+
+    write_cr4(read_cr4() | CR4_PGE);
+    stale_setup(5, 10, 11, PTE_G);
+    lazy_mmu__x86_flush_nonglobal(NULL);
+    fact("CR3 reload, GLOBAL page read (hardware keeps it: old)", observe(5, 10, 11));
+    stale_setup(6, 12, 13, PTE_G);
+    lazy_mmu__x86_flush_all(NULL);
+    fact("CR4.PGE toggle, global page read", observe(6, 12, 13));
+    write_cr4(read_cr4() & ~CR4_PGE);
+
+    stale_setup(7, 14, 15, 0);
+    clear(7);
+    fact("unmap without invlpg, read", observe(7, 14, 15));
+    lazy_mmu__x86_invlpg(NULL, va(7));
+    fact("  then invlpg, read", observe(7, 14, 15));
+
+    set(8, 16, true, 0);
+    (void)arch_probe_write(va(8), marker(16)); /* caches a writable translation */
+    set(8, 16, false, 0);
+    fact("read-write -> read-only without invlpg, write",
+         arch_probe_write(va(8), marker(16)) ? "went through (stale permission used)"
+                                             : "faulted (change visible)");
+    set(9, 17, false, 0);
+    (void)arch_probe_read(va(9), &v); /* caches a read-only translation */
+    set(9, 17, true, 0);
+    ok = arch_probe_write(va(9), marker(17));
+    fact("read-only -> read-write without invlpg, write (SDM allows a spurious #PF)",
+         ok ? "went through (re-walked)" : "faulted (spurious)");
+
+    stale_setup(10, 18, 19, 0);
+    for (p = 16; p < KERNEL_WINDOW_PAGES; p++) { /* fill the TLB with others */
+        set(p, 1000 + p, true, 0);
+        (void)arch_probe_read(va(p), &v);
+    }
+    fact("stale entry after reading 1008 other window pages, read", observe(10, 18, 19));
+
+    cpuid(0, 0, r);
+    if (r[0] >= 7) {
+        cpuid(7, 0, r);
+        fact("CPUID.7.0:ECX.PKU (protection keys)", r[2] & (1u << 3) ? "yes" : "no");
+        if (r[2] & (1u << 3)) {
+            write_cr4(read_cr4() | CR4_PKE);
+            stale_setup(13, 23, 24, 0);
+            /* The same value again: no rights change at all. */
+            lazy_mmu__x86_wrpkru(NULL, lazy_mmu__x86_rdpkru(NULL));
+            fact("WRPKRU of the unchanged value, read of a page it does not govern",
+                 observe(13, 23, 24));
+        }
+        fact("CPUID.7.0:EBX.INVPCID", r[1] & (1u << 10) ? "yes" : "no");
+        if (r[1] & (1u << 10)) {
+            struct {
+                uint64_t pcid, addr;
+            } desc = {0, 0};
+            write_cr4(read_cr4() | CR4_PGE);
+            stale_setup(11, 20, 21, PTE_G);
+            /* Type 2: all translations, global ones included. */
+            __asm__ __volatile__("invpcid %0, %1" : : "m"(desc), "r"((uint64_t)2) : "memory");
+            fact("INVPCID type 2, global page read", observe(11, 20, 21));
+            write_cr4(read_cr4() & ~CR4_PGE);
+        }
+    } else {
+        fact("CPUID leaf 7", "absent (no PKU, no INVPCID)");
+    }
+    puts_("FACTS done\n");
+    arch_exit(0);
+}
