@@ -76,6 +76,12 @@ qemu-test:
 	@if [ -f examples/qemu/Makefile ]; then $(MAKE) -C examples/qemu test; \
 	else echo "qemu-test: no kernels yet"; fi
 
+# Figures, not tests: instruction counts (callgrind), simulated hardware
+# operations, QEMU wall time; writes docs/bench/.  Needs valgrind, gnuplot-nox.
+.PHONY: bench
+bench:
+	CC="$(CC)" bench/run.sh
+
 demo: $(BUILD)/demo/demo
 	$(BUILD)/demo/demo
 # One object per backend: a translation unit holds exactly one backend.
