@@ -230,6 +230,8 @@ struct lazy_mmu {
     struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     unsigned nwrites;
+    uint64_t wfilter; /* a bit per queued entry's address, hashed: a clear
+                         bit means "not queued" without a search */
     struct lazy_mmu__write writes[LAZY_MMU_BATCH_MAX];
 #endif
     struct lazy_mmu_arch arch;
@@ -377,10 +379,18 @@ static inline void lazy_mmu__for_each_page(struct lazy_mmu *m,
 }
 
 #if LAZY_MMU_ARCH_QUEUES_WRITES
+/* Entries are 8-byte aligned: consecutive ones get consecutive bits. */
+static inline uint64_t lazy_mmu__wbit(const lazy_mmu_pte_t *ptep)
+{
+    return (uint64_t)1 << (((uintptr_t)ptep / sizeof(*ptep)) & 63);
+}
+
 static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
                                                             const lazy_mmu_pte_t *ptep)
 {
     unsigned i;
+    if (!(m->wfilter & lazy_mmu__wbit(ptep)))
+        return NULL;
     for (i = m->nwrites; i-- > 0;)
         if (m->writes[i].ptep == ptep)
             return &m->writes[i];
@@ -401,6 +411,7 @@ static inline void lazy_mmu__queue_append(struct lazy_mmu *m, lazy_mmu_pte_t *pt
             LAZY_MMU_PANIC("lazy_mmu: write queue still full after a failed commit");
     }
     w = &m->writes[m->nwrites++];
+    m->wfilter |= lazy_mmu__wbit(ptep);
     w->ptep = ptep;
     w->pte = pte;
     m->pending |= LAZY_MMU__P_WRITES;
@@ -428,6 +439,7 @@ static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
     m->npages = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
+    m->wfilter = 0;
 #endif
 }
 
@@ -541,6 +553,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
     m->npages = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
+    m->wfilter = 0;
 #endif
 #if LAZY_MMU_STATS
     lazy_mmu_reset_stats(m);

@@ -37,9 +37,13 @@ static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
 static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                          lazy_mmu_pte_t pte, uintptr_t va)
 {
-    lazy_mmu_pte_t old = lazy_mmu_get_pte(m, ptep);
+    /* One lookup serves both the old value and superseding its write. */
+    struct lazy_mmu__write *q = lazy_mmu__find_queued(m, ptep);
+    lazy_mmu_pte_t old = q ? q->pte : *(const volatile lazy_mmu_pte_t *)ptep;
 
-    lazy_mmu__queue_write(m, ptep, pte);
+    if (q)
+        q->ptep = NULL;
+    lazy_mmu__queue_append(m, ptep, pte);
     if (lazy_mmu_arch_pte_valid(old))
         lazy_mmu__defer_page(m, va);
 }
