@@ -35,7 +35,19 @@ FLAGS_asan  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fn
 all: $(BUILD)/plain/run-tests $(BUILD)/demo/demo
 
 # The last lines of `make test` are Check's summary of the optimised run.
-test: compile-check qemu-test unit-asan unit-plain
+test: compile-check docs-snippets consume-test qemu-test unit-asan unit-plain
+
+# make install / make uninstall (PREFIX, DESTDIR): mk/install.mk.
+include mk/install.mk
+
+.PHONY: consume-test docs-snippets
+# The library consumed every way an embedder can (pkg-config, CMake
+# add_subdirectory and find_package, Meson subproject).
+consume-test:
+	CC="$(CC)" tests/consume/run.sh
+# Every C block of README.md and docs/ compiles.
+docs-snippets:
+	CC="$(CC)" tests/docs-snippets.sh
 
 unit: unit-plain
 unit-plain: $(BUILD)/plain/run-tests

@@ -51,9 +51,10 @@
  *   section may use the old translation, the new one or (aarch64, pending
  *   break-before-make) fault: call lazy_mmu_flush() first if you need the new.
  *   Nothing is ever dropped: a full batch is published early.
- *   A context belongs to one CPU: keep preemption (migration) off from enter to
- *   leave, and never use a context from an interrupt that may have interrupted
- *   it; give the handler its own context (see README.md, "Interrupts").
+ *   A context belongs to one CPU and is not reentrant: keep preemption off
+ *   from choosing the context until after leave, and never use a context from
+ *   an interrupt that may have interrupted it; give the handler its own
+ *   context (README.md, "Interrupts"; docs/contract.md).
  *
  * CONFIGURATION  (define before including; all TUs sharing a context must agree)
  *   macro                         default            meaning
@@ -93,7 +94,7 @@
  *     LAZY_MMU_FLUSH_ALL_THRESHOLD    33    512     64      64
  *     LAZY_MMU_BATCH_MAX              32     64     64      32
  *
- * LICENSE: MIT, see LICENSE.  Porting a backend: README.md, "Backends".
+ * LICENSE: MIT, see LICENSE.  Porting a backend: docs/porting.md.
  */
 #ifndef LAZYMMU_H
 #define LAZYMMU_H

@@ -20,7 +20,7 @@
 #elif defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64
 #define LAZY_MMU_ARCH_RISCV64 1
 #else
-#error "lazymmu: no backend for this target; define one of LAZY_MMU_ARCH_X86_64, LAZY_MMU_ARCH_AARCH64, LAZY_MMU_ARCH_RISCV64, LAZY_MMU_ARCH_PARAVIRT (with LAZY_MMU_SIMULATE on a hosted build), or add one (README.md, Backends)"
+#error "lazymmu: no backend for this target; define one of LAZY_MMU_ARCH_X86_64, LAZY_MMU_ARCH_AARCH64, LAZY_MMU_ARCH_RISCV64, LAZY_MMU_ARCH_PARAVIRT (with LAZY_MMU_SIMULATE on a hosted build), or add one (docs/porting.md)"
 #endif
 #endif
 

@@ -1,0 +1,41 @@
+/* tests/docs/kernel.h - the kernel that the C examples in README.md and docs/
+ * are written against, included before each example that names no other
+ * prelude (tests/docs-snippets.sh).  Every name here stands for whatever your
+ * kernel calls it; only the declarations exist, since the examples are
+ * compiled, not linked.  It deliberately does not include lazymmu.h: the
+ * examples do, after their own configuration macros. */
+#ifndef DOCS_KERNEL_H
+#define DOCS_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NR_CPUS 64
+
+/* Page-table entry bits, x86_64 style (the examples only OR them in). */
+#define PTE_PRESENT ((uint64_t)1 << 0)
+#define PTE_WRITABLE ((uint64_t)1 << 1)
+#define PTE_NX ((uint64_t)1 << 63)
+#define PTE_KERNEL_RW (PTE_PRESENT | PTE_WRITABLE | PTE_NX)
+#define PTE_KERNEL_RO (PTE_PRESENT | PTE_NX)
+
+unsigned this_cpu(void);      /* the running CPU's index, < NR_CPUS */
+unsigned nr_cpus_online(void);
+void preempt_disable(void);   /* no preemption (hence no migration) until... */
+void preempt_enable(void);
+bool in_interrupt(void);      /* running a hardware interrupt handler */
+_Noreturn void panic(const char *fmt, ...);
+void kprintf(const char *fmt, ...);
+
+/* The leaf entry that maps va in the kernel's page tables, or NULL when a
+ * table on the way is missing; pte_slot_alloc() allocates the missing tables
+ * (it takes a lock and may map the new table pages itself). */
+uint64_t *pte_slot(uintptr_t va);
+uint64_t *pte_slot_alloc(uintptr_t va);
+
+/* Asks the other CPUs to drop their translations of [va, va + n pages) and
+ * waits for them (IPIs, SBI remote fences): the kernel's job, not lazymmu's. */
+void tlb_shootdown(uintptr_t va, size_t npages);
+
+#endif
