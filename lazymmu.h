@@ -223,11 +223,15 @@ struct lazy_mmu_sim;
 
 /* Per-CPU context.  Fields are private: use the functions below. */
 struct lazy_mmu {
-    unsigned lazy;    /* enters not yet left */
-    unsigned paused;  /* pauses not yet resumed */
+    /* Enters not yet left in the low 16 bits, pauses not yet resumed in the
+     * high 16: "active" is then one compare (lazy_mmu_is_active). */
+    uint32_t depth;
     unsigned pending; /* LAZY_MMU__P_* */
     unsigned nranges;
     uintptr_t npages; /* pages covered by ranges[] */
+    uintptr_t next_va; /* the page that extends ranges[tail] inline; 1 (no
+                          page address) when that must take the slow path */
+    unsigned tail;
     struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     unsigned nwrites;
@@ -250,7 +254,7 @@ struct lazy_mmu {
 /* Opaque section state, returned by enter/pause and consumed by leave/resume.
  * The backend owns .arch; the generic part only identifies the section. */
 typedef struct lazy_mmu_state {
-    unsigned level; /* lazy + paused after this enter/pause: LIFO order */
+    uint32_t level; /* the context's depth after this enter/pause: LIFO order */
 #if LAZY_MMU_DEBUG
     unsigned kind;             /* LAZY_MMU__KIND_* */
     const struct lazy_mmu *owner;
@@ -268,9 +272,23 @@ typedef struct lazy_mmu_state {
 
 static inline void lazy_mmu__publish(struct lazy_mmu *m);
 
+#define LAZY_MMU__ENTER_ONE 1u
+#define LAZY_MMU__PAUSE_ONE 0x10000u
+#define LAZY_MMU__DEPTH_MAX 0xffffu
+
+static inline unsigned lazy_mmu__sections(const struct lazy_mmu *m)
+{
+    return m->depth & LAZY_MMU__DEPTH_MAX;
+}
+
+static inline unsigned lazy_mmu__pauses(const struct lazy_mmu *m)
+{
+    return m->depth >> 16;
+}
+
 static inline bool lazy_mmu_is_active(const struct lazy_mmu *m)
 {
-    return m->lazy != 0 && m->paused == 0;
+    return m->depth - 1u < LAZY_MMU__DEPTH_MAX; /* 1..0xffff: entered, not paused */
 }
 
 /* A full batch is published before it takes more: never drop, never wait. */
@@ -285,6 +303,23 @@ static inline void lazy_mmu__defer_all(struct lazy_mmu *m)
     m->pending = (m->pending & ~LAZY_MMU__P_RANGES) | LAZY_MMU__P_ALL;
     m->nranges = 0;
     m->npages = 0;
+    m->next_va = 1;
+}
+
+/* Which page may grow the newest range without the slow path: the one right
+ * after it, while the threshold has room and the range does not end at the
+ * top of the address space. */
+static inline void lazy_mmu__rearm(struct lazy_mmu *m)
+{
+    uintptr_t next;
+    m->next_va = 1;
+    if (m->nranges == 0 || m->npages >= LAZY_MMU_FLUSH_ALL_THRESHOLD)
+        return;
+    next = m->ranges[m->nranges - 1].last + LAZY_MMU_PAGE_SIZE;
+    if (next != 0) {
+        m->next_va = next;
+        m->tail = m->nranges - 1;
+    }
 }
 
 /* Do the page ranges [a, b] and [c, d] overlap or touch?  Written so that
@@ -320,6 +355,7 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
         r->first = f;
         r->last = l;
         m->npages += added;
+        lazy_mmu__rearm(m);
         return;
     }
     /* n - 1 cannot overflow; n itself can only for the whole address space. */
@@ -339,19 +375,19 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
     m->nranges++;
     m->npages += ((last - first) >> LAZY_MMU_PAGE_SHIFT) + 1;
     m->pending |= LAZY_MMU__P_RANGES;
+    lazy_mmu__rearm(m);
 }
 
 static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
 {
-    /* The common case inline: the page right after the newest range, with
-     * room below the threshold (ALL pending leaves no ranges). */
-    if (m->nranges != 0 && m->npages < LAZY_MMU_FLUSH_ALL_THRESHOLD) {
-        struct lazy_mmu__range *r = &m->ranges[m->nranges - 1];
-        if (va - r->last == LAZY_MMU_PAGE_SIZE && va != 0) {
-            r->last = va;
-            m->npages++;
-            return;
-        }
+    /* The common case inline: the page right after the newest range. */
+    if (va == m->next_va) {
+        m->ranges[m->tail].last = va;
+        m->npages++;
+        m->next_va = m->npages < LAZY_MMU_FLUSH_ALL_THRESHOLD && va + LAZY_MMU_PAGE_SIZE != 0
+                         ? va + LAZY_MMU_PAGE_SIZE
+                         : 1;
+        return;
     }
     lazy_mmu__defer_pages(m, va, va);
 }
@@ -438,6 +474,8 @@ static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
     m->pending = 0;
     m->nranges = 0;
     m->npages = 0;
+    m->next_va = 1;
+    m->tail = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
     m->wfilter = 0;
@@ -547,11 +585,12 @@ static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
 
 static inline void lazy_mmu_init(struct lazy_mmu *m)
 {
-    m->lazy = 0;
-    m->paused = 0;
+    m->depth = 0;
     m->pending = 0;
     m->nranges = 0;
     m->npages = 0;
+    m->next_va = 1;
+    m->tail = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
     m->wfilter = 0;
@@ -572,7 +611,7 @@ static inline lazy_mmu_state_t lazy_mmu__open(struct lazy_mmu *m, unsigned kind)
 {
     lazy_mmu_state_t s;
     (void)kind;
-    s.level = m->lazy + m->paused;
+    s.level = m->depth;
 #if LAZY_MMU_DEBUG
     s.kind = kind;
     s.owner = m;
@@ -593,15 +632,16 @@ static inline void lazy_mmu__check_close(const struct lazy_mmu *m, const lazy_mm
     (void)order;
     LAZY_MMU__CHECK(s->owner == m, foreign);
     LAZY_MMU__CHECK(s->kind == kind, wrong_kind);
-    LAZY_MMU__CHECK(s->level == m->lazy + m->paused, order);
+    LAZY_MMU__CHECK(s->level == m->depth, order);
 }
 
 static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
 {
     lazy_mmu_state_t s;
     lazy_mmu__check_ctx(m, "lazy_mmu_enter: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(m->lazy + m->paused < 0xffffu, "lazy_mmu_enter: nesting too deep");
-    m->lazy++;
+    LAZY_MMU__CHECK(lazy_mmu__sections(m) < LAZY_MMU__DEPTH_MAX,
+                    "lazy_mmu_enter: nesting too deep");
+    m->depth += LAZY_MMU__ENTER_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_ENTER);
 #if LAZY_MMU_ARCH_HAS_STATE
     lazy_mmu_arch_enter(m, &s.arch);
@@ -612,7 +652,7 @@ static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
 static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
 {
     lazy_mmu__check_ctx(m, "lazy_mmu_leave: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(m->lazy != 0, "lazy_mmu_leave: no section to leave");
+    LAZY_MMU__CHECK(lazy_mmu__sections(m) != 0, "lazy_mmu_leave: no section to leave");
     lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_ENTER,
                           "lazy_mmu_leave: state belongs to another context",
                           "lazy_mmu_leave: state came from lazy_mmu_pause",
@@ -621,7 +661,7 @@ static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
 #if LAZY_MMU_ARCH_HAS_STATE
     lazy_mmu_arch_leave(m, &s.arch);
 #endif
-    m->lazy--;
+    m->depth -= LAZY_MMU__ENTER_ONE;
 }
 
 static inline void lazy_mmu_flush(struct lazy_mmu *m)
@@ -634,9 +674,9 @@ static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
 {
     lazy_mmu_state_t s;
     lazy_mmu__check_ctx(m, "lazy_mmu_pause: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(m->lazy + m->paused < 0xffffu, "lazy_mmu_pause: nesting too deep");
+    LAZY_MMU__CHECK(lazy_mmu__pauses(m) < LAZY_MMU__DEPTH_MAX, "lazy_mmu_pause: nesting too deep");
     lazy_mmu__publish(m);
-    m->paused++;
+    m->depth += LAZY_MMU__PAUSE_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
 #if LAZY_MMU_ARCH_HAS_STATE
     lazy_mmu_arch_pause(m, &s.arch); /* required of a backend with state */
@@ -647,12 +687,12 @@ static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
 static inline void lazy_mmu_resume(struct lazy_mmu *m, lazy_mmu_state_t s)
 {
     lazy_mmu__check_ctx(m, "lazy_mmu_resume: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(m->paused != 0, "lazy_mmu_resume: not paused");
+    LAZY_MMU__CHECK(lazy_mmu__pauses(m) != 0, "lazy_mmu_resume: not paused");
     lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_PAUSE,
                           "lazy_mmu_resume: state belongs to another context",
                           "lazy_mmu_resume: state came from lazy_mmu_enter",
                           "lazy_mmu_resume: sections resumed out of order (not LIFO)");
-    m->paused--;
+    m->depth -= LAZY_MMU__PAUSE_ONE;
 }
 
 /* Outside an active section the request is published before returning. */

@@ -71,7 +71,7 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
      * tables writable for as long as the caller likes, which is what the
      * key is there to prevent.  Inside a section - paused ones too - enter
      * opened it already. */
-    const bool eager = m->lazy == 0;
+    const bool eager = lazy_mmu__sections(m) == 0;
     const uint32_t pkru = eager ? lazy_mmu__x86_pkru_open(m) : 0;
 #endif
 
@@ -83,7 +83,8 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
 #endif
     if (!lazy_mmu_arch_pte_valid(old))
         return; /* not-present entries are never cached */
-    m->arch.global |= (old & LAZY_MMU_X86_PTE_G) != 0;
+    if (old & LAZY_MMU_X86_PTE_G)
+        m->arch.global = true;
     lazy_mmu__defer_page(m, va);
 }
 
