@@ -63,7 +63,7 @@ $(BUILD)/suites.h: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 define suite_obj
-$(BUILD)/$(3)/$(1)-$(2).o: tests/test_$(1).c tests/harness.h $(HDRS)
+$(BUILD)/$(3)/$(1)-$(2).o: tests/test_$(1).c $(wildcard tests/*.h) $(HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $(WARN) $$(FLAGS_$(3)) -I. -Itests $$(CHECK_CFLAGS) $$(DEFS_$(2)) -DTEST_ARCH=$(2) -c $$< -o $$@
 endef
@@ -96,6 +96,15 @@ bench:
 
 demo: $(BUILD)/demo/demo
 	$(BUILD)/demo/demo
+
+# The paravirt embedding example: a guest that supplies its own hypercall
+# (the real paravirt backend, no simulator).
+.PHONY: pv-demo
+pv-demo: $(BUILD)/demo/pv-demo
+	$(BUILD)/demo/pv-demo
+$(BUILD)/demo/pv-demo: examples/paravirt_guest.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -I. $< -o $@
 # One object per backend: a translation unit holds exactly one backend.
 define demo_obj
 $(BUILD)/demo/$(1).o: examples/demo_backend.c examples/demo.h $(HDRS)

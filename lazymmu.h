@@ -441,6 +441,15 @@ static inline void lazy_mmu__queue_append(struct lazy_mmu *m, lazy_mmu_pte_t *pt
     struct lazy_mmu__write *w;
 
     if (m->nwrites == LAZY_MMU_BATCH_MAX) {
+        /* Superseded writes hold slots: reclaim them (in order) before
+         * paying for an early publish. */
+        unsigned i, kept = 0;
+        for (i = 0; i < m->nwrites; i++)
+            if (m->writes[i].ptep)
+                m->writes[kept++] = m->writes[i];
+        m->nwrites = kept;
+    }
+    if (m->nwrites == LAZY_MMU_BATCH_MAX) {
         lazy_mmu__publish_early(m);
         /* Only a failed commit whose error hook returned leaves it full;
          * taking the write would need room we do not have. */

@@ -30,6 +30,10 @@
  * If an overriding hook returns, the unapplied updates stay queued in order
  * (lazy_mmu_get_pte still sees them) and the invalidations stay pending; the
  * next visibility point sends them again.  Nothing is dropped or reordered.
+ * One case cannot continue: a call forced by a full queue (inside a section)
+ * that applies nothing leaves no room for the update that forced it, so
+ * lazymmu panics ("write queue still full after a failed commit") rather
+ * than drop it.
  */
 #ifndef LAZY_MMU_PARAVIRT_TYPES_H
 #define LAZY_MMU_PARAVIRT_TYPES_H
