@@ -22,9 +22,12 @@ DEFS_paravirt := -DLAZY_MMU_ARCH_PARAVIRT
 DEFS_x86_64_global   := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_GLOBAL_PAGES=1
 DEFS_riscv64_svinval := -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVINVAL=1
 DEFS_riscv64_svvptc  := -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVVPTC=1
-VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc
+DEFS_x86_64_ept      := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_STAGE2=1
+DEFS_aarch64_s2      := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_STAGE2=1
+VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2
 VARIANT_SUITES := contract model
 SUITE_CONFIGS_paravirt := paravirt
+SUITE_CONFIGS_stage2 := x86_64_ept aarch64_s2
 configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT_SUITES)),$(VARIANTS)))
 
 # Two builds of the unit tests: optimised, and under ASan+UBSan.

@@ -83,6 +83,11 @@
  *                                                    their state and open the page-
  *                                                    table key; leave restores it
  *   LAZY_MMU_X86_PKRU_KEY         1                  x86_64: that key (0-15)
+ *   LAZY_MMU_STAGE2               0                  x86_64, aarch64: the context
+ *                                                    manages one guest's EPT /
+ *                                                    stage 2; va = GPA / IPA
+ *   LAZY_MMU_X86_EPT_ALL_CONTEXT  0                  x86_64 EPT: always INVEPT
+ *                                                    all-context (type 2)
  *   LAZY_MMU_RISCV_SVVPTC         0                  riscv64: no fence for
  *                                                    invalid->valid (Svvptc)
  *   LAZY_MMU_RISCV_SVINVAL        0                  riscv64: use Svinval sequences
@@ -203,6 +208,10 @@ struct lazy_mmu_stats {
 /* Picks the backend and names its headers; then the backend's types. */
 #include "arch/select.h"
 #include LAZY_MMU__ARCH_TYPES
+
+#if defined(LAZY_MMU_STAGE2) && LAZY_MMU_STAGE2 && !defined(LAZY_MMU_ARCH_HAS_STAGE2)
+#error "lazymmu: LAZY_MMU_STAGE2 is offered by the x86_64 (EPT) and aarch64 (stage 2) backends only"
+#endif
 
 struct lazy_mmu__range {
     uintptr_t first, last; /* page addresses, inclusive: the top page fits */

@@ -23,6 +23,8 @@
 #   LAZYMMU_X86_PKRU_KEY        LAZY_MMU_X86_PKRU_KEY          integer
 #   LAZYMMU_RISCV_SVVPTC        LAZY_MMU_RISCV_SVVPTC          boolean -> 1/0
 #   LAZYMMU_RISCV_SVINVAL       LAZY_MMU_RISCV_SVINVAL         boolean -> 1/0
+#   LAZYMMU_STAGE2              LAZY_MMU_STAGE2                boolean -> 1/0
+#   LAZYMMU_X86_EPT_ALL_CONTEXT LAZY_MMU_X86_EPT_ALL_CONTEXT   boolean -> 1/0
 #   LAZYMMU_PV_COMMIT           LAZY_MMU_PV_COMMIT             a C identifier (your hypercall)
 #
 # The function-like hooks LAZY_MMU_PANIC(msg) and LAZY_MMU_PV_ERROR(m, i, op)
@@ -31,7 +33,7 @@
 # <lazymmu/lazymmu.h> (docs/integration.md shows one).
 
 set(LAZYMMU_OPTION_BOOLS SIMULATE DEBUG STATS X86_GLOBAL_PAGES X86_INVPCID X86_PKRU
-                          RISCV_SVVPTC RISCV_SVINVAL)
+                          RISCV_SVVPTC RISCV_SVINVAL STAGE2 X86_EPT_ALL_CONTEXT)
 set(LAZYMMU_OPTION_INTS PAGE_SHIFT BATCH_MAX FLUSH_ALL_THRESHOLD X86_PKRU_KEY)
 
 # Adds to <target>'s INTERFACE compile definitions the macros whose variable

@@ -49,6 +49,20 @@ for be in X86_64 AARCH64 RISCV64 PARAVIRT; do
     done
 done
 
+# Hosted, the stage 2 / EPT mode of the two backends that have one.
+for be in X86_64 AARCH64; do
+    for dbg in 0 1; do
+        D="-DLAZY_MMU_ARCH_$be -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_STATS=1 -DLAZY_MMU_DEBUG=$dbg"
+        try "gcc c11 sim $be stage2 debug=$dbg" "" gcc -std=c11 $W -O2 $D
+        try "gcc c99 sim $be stage2 debug=$dbg" "" gcc -std=c99 $W -O2 $D
+        try "g++ c++11 sim $be stage2 debug=$dbg" "" g++ -x c++ -std=c++11 $W -O2 $D
+        if have clang; then
+            try "clang c11 sim $be stage2 debug=$dbg" "" clang -std=c11 $W -O2 $D
+            try "clang++ c++11 sim $be stage2 debug=$dbg" "" clang++ -x c++ -std=c++11 $W -O2 $D
+        fi
+    done
+done
+
 # Freestanding with the real instructions: one list per architecture of
 # (compiler command, extra backend variants).
 FS="-ffreestanding -nostdlib -O2 -std=c11 $W"
@@ -68,14 +82,29 @@ freestanding() { # arch-name, compiler command...
         try "$name c++ freestanding" "" "$@" -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions
     fi
 }
+# A hypervisor's stage 2 / EPT context (x86_64 and aarch64 only).
+stage2() { # arch-name, compiler command...
+    name=$1
+    shift
+    for stats in 0 1; do
+        for dbg in 0 1; do
+            try "$name stage2 stats=$stats debug=$dbg" "" "$@" $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_STATS=$stats -DLAZY_MMU_DEBUG=$dbg
+        done
+    done
+}
 
 freestanding "x86_64 gcc" gcc -mno-red-zone
 try "x86_64 gcc global pages" "" gcc $FS -DLAZY_MMU_X86_GLOBAL_PAGES=1
 try "x86_64 gcc invpcid" "" gcc $FS -DLAZY_MMU_X86_INVPCID=1
 try "x86_64 gcc pkru" "" gcc $FS -DLAZY_MMU_X86_PKRU=1 -DLAZY_MMU_X86_PKRU_KEY=3
 try "x86_64 g++ pkru" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_X86_PKRU=1
+stage2 "x86_64 gcc" gcc -mno-red-zone
+try "x86_64 gcc ept all-context" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_EPT_ALL_CONTEXT=1
+try "x86_64 gcc ept pkru" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_PKRU=1
+try "x86_64 g++ ept" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_STAGE2=1
 if have aarch64-linux-gnu-gcc; then
     freestanding "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
+    stage2 "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
 fi
 RV="-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany"
 if have riscv64-linux-gnu-gcc; then
@@ -86,6 +115,8 @@ fi
 if have clang; then
     freestanding "x86_64 clang" clang --target=x86_64-unknown-none -mno-red-zone
     freestanding "aarch64 clang" clang --target=aarch64-none-elf -mgeneral-regs-only
+    stage2 "x86_64 clang" clang --target=x86_64-unknown-none -mno-red-zone
+    stage2 "aarch64 clang" clang --target=aarch64-none-elf -mgeneral-regs-only
     freestanding "riscv64 clang" clang --target=riscv64-unknown-elf -march=rv64imac -mcmodel=medany
     try "riscv64 clang svinval" "" clang --target=riscv64-unknown-elf -march=rv64imac -mcmodel=medany $FS -DLAZY_MMU_RISCV_SVINVAL=1
 fi
@@ -104,6 +135,9 @@ expect_error() { # description, message fragment, compiler and flags...
 }
 expect_error "an unsupported target" "no backend for this target" gcc $FS -U__x86_64__
 expect_error "two backends" "exactly one" gcc $FS -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_ARCH_RISCV64
+expect_error "stage 2 on a backend without it" "LAZY_MMU_STAGE2 is offered" gcc $FS -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_STAGE2=1
 expect_error "paravirt without a hypercall" "define LAZY_MMU_PV_COMMIT" gcc $FS -DLAZY_MMU_ARCH_PARAVIRT -DLAZY_MMU_SIMULATE=0
+expect_error "EPT with global pages" "GLOBAL_PAGES does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_GLOBAL_PAGES=1
+expect_error "EPT with INVPCID" "INVPCID does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_INVPCID=1
 
 echo "compile-check: $n configurations ok"

@@ -15,7 +15,9 @@
  *   [BAR]   B2 "The AArch64 Application Level Memory Model", "Memory
  *           barriers" (DSB, ISB) and "Atomicity in the Arm architecture".
  *   [SYS]   The System instruction descriptions of TLBI VAAE1IS and
- *           TLBI VMALLE1IS (operand layout).
+ *           TLBI VMALLE1IS (operand layout), and for stage 2 TLBI
+ *           IPAS2E1IS and TLBI VMALLS12E1IS.
+ *   [S2]    D8.16 "Invalidation of TLB entries from stage 2 translations".
  */
 #ifndef LAZY_MMU_AARCH64_INSN_H
 #define LAZY_MMU_AARCH64_INSN_H
@@ -73,6 +75,10 @@ static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
  * entries are required by the architecture to be invalidated": the TLBI
  * could silently do nothing on an Armv8.4+ CPU. */
 #define LAZY_MMU__A64_TLBI_VA_MASK ((uint64_t)0x00000fffffffffffull)
+/* The TLBI IPAS2E1IS operand has the same shape: IPA[55:12] in bits [43:0]
+ * (IPA[55:48] only with 52/56-bit IPAs), TTL in [47:44], and bit 63 NS,
+ * RES0 when executed in Non-secure state [SYS]. */
+#define LAZY_MMU__A64_TLBI_IPA_MASK LAZY_MMU__A64_TLBI_VA_MASK
 
 /* TLBI VAAE1IS: invalidates the stage 1 EL1&0 entries (any level, walk-cache
  * entries included) that translate this VA, for every ASID and global
@@ -89,12 +95,41 @@ static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 }
 
 /* TLBI VMALLE1IS: invalidates every stage 1 EL1&0 entry of the current VMID
- * (all VAs, all ASIDs), on every PE of the inner-shareable domain [SYS].
+ * (all VAs, all ASIDs), on every PE of the inner-shareable domain [SYS];
+ * entries that combine stage 1 and stage 2 are stage 1 entries too [S2].
  * Complete only after a later DSB ISH [TLBM]. */
 static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("tlbi vmalle1is" : : : "memory");
 }
+
+#if LAZY_MMU_STAGE2
+/* TLBI IPAS2E1IS: invalidates the stage 2 only entries, any level, that
+ * translate this IPA for the current VMID (VTTBR_EL2.VMID), on every PE of
+ * the inner-shareable domain [SYS].  It is not required to touch entries
+ * that combine stage 1 and stage 2, which a TLBI VMALLE1IS must drop after
+ * this one has completed: a walk on another PE in between could refill a
+ * combined entry from the old stage 2 entry [S2].  EL2 only (UNDEFINED at
+ * EL1); complete only after a later DSB ISH [TLBM]. */
+static inline void lazy_mmu__a64_tlbi_ipa(struct lazy_mmu *m, uintptr_t ipa)
+{
+    (void)m;
+    __asm__ __volatile__("tlbi ipas2e1is, %0"
+                         :
+                         : "r"(((uint64_t)ipa >> 12) & LAZY_MMU__A64_TLBI_IPA_MASK)
+                         : "memory");
+}
+
+/* TLBI VMALLS12E1IS: invalidates every stage 1, stage 2 and combined entry
+ * of the EL1&0 regime with the current VMID, on every PE of the
+ * inner-shareable domain [SYS].  EL2 only; complete only after a later DSB
+ * ISH [TLBM]. */
+static inline void lazy_mmu__a64_tlbi_s12_all(struct lazy_mmu *m)
+{
+    (void)m;
+    __asm__ __volatile__("tlbi vmalls12e1is" : : : "memory");
+}
+#endif
 
 #endif

@@ -18,9 +18,30 @@
 #define LAZY_MMU_AARCH64_OA_MASK ((lazy_mmu_pte_t)0x0000fffffffff000ull)
 #endif
 
+/* Define to 1 in a hypervisor whose context manages one guest's stage 2
+ * translation tables: entries are stage 2 descriptors (valid bit 0, output
+ * address as above) and every va argument is an IPA.  A changed valid leaf
+ * costs TLBI IPAS2E1IS (the stage 2 entries of that IPA) and, once that has
+ * completed, TLBI VMALLE1IS: entries that combine stage 1 and stage 2 are
+ * tagged by VA, not IPA, and IPAS2E1IS is not required to touch them.  A
+ * section issues the IPAS2E1IS of all its pages, one DSB ISH, one
+ * VMALLE1IS, one DSB ISH; past the threshold one TLBI VMALLS12E1IS (both
+ * stages, the whole VMID) replaces them; break-before-make as in stage 1.
+ * Every visibility point must run at EL2 with the guest's VMID in
+ * VTTBR_EL2 (followed by an ISB), and, with HCR_EL2.E2H = 1, with
+ * HCR_EL2.TGE = 0: these TLBIs act on the EL1&0 regime of the current VMID,
+ * and with {E2H, TGE} = {1, 1} VMALLE1IS would hit the host's EL2&0 regime
+ * instead (what Linux's __tlb_switch_to_guest sets up). */
+#ifndef LAZY_MMU_STAGE2
+#define LAZY_MMU_STAGE2 0
+#endif
+
 /* A valid entry replaced by one with another output address must be broken
  * first: the new entry is written only after the old translation is gone, so
  * it waits in the queue (ARM ARM D8.14, "Break-before-make"). */
+/* This backend implements LAZY_MMU_STAGE2. */
+#define LAZY_MMU_ARCH_HAS_STAGE2 1
+
 #define LAZY_MMU_ARCH_QUEUES_WRITES 1
 #define LAZY_MMU_ARCH_HAS_STATE 0
 

@@ -22,6 +22,21 @@
  * Violations are recorded (first message kept) rather than trapped so tests
  * can assert on them.  Every hardware-level operation is counted in .n.
  *
+ * Stage 2 (LAZY_MMU_STAGE2): pt[] is a guest's second-stage table, indexed
+ * by IPA / GPA, and an access is the guest's, through a stage 1 it owns and
+ * never changes (VA page i -> IPA page i here).  x86 EPT: tlb[] holds the
+ * guest-physical and combined mappings; only an INVEPT naming the model's
+ * EPTP (type 1) or all of them (type 2) drops them - INVLPG and CR3 writes
+ * do not.  aarch64: tlb[] holds the combined stage 1+2 entries and s2tlb[]
+ * the stage 2 only entries, each filled by a walk and refilling the other:
+ * a combined miss uses a cached stage 2 entry, however old.  At a DSB ISH
+ * the stage 1 invalidations (VAAE1IS, VMALLE1IS) complete first, then a
+ * walk on another PE refills the combined entry of every page whose
+ * IPAS2E1IS is still incomplete from its old stage 2 entry, then the
+ * IPAS2E1IS / VMALLS12E1IS complete; so a missing IPAS2E1IS, a missing
+ * VMALLE1IS and a VMALLE1IS not separated from the IPAS2E1IS by a DSB ISH
+ * each leave a stale translation.
+ *
  * The window: npages consecutive pages starting at base, entry i of pt[]
  * mapping base + i * LAZY_MMU_PAGE_SIZE.  Stores to entries outside pt[] are
  * plain stores; invalidations outside the window are counted only.
@@ -38,6 +53,12 @@
 #define LAZY_MMU_SIM_GLOBAL 2 /* x86: a valid translation with G set */
 #define LAZY_MMU_SIM_NEG 3    /* riscv64: an invalid entry, cached */
 
+#if defined(LAZY_MMU_STAGE2) && LAZY_MMU_STAGE2
+#define LAZY_MMU__SIM_S2 1
+#else
+#define LAZY_MMU__SIM_S2 0
+#endif
+
 /* Hardware-level operations, by instruction. */
 struct lazy_mmu_sim_counts {
     unsigned long stores, walks;
@@ -46,6 +67,10 @@ struct lazy_mmu_sim_counts {
     unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
     unsigned long hypercalls, hypercall_ops;                    /* paravirt */
     unsigned long violations;
+#if LAZY_MMU__SIM_S2
+    unsigned long invept_single, invept_all; /* x86_64 EPT: INVEPT type 1, 2 */
+    unsigned long tlbi_ipa, tlbi_s12_all;    /* aarch64: IPAS2E1IS, VMALLS12E1IS */
+#endif
 };
 
 struct lazy_mmu_sim {
@@ -77,12 +102,29 @@ struct lazy_mmu_sim {
     uint32_t pkru_at_store[LAZY_MMU_SIM_PAGES]; /* PKRU at the last store to
                                                    pt[i]; all ones: none yet */
 #endif
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_X86_64)
+    uint64_t eptp;    /* the EPTP the tables hang from (the VMCS's) */
+    bool invept_fail; /* the next INVEPT fails (VMfailValid) */
+#endif
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_AARCH64)
+    bool s12_all_pending; /* VMALLS12E1IS issued, not complete */
+    size_t ns2inval;
+    lazy_mmu_pte_t s2tlb[LAZY_MMU_SIM_PAGES];       /* stage 2 only entries */
+    unsigned char s2_cached[LAZY_MMU_SIM_PAGES];
+    unsigned char s2inval[LAZY_MMU_SIM_PAGES];      /* IPAS2E1IS issued, not done */
+    unsigned s2inval_list[LAZY_MMU_SIM_PAGES];
+#endif
 };
 
 static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, size_t npages)
 {
     size_t i;
+#if LAZY_MMU__SIM_S2
+    struct lazy_mmu_sim_counts zero = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+#else
     struct lazy_mmu_sim_counts zero = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+#endif
 
     LAZY_MMU__CHECK(npages <= LAZY_MMU_SIM_PAGES && (base & LAZY_MMU__PAGE_MASK) == 0,
                     "lazy_mmu_sim_init: window too large or misaligned");
@@ -110,12 +152,25 @@ static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, siz
 #ifdef LAZY_MMU_ARCH_X86_64
         s->pkru_at_store[i] = 0xffffffffu;
 #endif
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_AARCH64)
+        s->s2tlb[i] = 0;
+        s->s2_cached[i] = 0;
+        s->s2inval[i] = 0;
+#endif
     }
 #ifdef LAZY_MMU_ARCH_X86_64
     s->pkru = 0;
     s->rdpkru = 0;
     s->wrpkru = 0;
     s->pkru_denied_stores = 0;
+#endif
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_X86_64)
+    s->eptp = 0;
+    s->invept_fail = false;
+#endif
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_AARCH64)
+    s->s12_all_pending = false;
+    s->ns2inval = 0;
 #endif
 }
 
@@ -243,6 +298,11 @@ static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *p
         (lazy_mmu__sim_oa_differs(s->pt[i], pte) || lazy_mmu__sim_oa_differs(s->walk[i], pte) ||
          (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && lazy_mmu__sim_oa_differs(s->tlb[i], pte))))
         lazy_mmu_sim_violation(s, "aarch64: break-before-make violated");
+#if LAZY_MMU__SIM_S2
+    /* ... and not in a stage 2 only entry either */
+    if (lazy_mmu__sim_valid(pte) && s->s2_cached[i] && lazy_mmu__sim_oa_differs(s->s2tlb[i], pte))
+        lazy_mmu_sim_violation(s, "aarch64: break-before-make violated (stage 2 entry live)");
+#endif
 #endif
     s->pt[i] = pte;
 #if defined(LAZY_MMU_ARCH_X86_64) || defined(LAZY_MMU_ARCH_PARAVIRT)
@@ -281,12 +341,26 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr
         break;
     }
     s->n.walks++;
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_AARCH64)
+    /* The guest's stage 1 walk; its IPA through a cached stage 2 entry if
+     * there is one, else through the stage 2 tables, caching the result. */
+    if (s->s2_cached[i]) {
+        pte = s->s2tlb[i];
+    } else {
+        pte = s->walk[i];
+        if (lazy_mmu__sim_valid(pte)) {
+            s->s2tlb[i] = pte;
+            s->s2_cached[i] = 1;
+        }
+    }
+#else
     pte = s->walk[i];
+#endif
     s->tlb[i] = pte;
     if (lazy_mmu__sim_valid(pte)) {
         s->tlb_state[i] = LAZY_MMU_SIM_CACHED;
 #ifdef LAZY_MMU_ARCH_X86_64
-        if (pte & LAZY_MMU_X86_PTE_G)
+        if ((pte & LAZY_MMU_X86_PTE_G) && !LAZY_MMU__SIM_S2) /* EPT bit 8: accessed */
             s->tlb_state[i] = LAZY_MMU_SIM_GLOBAL;
 #endif
         return pte;
@@ -308,8 +382,12 @@ static inline size_t lazy_mmu_sim_stale(const struct lazy_mmu_sim *s)
             stale++;
         else if (s->tlb_state[i] == LAZY_MMU_SIM_NEG)
             stale += lazy_mmu__sim_valid(s->pt[i]);
-        else if (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY)
-            stale += s->tlb[i] != s->pt[i];
+        else if (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && s->tlb[i] != s->pt[i])
+            stale++;
+#if LAZY_MMU__SIM_S2 && defined(LAZY_MMU_ARCH_AARCH64)
+        else if (s->s2_cached[i] && s->s2tlb[i] != s->pt[i])
+            stale++;
+#endif
     }
     return stale + (s->need_isb ? 1 : 0);
 }
@@ -334,6 +412,9 @@ static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     size_t i = lazy_mmu__sim_index(s, va);
     s->n.invlpg++;
+#if LAZY_MMU__SIM_S2
+    return; /* the host's linear mappings: not required to drop EPT-derived ones */
+#endif
     if (i < s->npages)
         lazy_mmu__sim_drop(s, i);
 }
@@ -343,6 +424,9 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     size_t i;
     s->n.cr3_reload++;
+#if LAZY_MMU__SIM_S2
+    return; /* as INVLPG */
+#endif
     for (i = 0; i < s->npages; i++)
         if (s->tlb_state[i] != LAZY_MMU_SIM_GLOBAL)
             lazy_mmu__sim_drop(s, i);
@@ -353,9 +437,40 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     size_t i;
     s->n.global_flush++;
+#if LAZY_MMU__SIM_S2
+    return; /* as INVLPG */
+#endif
     for (i = 0; i < s->npages; i++)
         lazy_mmu__sim_drop(s, i);
 }
+
+#if LAZY_MMU__SIM_S2
+/* INVEPT: type 1 drops the mappings derived from the EPT that EPTP[51:12]
+ * names (here nothing, unless that is sim.eptp), type 2 those of every EPT. */
+static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint64_t eptp)
+{
+    const uint64_t addr = (uint64_t)0x000ffffffffff000ull; /* EPTP[51:12] */
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i;
+
+    if (type == 1)
+        s->n.invept_single++;
+    else if (type == 2)
+        s->n.invept_all++;
+    if (s->invept_fail) {
+        s->invept_fail = false;
+        return false;
+    }
+    if (type != 2 && (type != 1 || ((eptp ^ s->eptp) & addr) != 0)) {
+        if (type != 1)
+            lazy_mmu_sim_violation(s, "x86: INVEPT of an undefined type");
+        return type == 1;
+    }
+    for (i = 0; i < s->npages; i++)
+        lazy_mmu__sim_drop(s, i);
+    return true;
+}
+#endif
 
 static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
 {
@@ -381,6 +496,35 @@ static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
         s->need_isb = true;
 }
 
+#if LAZY_MMU__SIM_S2
+/* After the stage 1 invalidations: stage 2 ones complete, but not before a
+ * walk on another PE has refilled, from the old stage 2 entry, the combined
+ * entry of every page whose IPAS2E1IS was still outstanding. */
+static inline bool lazy_mmu__sim_complete_s2(struct lazy_mmu_sim *s)
+{
+    bool any = s->ns2inval != 0 || s->s12_all_pending;
+    size_t i;
+
+    while (s->ns2inval) {
+        i = s->s2inval_list[--s->ns2inval];
+        s->s2inval[i] = 0;
+        if (s->s2_cached[i] && !s->s12_all_pending) {
+            s->tlb[i] = s->s2tlb[i];
+            s->tlb_state[i] = LAZY_MMU_SIM_CACHED;
+        }
+        s->s2_cached[i] = 0;
+    }
+    if (s->s12_all_pending) {
+        for (i = 0; i < s->npages; i++) {
+            s->s2_cached[i] = 0;
+            lazy_mmu__sim_drop(s, i);
+        }
+        s->s12_all_pending = false;
+    }
+    return any;
+}
+#endif
+
 static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
@@ -388,6 +532,9 @@ static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
     s->n.dsb_ish++;
     stores = lazy_mmu__sim_order_stores(s);
     invals = lazy_mmu__sim_complete_invals(s);
+#if LAZY_MMU__SIM_S2
+    invals = lazy_mmu__sim_complete_s2(s) || invals;
+#endif
     if (stores || invals)
         s->need_isb = true;
 }
@@ -412,6 +559,26 @@ static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
     s->n.tlbi_all++;
     s->inval_all_pending = true;
 }
+
+#if LAZY_MMU__SIM_S2
+static inline void lazy_mmu__a64_tlbi_ipa(struct lazy_mmu *m, uintptr_t ipa)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i = lazy_mmu__sim_index(s, ipa);
+    s->n.tlbi_ipa++;
+    if (i < s->npages && !s->s2inval[i]) {
+        s->s2inval[i] = 1;
+        s->s2inval_list[s->ns2inval++] = (unsigned)i;
+    }
+}
+
+static inline void lazy_mmu__a64_tlbi_s12_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_s12_all++;
+    s->s12_all_pending = true;
+}
+#endif
 #endif
 
 #ifdef LAZY_MMU_ARCH_RISCV64

@@ -84,6 +84,34 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
 #endif
 }
 
+#if LAZY_MMU_STAGE2
+/* INVEPT type, {EPTP, 0}: type 1 (single-context) drops every guest-physical
+ * and combined mapping derived from the EPT that EPTP[51:12] names, for
+ * every VPID and PCID; type 2 (all-context) those of every EPTP (vol. 2
+ * INVEPT; SDM 3C "Operations that Invalidate Cached Mappings").  The
+ * descriptor is 128 bits in memory, bits 127:64 reserved and zero.  INVEPT
+ * is serializing (SDM 3A "Serializing Instructions"), so the EPT stores
+ * before it are complete and no guest access after the next VM entry uses a
+ * dropped mapping.  It reports through RFLAGS: CF (VMfailInvalid) or ZF
+ * (VMfailValid) set when the type is not supported (IA32_VMX_EPT_VPID_CAP)
+ * or, for type 1, the EPTP would fail VM entry; SETA reads "both clear".
+ * Outside VMX root operation at CPL 0 it faults (#UD / #GP). */
+static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint64_t eptp)
+{
+    struct {
+        uint64_t eptp, reserved;
+    } desc = {eptp, 0};
+    unsigned char ok;
+    (void)m;
+    __asm__ __volatile__("invept %1, %2\n\t" /* invalidate; result in CF/ZF */
+                         "seta %0"          /* 1 when neither VMfail flag is set */
+                         : "=qm"(ok)
+                         : "m"(desc), "r"(type)
+                         : "memory", "cc");
+    return ok != 0;
+}
+#endif
+
 /* RDPKRU: EAX = PKRU, EDX = 0; ECX must be 0 (else #GP) and CR4.PKE 1 (else
  * #UD) (vol. 2 RDPKRU).  Volatile: it must not be merged with a read on the
  * other side of a WRPKRU. */

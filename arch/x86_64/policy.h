@@ -9,6 +9,9 @@
  *
  * With LAZY_MMU_X86_PKRU (types.h) the section's state also carries PKRU:
  * enter opens the page tables' protection key, leave restores it.
+ *
+ * With LAZY_MMU_STAGE2 the tables are a guest's EPT: there is no per-address
+ * invalidation, so a changed present entry makes the whole batch one INVEPT.
  */
 #ifndef LAZY_MMU_X86_64_POLICY_H
 #define LAZY_MMU_X86_64_POLICY_H
@@ -83,10 +86,57 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
 #endif
     if (!lazy_mmu_arch_pte_valid(old))
         return; /* not-present entries are never cached */
+#if LAZY_MMU_STAGE2
+    (void)va;
+    lazy_mmu__defer_all(m); /* INVEPT has no per-address form */
+#else
     if (old & LAZY_MMU_X86_PTE_G)
         m->arch.global = true;
     lazy_mmu__defer_page(m, va);
+#endif
 }
+
+#if LAZY_MMU_STAGE2
+/* The EPTP of the guest whose EPT this context manages, as in its VMCS:
+ * later visibility points use single-context INVEPT for it.  Work pending
+ * from before is published first, for the EPTP it was done under. */
+static inline void lazy_mmu_x86_set_eptp(struct lazy_mmu *m, uint64_t eptp)
+{
+    lazy_mmu__publish(m);
+    m->arch.eptp = eptp;
+}
+
+static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
+{
+    const bool single = !LAZY_MMU_X86_EPT_ALL_CONTEXT && m->arch.eptp != 0;
+
+    /* Everything this backend defers is "invalidate all" (set_pte, and the
+     * override below for explicit requests). */
+    if (m->pending & (LAZY_MMU__P_ALL | LAZY_MMU__P_RANGES)) {
+        if (!lazy_mmu__x86_invept(m, single ? 1 : 2, single ? m->arch.eptp : 0))
+            LAZY_MMU_PANIC("lazy_mmu: INVEPT failed (type not supported, or EPTP invalid)");
+        LAZY_MMU__COUNT(m, full_invals, 1);
+    }
+    lazy_mmu__batch_done(m);
+}
+
+/* An explicit request for some guest-physical pages is the same one INVEPT:
+ * no range is kept, so requests never fill the batch. */
+static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t first,
+                                                  uintptr_t last)
+{
+    (void)first;
+    (void)last;
+    lazy_mmu__defer_all(m);
+}
+#define lazy_mmu_arch_invalidate_pages lazy_mmu_arch_invalidate_pages
+
+static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
+{
+    m->arch.eptp = 0;
+}
+#define lazy_mmu_arch_init lazy_mmu_arch_init
+#else
 
 static inline void lazy_mmu__x86_invlpg_one(struct lazy_mmu *m, uintptr_t va)
 {
@@ -121,5 +171,6 @@ static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
     m->arch.global = false;
 }
 #define lazy_mmu_arch_init lazy_mmu_arch_init
+#endif /* LAZY_MMU_STAGE2 */
 
 #endif

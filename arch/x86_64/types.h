@@ -47,8 +47,45 @@
 #error "lazymmu: LAZY_MMU_X86_PKRU_KEY must be a protection key, 0-15"
 #endif
 
+/* Define to 1 in a hypervisor (VMX root, CPL 0) whose context manages one
+ * guest's EPT (extended page tables) instead of its own paging structures:
+ * entries are EPT entries, present when any of bits 2:0 (R, W, X) or bit 10
+ * (user-execute, present only with mode-based execute control; counting it
+ * always costs at most an INVEPT nobody needed) is set, and every va
+ * argument is a guest-physical address.  INVEPT has no per-address form:
+ * whatever changed in a batch, one INVEPT at the visibility point drops
+ * every guest-physical and combined mapping derived from that EPT (SDM 3C
+ * "Invalidating Cached Translation Information"), so a section of N changes
+ * costs one INVEPT instead of N.  Single-context (type 1) with the EPTP given
+ * to lazy_mmu_x86_set_eptp(), all-context (type 2) before one is given or
+ * with LAZY_MMU_X86_EPT_ALL_CONTEXT.  The types must be supported
+ * (IA32_VMX_EPT_VPID_CAP bits 20, 25, 26): a failing INVEPT calls
+ * LAZY_MMU_PANIC in every build, since nothing else can drop the guest's
+ * stale mappings.  INVEPT acts on this logical processor only: the other
+ * CPUs that ran the guest need the embedder's IPIs, as for INVLPG.
+ * LAZY_MMU_X86_PKRU combines with it (the key guards the stores to the
+ * table pages, whatever format they hold). */
+#ifndef LAZY_MMU_STAGE2
+#define LAZY_MMU_STAGE2 0
+#endif
+/* With LAZY_MMU_STAGE2: always INVEPT all-context, even once an EPTP is
+ * set (CPUs without single-context INVEPT, or one context for several
+ * EPTPs that share tables). */
+#ifndef LAZY_MMU_X86_EPT_ALL_CONTEXT
+#define LAZY_MMU_X86_EPT_ALL_CONTEXT 0
+#endif
+#if LAZY_MMU_STAGE2 && LAZY_MMU_X86_GLOBAL_PAGES
+#error "lazymmu: LAZY_MMU_X86_GLOBAL_PAGES does not apply to EPT (LAZY_MMU_STAGE2): EPT entries have no global bit (bit 8 is the accessed flag) and INVEPT drops every mapping of the EPTP"
+#endif
+#if LAZY_MMU_STAGE2 && LAZY_MMU_X86_INVPCID
+#error "lazymmu: LAZY_MMU_X86_INVPCID does not apply to EPT (LAZY_MMU_STAGE2): INVEPT, not INVPCID, invalidates guest-physical mappings"
+#endif
+
 /* x86 never caches not-present entries and its walker sees the CPU's own
  * stores, so every write goes straight to memory: nothing is queued. */
+/* This backend implements LAZY_MMU_STAGE2. */
+#define LAZY_MMU_ARCH_HAS_STAGE2 1
+
 #define LAZY_MMU_ARCH_QUEUES_WRITES 0
 
 #if LAZY_MMU_X86_PKRU
@@ -64,7 +101,21 @@ struct lazy_mmu_arch_state {
 
 #define LAZY_MMU_X86_PTE_P ((lazy_mmu_pte_t)1 << 0)
 #define LAZY_MMU_X86_PTE_G ((lazy_mmu_pte_t)1 << 8)
+/* EPT: R, W, X and, with mode-based execute control, user-execute (bit 10);
+ * an entry with none of them is not present and never cached (SDM 3C, "EPT
+ * Translation Mechanism"). */
+#define LAZY_MMU_X86_EPT_PRESENT ((lazy_mmu_pte_t)0x407)
 
+#if LAZY_MMU_STAGE2
+struct lazy_mmu_arch {
+    uint64_t eptp; /* for single-context INVEPT; 0: none set, all-context */
+};
+
+static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+{
+    return (pte & LAZY_MMU_X86_EPT_PRESENT) != 0;
+}
+#else
 struct lazy_mmu_arch {
     /* A pending invalidation covers a global entry: a full flush must drop
      * global translations too (CR3 reload keeps them). */
@@ -75,5 +126,6 @@ static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & LAZY_MMU_X86_PTE_P) != 0;
 }
+#endif
 
 #endif
