@@ -1,0 +1,394 @@
+/* tests/test_contract_batch.c - the contract of DESIGN.md section 3, continued:
+ * invalidation requests for changes made behind the library's back, and
+ * batches of every shape (sparse, descending, overflowing).
+ *
+ * Same pattern as test_contract.c: cache the old translation, change, then
+ * every page must translate to what was last requested, nothing stale, no
+ * ordering rule broken.  Tests of known library bugs run only on the
+ * backends where they pass, unless built with -DLAZYMMU_TEST_KNOWN_BUGS.
+ */
+#include "harness.h"
+
+#define WINDOW 1024u
+#define WRITABLE ((lazy_mmu_pte_t)1 << 1)
+
+_Static_assert(2 * (2 * LAZY_MMU_BATCH_MAX + 3) <= WINDOW, "overflow tests need the room");
+_Static_assert(LAZY_MMU_FLUSH_ALL_THRESHOLD + 16 <= WINDOW, "large-range tests need the room");
+
+static struct lazy_mmu_sim sim;
+static struct lazy_mmu m;
+/* What page i must translate to at the next visibility point (0: unmapped). */
+static lazy_mmu_pte_t want[WINDOW];
+static uint64_t next_frame;
+
+static void setup(void)
+{
+    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
+    lazy_mmu_init(&m);
+    lazy_mmu_sim_attach(&m, &sim);
+    memset(want, 0, sizeof want);
+    next_frame = 0x100;
+}
+
+/* Every call a frame no entry has used yet, so a stale translation can never
+ * coincide with the expected one. */
+static lazy_mmu_pte_t fresh(void)
+{
+    return test_pte(next_frame++);
+}
+
+static lazy_mmu_pte_t *ptep(size_t i)
+{
+    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
+}
+
+static lazy_mmu_pte_t touch(size_t i)
+{
+    return lazy_mmu_sim_access(&sim, TEST_VA(i));
+}
+
+/* A mapping from before the test, already in the TLB. */
+static void boot_map(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+    ck_assert(touch(i) == pte);
+}
+
+static void set(size_t i, lazy_mmu_pte_t pte)
+{
+    (void)touch(i); /* whatever the CPU sees now is cached: the change must beat it */
+    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
+    want[i] = pte;
+}
+
+/* A change made behind the library's back (a table page replaced, say): the
+ * CPU keeps the old translation until somebody invalidates it. */
+static void poke(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_pte_t old = touch(i);
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+    ck_assert_msg(touch(i) == old, "the simulator forgot a cached translation of page %zu", i);
+}
+
+static void check_visible_at(const char *what, int line)
+{
+    size_t i, stale = lazy_mmu_sim_stale(&sim);
+
+    ck_assert_msg(sim.violation == NULL, "line %d, %s: %s", line, what, sim.violation);
+    ck_assert_msg(stale == 0, "line %d, %s: %zu stale translations", line, what, stale);
+    for (i = 0; i < WINDOW; i++) {
+        lazy_mmu_pte_t got = touch(i);
+        if (got != want[i])
+            ck_abort_msg("line %d, %s: page %zu translates to %#llx, expected %#llx", line, what, i,
+                         (unsigned long long)got, (unsigned long long)want[i]);
+    }
+    ck_assert_msg(sim.violation == NULL, "line %d, %s: %s", line, what, sim.violation);
+}
+#define check_visible(what) check_visible_at((what), __LINE__)
+
+static void expect_stale(size_t i, lazy_mmu_pte_t old)
+{
+    ck_assert_msg(touch(i) == old, "page %zu was invalidated before the visibility point", i);
+}
+
+static bool same_counts(const struct lazy_mmu_sim_counts *a, const struct lazy_mmu_sim_counts *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* ---- invalidation of changes made behind the library's back ---- */
+
+START_TEST(test_invalidate_page_deferred)
+{
+    lazy_mmu_state_t outer, inner;
+    lazy_mmu_pte_t old0, old1;
+
+    setup();
+    boot_map(0, old0 = fresh());
+    boot_map(1, old1 = fresh());
+    poke(0, fresh());
+    poke(1, fresh());
+    outer = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_page(&m, TEST_VA(0));
+    expect_stale(0, old0);
+    inner = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_page(&m, TEST_VA(1));
+    expect_stale(1, old1);
+    lazy_mmu_leave(&m, inner);
+    check_visible("invalidate_page, after the inner leave");
+    lazy_mmu_leave(&m, outer);
+    check_visible("invalidate_page, after the outer leave");
+}
+END_TEST
+
+/* Every page the bytes [start, end) touch, also when start and end sit in
+ * the middle of a page, and when end sits on a page boundary. */
+START_TEST(test_invalidate_range_unaligned)
+{
+    lazy_mmu_state_t s;
+    lazy_mmu_pte_t old2, old6;
+    size_t i;
+
+    setup();
+    for (i = 0; i < 12; i++)
+        boot_map(i, fresh());
+    old2 = want[2];
+    old6 = want[6];
+    for (i = 2; i <= 6; i++)
+        poke(i, fresh());
+    poke(9, fresh());
+    poke(10, fresh());
+    s = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_range(&m, TEST_VA(2) + 0x123, TEST_VA(6) + 1);
+    lazy_mmu_invalidate_range(&m, TEST_VA(9) + 8, TEST_VA(11));
+    expect_stale(2, old2);
+    expect_stale(6, old6);
+    lazy_mmu_leave(&m, s);
+    check_visible("unaligned invalidate_range");
+}
+END_TEST
+
+START_TEST(test_invalidate_range_above_threshold)
+{
+    lazy_mmu_state_t s;
+    size_t i, n = LAZY_MMU_FLUSH_ALL_THRESHOLD + 5;
+
+    setup();
+    for (i = 0; i < n + 1; i++)
+        boot_map(i, fresh());
+    for (i = 0; i < n; i++)
+        poke(i, fresh());
+    s = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_range(&m, TEST_VA(0) + 1, TEST_VA(n - 1) + 1);
+    lazy_mmu_leave(&m, s);
+    check_visible("invalidate_range past the full-flush threshold");
+}
+END_TEST
+
+START_TEST(test_invalidate_range_empty_is_noop)
+{
+    struct lazy_mmu_sim_counts before;
+    lazy_mmu_state_t s;
+    lazy_mmu_pte_t old;
+
+    setup();
+    boot_map(0, old = fresh());
+    poke(0, fresh());
+    before = sim.n;
+    lazy_mmu_invalidate_range(&m, TEST_VA(0), TEST_VA(0));
+    lazy_mmu_invalidate_range(&m, TEST_VA(0) + 5, TEST_VA(0) + 5);
+    s = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_range(&m, TEST_VA(0) + 7, TEST_VA(0) + 7);
+    lazy_mmu_leave(&m, s);
+    ck_assert_msg(same_counts(&before, &sim.n), "an empty range did hardware work");
+    expect_stale(0, old);
+}
+END_TEST
+
+START_TEST(test_invalidate_all_deferred)
+{
+    lazy_mmu_state_t s;
+    lazy_mmu_pte_t old0;
+    size_t i;
+
+    setup();
+    for (i = 0; i < 10; i++)
+        boot_map(i * 7, fresh());
+    old0 = want[0];
+    for (i = 0; i < 10; i++)
+        poke(i * 7, fresh());
+    s = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_all(&m);
+    expect_stale(0, old0);
+    lazy_mmu_leave(&m, s);
+    check_visible("invalidate_all");
+}
+END_TEST
+
+/* ---- shapes of a batch ---- */
+
+/* Every third page, then the gaps: ranges that start apart and touch later. */
+START_TEST(test_nonadjacent_then_gaps)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup();
+    for (i = 0; i < 48; i++)
+        boot_map(i, fresh());
+    s = lazy_mmu_enter(&m);
+    for (i = 0; i < 48; i += 3)
+        set(i, fresh());
+    for (i = 1; i < 48; i += 3)
+        set(i, fresh());
+    lazy_mmu_leave(&m, s);
+    check_visible("every third page, then the next");
+}
+END_TEST
+
+/* Descending runs grow their range at the front; long enough to pass the
+ * full-flush threshold on the backends whose batch allows it. */
+START_TEST(test_descending_pages)
+{
+    lazy_mmu_state_t s;
+    size_t i, n = LAZY_MMU_FLUSH_ALL_THRESHOLD + 7;
+
+    setup();
+    for (i = 0; i < n; i++)
+        boot_map(i, fresh());
+    s = lazy_mmu_enter(&m);
+    for (i = n; i-- > 0;)
+        set(i, fresh());
+    lazy_mmu_leave(&m, s);
+    check_visible("descending pages");
+}
+END_TEST
+
+/* More distinct non-adjacent pages than the batch holds, of every kind: one
+ * more than a batch (_i = 0: below the full-flush threshold on every backend
+ * but riscv64, so a lost range cannot hide behind a full flush), and two
+ * batches and more (_i = 1). */
+#define OVERFLOW_PAGES(i) ((i) ? 2 * LAZY_MMU_BATCH_MAX + 3 : LAZY_MMU_BATCH_MAX + 1)
+
+START_TEST(test_batch_overflow)
+{
+    const size_t n = OVERFLOW_PAGES(_i);
+    lazy_mmu_state_t s;
+    lazy_mmu_pte_t v;
+    size_t i;
+
+    setup();
+    for (i = 0; i < n; i++)
+        if (i % 4 != 3)
+            boot_map(2 * i, fresh() | WRITABLE);
+    s = lazy_mmu_enter(&m);
+    for (i = 0; i < n; i++) {
+        switch (i % 4) {
+        case 0: v = fresh(); break;
+        case 1: v = want[2 * i] & ~WRITABLE; break;
+        case 2: v = 0; break;
+        default: v = fresh(); break; /* map */
+        }
+        set(2 * i, v);
+        ck_assert(lazy_mmu_get_pte(&m, ptep(2 * i)) == v);
+    }
+    for (i = 0; i < n; i++)
+        ck_assert_msg(lazy_mmu_get_pte(&m, ptep(2 * i)) == want[2 * i],
+                      "page %zu: an early publish lost the pending value", 2 * i);
+    lazy_mmu_leave(&m, s);
+    check_visible("batch overflow");
+}
+END_TEST
+
+START_TEST(test_invalidate_page_overflow)
+{
+    const size_t n = OVERFLOW_PAGES(_i);
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup();
+    for (i = 0; i < n; i++)
+        boot_map(2 * i, fresh());
+    for (i = 0; i < n; i++)
+        poke(2 * i, fresh());
+    s = lazy_mmu_enter(&m);
+    for (i = n; i-- > 0;)
+        lazy_mmu_invalidate_page(&m, TEST_VA(2 * i));
+    lazy_mmu_leave(&m, s);
+    check_visible("more invalidate_page requests than the batch holds");
+}
+END_TEST
+/* ---- known library bugs ---- */
+
+/* KNOWN BUG on aarch64: the map finds an invalid entry in memory and is
+ * stored at once, although the TLBI for the old translation (same page,
+ * other output address) has not been issued yet: break-before-make is
+ * violated.  Munmap-then-mmap reuse of a VA in one section does this. */
+START_TEST(test_unmap_then_map_same_page)
+{
+    lazy_mmu_state_t s;
+
+    setup();
+    boot_map(0, fresh());
+    s = lazy_mmu_enter(&m);
+    set(0, 0);
+    set(0, fresh());
+    lazy_mmu_leave(&m, s);
+    check_visible("unmap then map another frame in one section");
+}
+END_TEST
+
+/* KNOWN BUG on paravirt: page 0 is unmapped (queued, invalidation pending),
+ * the queue fills, and page 0 is mapped again.  The new write supersedes the
+ * queued unmap, the early publish sends page 0's INVLPG without any SET for
+ * it (memory still holds the old entry, which the CPU may cache again), and
+ * the new write skips its own invalidation because the queued value it
+ * replaced was invalid: after leave the old, writable translation is still
+ * used.  Same frame on purpose, so aarch64's break-before-make is not involved. */
+START_TEST(test_unmap_refill_remap)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+    lazy_mmu_pte_t old;
+
+    setup();
+    old = fresh() | WRITABLE;
+    boot_map(0, old);
+    for (i = 1; i < LAZY_MMU_BATCH_MAX; i++)
+        boot_map(2 * i, fresh());
+    s = lazy_mmu_enter(&m);
+    set(0, 0);
+    for (i = 1; i < LAZY_MMU_BATCH_MAX; i++)
+        set(2 * i, fresh());
+    set(0, old & ~WRITABLE); /* set() touches page 0 first, inside the section */
+    (void)touch(0);
+    lazy_mmu_leave(&m, s);
+    check_visible("unmap, full queue, map again");
+}
+END_TEST
+
+
+/* A known-bug test is left out where it fails, unless asked for. */
+#if defined(LAZYMMU_TEST_KNOWN_BUGS)
+#define ADD_UNLESS(cond, tc, t) tcase_add_test((tc), (t))
+#else
+#define ADD_UNLESS(cond, tc, t) \
+    do { \
+        if (cond) \
+            (void)(t); \
+        else \
+            tcase_add_test((tc), (t)); \
+    } while (0)
+#endif
+#if defined(LAZY_MMU_ARCH_AARCH64)
+#define ON_AARCH64 1
+#else
+#define ON_AARCH64 0
+#endif
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+#define ON_PARAVIRT 1
+#else
+#define ON_PARAVIRT 0
+#endif
+
+Suite *SUITE_FN(contract_batch)(void)
+{
+    Suite *s = suite_create("contract_batch-" TEST_ARCH_NAME);
+    TCase *tc = tcase_create("contract_batch-" TEST_ARCH_NAME);
+
+    tcase_add_test(tc, test_invalidate_page_deferred);
+    tcase_add_test(tc, test_invalidate_range_unaligned);
+    tcase_add_test(tc, test_invalidate_range_above_threshold);
+    tcase_add_test(tc, test_invalidate_range_empty_is_noop);
+    tcase_add_test(tc, test_invalidate_all_deferred);
+    tcase_add_test(tc, test_nonadjacent_then_gaps);
+    tcase_add_test(tc, test_descending_pages);
+    tcase_add_loop_test(tc, test_batch_overflow, 0, 2);
+    tcase_add_loop_test(tc, test_invalidate_page_overflow, 0, 2);
+    ADD_UNLESS(ON_AARCH64, tc, test_unmap_then_map_same_page);
+    ADD_UNLESS(ON_PARAVIRT, tc, test_unmap_refill_remap);
+    suite_add_tcase(s, tc);
+    return s;
+}

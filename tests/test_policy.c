@@ -1,0 +1,540 @@
+/* tests/test_policy.c - exact hardware-operation counts of each backend's policy.
+ *
+ * Every count is asserted twice, from the simulator (what the hardware saw)
+ * and from lazy_mmu_get_stats (what the library believes it issued), against a
+ * formula in the configuration macros worked out from arch/<x>/policy.h; a
+ * cross-check then ties the two together independently of the formula.  The
+ * formulas also cover the x86 global-pages and riscv Svinval/Svvptc variants,
+ * so this file is meaningful in those builds too.  Coalescing of duplicate
+ * and overlapping requests: test_policy_coalesce.c.
+ */
+#include <stddef.h>
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+/* Watch every hypercall so the INVLPG page counts can be cross-checked. */
+struct lazy_mmu_pv_op;
+static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
+#define LAZY_MMU_PV_COMMIT test_pv_commit
+#endif
+#include "harness.h"
+
+#define THR ((unsigned long)LAZY_MMU_FLUSH_ALL_THRESHOLD)
+#define BATCH ((unsigned long)LAZY_MMU_BATCH_MAX)
+#define MAXN (THR + 1 > 4 * BATCH ? THR + 1 : 4 * BATCH)
+#define WINDOW (2 * MAXN + 2)
+#define WRITABLE ((lazy_mmu_pte_t)1 << 1)
+_Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "the sparse runs need 2 * MAXN pages");
+
+static struct lazy_mmu_sim sim;
+static struct lazy_mmu m;
+static lazy_mmu_pte_t want[WINDOW];
+static uint64_t next_frame;
+
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+static struct {
+    unsigned long inval_pages, inval_all;
+} pv;
+
+static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
+        pv.inval_pages += cmd == LAZY_MMU_PV_INVLPG ? ops[k].val : 0;
+        pv.inval_all += cmd == LAZY_MMU_PV_INVAL_ALL;
+    }
+    return lazy_mmu_sim_hypercall(hv, ops, n);
+}
+#endif
+
+static void setup(void)
+{
+    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
+    lazy_mmu_init(&m);
+    lazy_mmu_sim_attach(&m, &sim);
+    memset(want, 0, sizeof want);
+    next_frame = 0x100;
+}
+
+static lazy_mmu_pte_t fresh(void)
+{
+    return test_pte(next_frame++);
+}
+
+static lazy_mmu_pte_t *ptep(size_t i)
+{
+    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
+}
+
+/* A mapping from before the test, cached; for an absent page, the fault is
+ * cached where the architecture does that (riscv without Svvptc). */
+static void boot(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+    ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(i)) == pte);
+}
+
+static void poke(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+}
+
+static void set(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
+    want[i] = pte;
+}
+
+/* Counting starts here: setup accesses are not the policy's work. */
+static void start_counting(void)
+{
+    static const struct lazy_mmu_sim_counts zero;
+    sim.n = zero;
+    lazy_mmu_reset_stats(&m);
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+    pv.inval_pages = pv.inval_all = 0;
+#endif
+}
+
+static void check_visible(const char *what)
+{
+    size_t i, stale = lazy_mmu_sim_stale(&sim);
+    ck_assert_msg(stale == 0, "%s: %zu stale translations", what, stale);
+    for (i = 0; i < WINDOW; i++)
+        if (lazy_mmu_sim_access(&sim, TEST_VA(i)) != want[i])
+            ck_abort_msg("%s: page %zu does not translate to its last entry", what, i);
+    ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
+}
+
+/* ---- expected counts ---- */
+
+struct expect {
+    struct lazy_mmu_sim_counts hw;
+    struct lazy_mmu_stats st;
+};
+
+#define HW_FIELDS(X) \
+    X(stores) X(walks) X(invlpg) X(cr3_reload) X(global_flush) X(dsb_ishst) X(dsb_ish) X(isb) \
+    X(tlbi_va) X(tlbi_all) X(sfence_va) X(sfence_all) X(sfence_w_inval) X(sinval) \
+    X(sfence_inval_ir) X(hypercalls) X(hypercall_ops) X(violations)
+#define ST_FIELDS(X) \
+    X(updates) X(inval_requests) X(publishes) X(early_flushes) X(page_invals) X(full_invals) \
+    X(barriers) X(hypercalls) X(bbm)
+
+static struct expect none(void)
+{
+    struct expect e;
+    memset(&e, 0, sizeof e);
+    return e;
+}
+
+static void scale(struct expect *e, unsigned long k)
+{
+#define MUL_HW(f) e->hw.f *= k;
+#define MUL_ST(f) e->st.f *= k;
+    HW_FIELDS(MUL_HW)
+    ST_FIELDS(MUL_ST)
+#undef MUL_HW
+#undef MUL_ST
+}
+
+/* What the stats say must match what the simulator saw, whatever the
+ * formula says. */
+static void cross_check(char *msg, size_t len)
+{
+    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
+    const struct lazy_mmu_sim_counts *n = &sim.n;
+    unsigned long pages, full, barriers, hypercalls = 0;
+#if defined(LAZY_MMU_ARCH_X86_64)
+    pages = n->invlpg, full = n->cr3_reload + n->global_flush, barriers = 0;
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+    pages = n->tlbi_va, full = n->tlbi_all, barriers = n->dsb_ishst + n->dsb_ish + n->isb;
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+    pages = n->sfence_va + n->sinval, full = n->sfence_all;
+    barriers = n->sfence_w_inval + n->sfence_inval_ir;
+#else
+    pages = pv.inval_pages, full = pv.inval_all, barriers = 0, hypercalls = n->hypercalls;
+#endif
+    if (st->page_invals != pages || st->full_invals != full || st->barriers != barriers ||
+        st->hypercalls != hypercalls)
+        snprintf(msg + strlen(msg), len - strlen(msg),
+                 " stats/simulator disagree: pages %lu/%lu full %lu/%lu barriers %lu/%lu "
+                 "hypercalls %lu/%lu;",
+                 (unsigned long)st->page_invals, pages, (unsigned long)st->full_invals, full,
+                 (unsigned long)st->barriers, barriers, (unsigned long)st->hypercalls, hypercalls);
+}
+
+static void check_counts(const struct expect *e, const char *what)
+{
+    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
+    char msg[1024] = "";
+#define CMP(src, got, f) \
+    if ((unsigned long)(got) != (unsigned long)(e->src.f)) \
+        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s.%s = %lu, expected %lu;", \
+                 #src, #f, (unsigned long)(got), (unsigned long)(e->src.f));
+#define CMP_HW(f) CMP(hw, sim.n.f, f)
+#define CMP_ST(f) CMP(st, st->f, f)
+    HW_FIELDS(CMP_HW)
+    ST_FIELDS(CMP_ST)
+#undef CMP_HW
+#undef CMP_ST
+#undef CMP
+    cross_check(msg, sizeof msg);
+    ck_assert_msg(msg[0] == '\0', "%s:%s", what, msg);
+}
+
+/* How a section's invalidations are published: `pub` visibility points
+ * (all but the last forced early), `pages` single-page invalidations in all,
+ * `full` full invalidations. */
+struct flushes {
+    unsigned long pub, early, pages, full;
+};
+
+static unsigned long ceil_div(unsigned long a, unsigned long b)
+{
+    return (a + b - 1) / b;
+}
+
+#if !defined(LAZY_MMU_ARCH_PARAVIRT)
+/* n pages that coalesce into one range: one publish, per page up to the
+ * threshold, past it one full invalidation. */
+static struct flushes coalesced(unsigned long n)
+{
+    struct flushes f = {1, 0, n <= THR ? n : 0, n <= THR ? 0 : 1};
+    return f;
+}
+
+#endif
+
+#if defined(LAZY_MMU_ARCH_X86_64) || defined(LAZY_MMU_ARCH_RISCV64)
+/* n pages that never touch: one range each.  The batch fills at BATCH ranges
+ * and is published early, unless THR pages pile up first, which turns the
+ * rest of the section into one full invalidation (checked first). */
+static struct flushes one_range_each(unsigned long n)
+{
+    struct flushes f = {ceil_div(n, BATCH), ceil_div(n, BATCH) - 1, n, 0};
+    if (THR > BATCH)
+        return f;
+    return coalesced(n);
+}
+#endif
+
+static void count_flushes(struct expect *e, struct flushes f)
+{
+    e->st.publishes += f.pub;
+    e->st.early_flushes += f.early;
+    e->st.page_invals += f.pages;
+    e->st.full_invals += f.full;
+}
+
+#if defined(LAZY_MMU_ARCH_X86_64)
+static void issue(struct expect *e, struct flushes f)
+{
+    count_flushes(e, f);
+    e->hw.invlpg += f.pages;
+    /* No entry in these runs has G set: only the build option makes the
+     * full flush global. */
+    if (LAZY_MMU_X86_GLOBAL_PAGES)
+        e->hw.global_flush += f.full;
+    else
+        e->hw.cr3_reload += f.full;
+}
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+static void issue(struct expect *e, struct flushes f)
+{
+    count_flushes(e, f);
+    e->hw.sfence_all += f.full;
+    if (LAZY_MMU_RISCV_SVINVAL) {
+        /* Publishes without a full fence bracket their SINVAL.VMAs. */
+        e->hw.sinval += f.pages;
+        e->hw.sfence_w_inval += f.pub - f.full;
+        e->hw.sfence_inval_ir += f.pub - f.full;
+        e->st.barriers += 2 * (f.pub - f.full);
+    } else {
+        e->hw.sfence_va += f.pages;
+    }
+}
+#endif
+
+/* ---- a section of n updates ---- */
+
+enum kind {
+    REMAP_UP,     /* valid -> valid, another frame, ascending pages */
+    REMAP_DOWN,   /* the same, descending: ranges grow at the front */
+    REMAP_SPARSE, /* every other page: no two updates coalesce */
+    MAP_UP,       /* invalid -> valid */
+    PERM_UP,      /* valid -> valid, same frame, write permission removed */
+};
+static const char *const kind_name[] = {"remap", "remap descending", "remap every other page",
+                                        "map", "write-protect"};
+static const unsigned long sizes[] = {1, THR, THR + 1, BATCH, 4 * BATCH};
+#define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
+
+#if defined(LAZY_MMU_ARCH_X86_64) || defined(LAZY_MMU_ARCH_RISCV64)
+static struct expect expect_section(enum kind k, unsigned long n)
+{
+    struct expect e = none();
+
+    e.st.updates = n;
+    e.hw.stores = n; /* stores go straight to the page tables */
+#if defined(LAZY_MMU_ARCH_X86_64)
+    if (k == MAP_UP)
+        return e; /* not-present entries are never cached */
+#else
+    if (k == MAP_UP && LAZY_MMU_RISCV_SVVPTC)
+        return e; /* the walker sees invalid->valid without a fence */
+#endif
+    issue(&e, k == REMAP_SPARSE ? one_range_each(n) : coalesced(n));
+    return e;
+}
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+/* A publish's range holds at most BATCH + 1 pages (the queue of made writes
+ * fills first), so BBM runs never reach the threshold. */
+_Static_assert(LAZY_MMU_BATCH_MAX + 1 <= LAZY_MMU_FLUSH_ALL_THRESHOLD, "formula below");
+
+static struct expect expect_section(enum kind k, unsigned long n)
+{
+    struct expect e = none();
+    struct flushes f;
+
+    e.st.updates = n;
+    if (k == MAP_UP) { /* nothing stale: the stores only need to be walkable */
+        e.hw.stores = n;
+        e.hw.dsb_ishst = e.hw.isb = 1;
+        e.st.publishes = 1;
+        e.st.barriers = 2;
+        return e;
+    }
+    if (k == PERM_UP) { /* same output address: stored in place, no BBM */
+        f = coalesced(n);
+        count_flushes(&e, f);
+        e.hw.stores = n;
+        e.hw.tlbi_va = f.pages;
+        e.hw.tlbi_all = f.full;
+        e.hw.dsb_ishst = e.hw.dsb_ish = e.hw.isb = 1;
+        e.st.barriers = 3;
+        return e;
+    }
+    /* Break-before-make: each page stored invalid now and made after its
+     * TLBI; the queue of makes publishes early every BATCH pages.  Each
+     * publish: DSB ISHST, TLBIs, DSB ISH, the makes, DSB ISHST, ISB. */
+    f.pub = ceil_div(n, BATCH);
+    f.early = f.pub - 1;
+    f.pages = n;
+    f.full = 0;
+    count_flushes(&e, f);
+    e.hw.stores = 2 * n;
+    e.hw.tlbi_va = n;
+    e.hw.dsb_ishst = 2 * f.pub;
+    e.hw.dsb_ish = e.hw.isb = f.pub;
+    e.st.barriers = 4 * f.pub;
+    e.st.bbm = n;
+    return e;
+}
+#else
+/* Writes and ranges grow together and the queue is checked first, so a
+ * batch never holds more than BATCH pages: the threshold is out of reach. */
+_Static_assert(LAZY_MMU_BATCH_MAX <= LAZY_MMU_FLUSH_ALL_THRESHOLD, "formula below");
+
+static struct expect expect_section(enum kind k, unsigned long n)
+{
+    struct expect e = none();
+    struct flushes f = {ceil_div(n, BATCH), ceil_div(n, BATCH) - 1, n, 0};
+
+    e.st.updates = n;
+    if (k == MAP_UP)
+        f.pages = 0;
+    count_flushes(&e, f);
+    e.hw.hypercalls = e.st.hypercalls = f.pub;
+    /* Each hypercall: its SETs, then one INVLPG per range. */
+    if (k == MAP_UP)
+        e.hw.hypercall_ops = n;
+    else if (k == REMAP_SPARSE)
+        e.hw.hypercall_ops = 2 * n;
+    else
+        e.hw.hypercall_ops = n + f.pub;
+    return e;
+}
+#endif
+
+static size_t page_of(enum kind k, unsigned long j, unsigned long n)
+{
+    if (k == REMAP_DOWN)
+        return (size_t)(n - 1 - j);
+    if (k == REMAP_SPARSE)
+        return (size_t)(2 * j);
+    return (size_t)j;
+}
+
+static void run_section(enum kind k, int size_index)
+{
+    unsigned long j, n = sizes[size_index];
+    lazy_mmu_state_t s;
+    struct expect e;
+    char what[96];
+
+    setup();
+    for (j = 0; j < n; j++) {
+        size_t p = page_of(k, j, n);
+        if (k == MAP_UP)
+            (void)lazy_mmu_sim_access(&sim, TEST_VA(p)); /* cache the fault */
+        else
+            boot(p, fresh() | WRITABLE);
+    }
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (j = 0; j < n; j++) {
+        size_t p = page_of(k, j, n);
+        set(p, k == PERM_UP ? want[p] & ~WRITABLE : fresh());
+    }
+    lazy_mmu_leave(&m, s);
+    snprintf(what, sizeof what, "%s of %lu pages in one section", kind_name[k], n);
+    e = expect_section(k, n);
+    check_counts(&e, what);
+    check_visible(what);
+}
+
+START_TEST(test_section_remap)
+{
+    run_section(REMAP_UP, _i);
+}
+END_TEST
+
+START_TEST(test_section_remap_descending)
+{
+    run_section(REMAP_DOWN, _i);
+}
+END_TEST
+
+START_TEST(test_section_remap_sparse)
+{
+    run_section(REMAP_SPARSE, _i);
+}
+END_TEST
+
+START_TEST(test_section_map)
+{
+    run_section(MAP_UP, _i);
+}
+END_TEST
+
+START_TEST(test_section_write_protect)
+{
+    run_section(PERM_UP, _i);
+}
+END_TEST
+
+/* ---- eager: one update or request outside a section ---- */
+
+enum eager { E_REMAP, E_PERM, E_MAP, E_UNMAP, E_ABSENT, E_INV_PAGE, E_INV_RANGE, E_INV_ALL, E_N };
+static const char *const eager_name[] = {
+    "remap", "write-protect", "map", "unmap", "clear an absent entry",
+    "invalidate_page", "invalidate_range of 3 pages", "invalidate_all"};
+
+/* The cost of one of them. */
+static struct expect expect_eager(enum eager k)
+{
+    struct expect e = none();
+    const bool valid_old = k == E_REMAP || k == E_PERM || k == E_UNMAP;
+    const bool update = k <= E_ABSENT;
+    struct flushes f = {1, 0, 0, 0};
+
+    e.st.updates = update;
+    e.st.inval_requests = !update;
+    f.pages = k == E_INV_RANGE ? 3 : (valid_old || k == E_INV_PAGE);
+    f.full = k == E_INV_ALL;
+#if defined(LAZY_MMU_ARCH_X86_64)
+    e.hw.stores = update;
+    if (k == E_MAP || k == E_ABSENT)
+        return e;
+    count_flushes(&e, f);
+    e.hw.invlpg = f.pages;
+    e.hw.global_flush = f.full; /* invalidate_all means global entries too */
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+    e.hw.stores = update + (k == E_REMAP); /* the break, then the make */
+    if (k == E_ABSENT)
+        return e;
+    count_flushes(&e, f);
+    e.hw.dsb_ishst = 1 + (k == E_REMAP);
+    e.hw.isb = 1;
+    if (k != E_MAP) {
+        e.hw.tlbi_va = f.pages;
+        e.hw.tlbi_all = f.full;
+        e.hw.dsb_ish = 1;
+    }
+    e.st.barriers = e.hw.dsb_ishst + e.hw.dsb_ish + e.hw.isb;
+    e.st.bbm = k == E_REMAP;
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+    e.hw.stores = update;
+    if (k == E_ABSENT || (k == E_MAP && LAZY_MMU_RISCV_SVVPTC))
+        return e;
+    if (k == E_MAP)
+        f.pages = 1; /* the hart may have cached the invalid entry */
+    if (k == E_INV_PAGE || k == E_INV_RANGE) {
+        /* The per-address fence covers leaf entries only, and an explicit
+         * request may be for a replaced table: one global fence. */
+        f.pages = 0;
+        f.full = 1;
+    }
+    issue(&e, f);
+#else
+    e.st.publishes = 1;
+    e.st.page_invals = f.pages;
+    e.st.full_invals = f.full;
+    e.hw.hypercalls = e.st.hypercalls = 1;
+    /* A SET for an update, an INVLPG when something may be cached. */
+    e.hw.hypercall_ops = update + (!update || valid_old);
+#endif
+    return e;
+}
+
+/* Three of a kind, on pages 4r..4r+2, each on its own. */
+START_TEST(test_eager_costs)
+{
+    const enum eager k = (enum eager)_i;
+    struct expect e;
+    size_t r, i;
+
+    setup();
+    for (i = 0; i < 12; i++)
+        if (k != E_MAP && k != E_ABSENT)
+            boot(i, fresh() | WRITABLE);
+    for (i = 0; i < 12; i++) /* changed behind the library's back */
+        if (k == E_INV_ALL || (k == E_INV_RANGE && i % 4 != 3) || (k == E_INV_PAGE && i % 4 == 0))
+            poke(i, fresh());
+    start_counting();
+    for (r = 0; r < 3; r++) {
+        size_t p = 4 * r;
+        switch (k) {
+        case E_REMAP: set(p, fresh()); break;
+        case E_PERM: set(p, want[p] & ~WRITABLE); break;
+        case E_MAP: set(p, fresh()); break;
+        case E_UNMAP: set(p, 0); break;
+        case E_ABSENT: set(p, 0); break;
+        case E_INV_PAGE: lazy_mmu_invalidate_page(&m, TEST_VA(p)); break;
+        case E_INV_RANGE: lazy_mmu_invalidate_range(&m, TEST_VA(p) + 1, TEST_VA(p + 2) + 1); break;
+        default: lazy_mmu_invalidate_all(&m); break;
+        }
+    }
+    e = expect_eager(k);
+    scale(&e, 3);
+    check_counts(&e, eager_name[k]);
+    check_visible(eager_name[k]);
+}
+END_TEST
+
+Suite *SUITE_FN(policy)(void)
+{
+    Suite *s = suite_create("policy-" TEST_ARCH_NAME);
+    TCase *tc = tcase_create("policy-" TEST_ARCH_NAME);
+
+    tcase_add_loop_test(tc, test_section_remap, 0, NSIZES);
+    tcase_add_loop_test(tc, test_section_remap_descending, 0, NSIZES);
+    tcase_add_loop_test(tc, test_section_remap_sparse, 0, NSIZES);
+    tcase_add_loop_test(tc, test_section_map, 0, NSIZES);
+    tcase_add_loop_test(tc, test_section_write_protect, 0, NSIZES);
+    tcase_add_loop_test(tc, test_eager_costs, 0, E_N);
+    suite_add_tcase(s, tc);
+    return s;
+}

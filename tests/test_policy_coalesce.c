@@ -1,0 +1,331 @@
+/* tests/test_policy_coalesce.c - what repeated and overlapping requests cost.
+ *
+ * As in test_policy.c, every count is asserted from the simulator and from
+ * lazy_mmu_get_stats, and the two are cross-checked; the expectations here
+ * are single cases, so they are spelled out per backend.
+ */
+#include <stddef.h>
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+/* Watch every hypercall so the INVLPG page counts can be cross-checked. */
+struct lazy_mmu_pv_op;
+static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
+#define LAZY_MMU_PV_COMMIT test_pv_commit
+#endif
+#include "harness.h"
+
+#define BATCH ((unsigned long)LAZY_MMU_BATCH_MAX)
+#define WINDOW (4 * BATCH + 8)
+#define WRITABLE ((lazy_mmu_pte_t)1 << 1)
+_Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "window");
+
+static struct lazy_mmu_sim sim;
+static struct lazy_mmu m;
+static lazy_mmu_pte_t want[WINDOW];
+static uint64_t next_frame;
+
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+static struct {
+    unsigned long inval_pages, inval_all;
+} pv;
+
+static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
+        pv.inval_pages += cmd == LAZY_MMU_PV_INVLPG ? ops[k].val : 0;
+        pv.inval_all += cmd == LAZY_MMU_PV_INVAL_ALL;
+    }
+    return lazy_mmu_sim_hypercall(hv, ops, n);
+}
+#endif
+
+static void setup(void)
+{
+    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
+    lazy_mmu_init(&m);
+    lazy_mmu_sim_attach(&m, &sim);
+    memset(want, 0, sizeof want);
+    next_frame = 0x100;
+}
+
+static lazy_mmu_pte_t fresh(void)
+{
+    return test_pte(next_frame++);
+}
+
+static void boot(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+    ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(i)) == pte);
+}
+
+static void poke(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+}
+
+static void set(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_set_pte(&m, lazy_mmu_sim_ptep(&sim, TEST_VA(i)), pte, TEST_VA(i));
+    want[i] = pte;
+}
+
+/* Counting starts here: setup accesses are not the policy's work. */
+static void start_counting(void)
+{
+    static const struct lazy_mmu_sim_counts zero;
+    sim.n = zero;
+    lazy_mmu_reset_stats(&m);
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+    pv.inval_pages = pv.inval_all = 0;
+#endif
+}
+
+static void check_visible(const char *what)
+{
+    size_t i, stale = lazy_mmu_sim_stale(&sim);
+    ck_assert_msg(stale == 0, "%s: %zu stale translations", what, stale);
+    for (i = 0; i < WINDOW; i++)
+        if (lazy_mmu_sim_access(&sim, TEST_VA(i)) != want[i])
+            ck_abort_msg("%s: page %zu does not translate to its last entry", what, i);
+    ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
+}
+
+struct expect {
+    struct lazy_mmu_sim_counts hw;
+    struct lazy_mmu_stats st;
+};
+
+#define HW_FIELDS(X) \
+    X(stores) X(walks) X(invlpg) X(cr3_reload) X(global_flush) X(dsb_ishst) X(dsb_ish) X(isb) \
+    X(tlbi_va) X(tlbi_all) X(sfence_va) X(sfence_all) X(sfence_w_inval) X(sinval) \
+    X(sfence_inval_ir) X(hypercalls) X(hypercall_ops) X(violations)
+#define ST_FIELDS(X) \
+    X(updates) X(inval_requests) X(publishes) X(early_flushes) X(page_invals) X(full_invals) \
+    X(barriers) X(hypercalls) X(bbm)
+
+static struct expect none(void)
+{
+    struct expect e;
+    memset(&e, 0, sizeof e);
+    return e;
+}
+
+/* What the stats say must match what the simulator saw. */
+static void cross_check(char *msg, size_t len)
+{
+    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
+    const struct lazy_mmu_sim_counts *n = &sim.n;
+    unsigned long pages, full, barriers, hypercalls = 0;
+#if defined(LAZY_MMU_ARCH_X86_64)
+    pages = n->invlpg, full = n->cr3_reload + n->global_flush, barriers = 0;
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+    pages = n->tlbi_va, full = n->tlbi_all, barriers = n->dsb_ishst + n->dsb_ish + n->isb;
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+    pages = n->sfence_va + n->sinval, full = n->sfence_all;
+    barriers = n->sfence_w_inval + n->sfence_inval_ir;
+#else
+    pages = pv.inval_pages, full = pv.inval_all, barriers = 0, hypercalls = n->hypercalls;
+#endif
+    if (st->page_invals != pages || st->full_invals != full || st->barriers != barriers ||
+        st->hypercalls != hypercalls)
+        snprintf(msg + strlen(msg), len - strlen(msg),
+                 " stats/simulator disagree: pages %lu/%lu full %lu/%lu barriers %lu/%lu "
+                 "hypercalls %lu/%lu;",
+                 (unsigned long)st->page_invals, pages, (unsigned long)st->full_invals, full,
+                 (unsigned long)st->barriers, barriers, (unsigned long)st->hypercalls, hypercalls);
+}
+
+static void check_counts(const struct expect *e, const char *what)
+{
+    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
+    char msg[1024] = "";
+#define CMP(src, got, f) \
+    if ((unsigned long)(got) != (unsigned long)(e->src.f)) \
+        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s.%s = %lu, expected %lu;", \
+                 #src, #f, (unsigned long)(got), (unsigned long)(e->src.f));
+#define CMP_HW(f) CMP(hw, sim.n.f, f)
+#define CMP_ST(f) CMP(st, st->f, f)
+    HW_FIELDS(CMP_HW)
+    ST_FIELDS(CMP_ST)
+#undef CMP_HW
+#undef CMP_ST
+#undef CMP
+    cross_check(msg, sizeof msg);
+    ck_assert_msg(msg[0] == '\0', "%s:%s", what, msg);
+}
+
+/* Rewriting one entry up to BATCH times in a section costs what one write
+ * costs.  (Past BATCH, the queueing backends publish early: superseded writes
+ * keep their queue slot.) */
+START_TEST(test_duplicates_cost_nothing)
+{
+    lazy_mmu_state_t s;
+    struct expect e = none();
+    unsigned long j;
+
+    setup();
+    boot(0, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (j = 0; j < BATCH; j++)
+        set(0, fresh());
+    lazy_mmu_leave(&m, s);
+    e.st.updates = BATCH;
+    e.st.publishes = e.st.page_invals = 1;
+#if defined(LAZY_MMU_ARCH_X86_64)
+    e.hw.stores = BATCH; /* stored at once; only the invalidation is shared */
+    e.hw.invlpg = 1;
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+    /* One break, one make of the last value, one publish. */
+    e.hw.stores = 2;
+    e.hw.dsb_ishst = 2;
+    e.hw.tlbi_va = e.hw.dsb_ish = e.hw.isb = 1;
+    e.st.barriers = 4;
+    e.st.bbm = 1;
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+    e.hw.stores = BATCH;
+    if (LAZY_MMU_RISCV_SVINVAL) {
+        e.hw.sfence_w_inval = e.hw.sinval = e.hw.sfence_inval_ir = 1;
+        e.st.barriers = 2;
+    } else {
+        e.hw.sfence_va = 1;
+    }
+#else
+    e.hw.hypercalls = e.st.hypercalls = 1;
+    e.hw.hypercall_ops = 2; /* the last SET and one INVLPG */
+#endif
+    check_counts(&e, "one entry written BATCH times");
+    check_visible("duplicates");
+}
+END_TEST
+
+/* Two write-protects and three requests that overlap them and each other
+ * make one range of six pages (riscv64: explicit requests may be for a
+ * replaced table, so they make the batch one global fence). */
+START_TEST(test_overlapping_requests_merge)
+{
+    lazy_mmu_state_t s;
+    struct expect e = none();
+    size_t i;
+
+    setup();
+    for (i = 0; i < 8; i++)
+        boot(i, fresh() | WRITABLE);
+    for (i = 0; i < 6; i++)
+        if (i != 2 && i != 3)
+            poke(i, want[i] & ~WRITABLE);
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    set(2, want[2] & ~WRITABLE);
+    set(3, want[3] & ~WRITABLE);
+    lazy_mmu_invalidate_page(&m, TEST_VA(3));
+    lazy_mmu_invalidate_range(&m, TEST_VA(0), TEST_VA(4));
+    lazy_mmu_invalidate_range(&m, TEST_VA(3) + 1, TEST_VA(6));
+    lazy_mmu_leave(&m, s);
+    e.st.updates = 2;
+    e.st.inval_requests = 3;
+    e.st.publishes = 1;
+    e.st.page_invals = 6;
+#if defined(LAZY_MMU_ARCH_X86_64)
+    e.hw.stores = 2;
+    e.hw.invlpg = 6;
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+    e.hw.stores = 2;
+    e.hw.tlbi_va = 6;
+    e.hw.dsb_ishst = e.hw.dsb_ish = e.hw.isb = 1;
+    e.st.barriers = 3;
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+    e.hw.stores = 2;
+    e.hw.sfence_all = e.st.full_invals = 1;
+    e.st.page_invals = 0;
+#else
+    e.hw.hypercalls = e.st.hypercalls = 1;
+    e.hw.hypercall_ops = 2 + 1; /* two SETs, one INVLPG of six pages */
+#endif
+    check_counts(&e, "overlapping requests");
+    check_visible("overlapping requests");
+}
+END_TEST
+
+/* Once a full invalidation is pending, later pages add nothing to it (no
+ * ranges, so no early publish when they would overflow the batch) until it
+ * is published.  Write-protects: aarch64 queues nothing for them. */
+START_TEST(test_pending_full_invalidation_absorbs_pages)
+{
+    const unsigned long n = 2 * BATCH + 1;
+    lazy_mmu_state_t s;
+    struct expect e = none();
+    unsigned long j;
+
+    setup();
+    for (j = 0; j < n; j++)
+        boot(2 * j, fresh() | WRITABLE);
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_all(&m);
+    for (j = 0; j < n; j++)
+        set(2 * j, want[2 * j] & ~WRITABLE);
+    lazy_mmu_leave(&m, s);
+    e.st.updates = n;
+    e.st.inval_requests = 1;
+    e.st.publishes = e.st.full_invals = 1;
+#if defined(LAZY_MMU_ARCH_X86_64)
+    e.hw.stores = n;
+    e.hw.global_flush = 1; /* invalidate_all means global entries too */
+#elif defined(LAZY_MMU_ARCH_AARCH64)
+    e.hw.stores = n;
+    e.hw.dsb_ishst = e.hw.tlbi_all = e.hw.dsb_ish = e.hw.isb = 1;
+    e.st.barriers = 3;
+#elif defined(LAZY_MMU_ARCH_RISCV64)
+    e.hw.stores = n;
+    e.hw.sfence_all = 1;
+#else
+    /* The queue of SETs still fills every BATCH writes.  The first publish
+     * carries BATCH SETs and the INVAL_ALL; after it the pages are ranges
+     * again: BATCH SETs and BATCH INVLPGs, then one SET and one INVLPG. */
+    e.st.publishes = e.hw.hypercalls = e.st.hypercalls = 3;
+    e.st.early_flushes = 2;
+    e.st.page_invals = BATCH + 1;
+    e.hw.hypercall_ops = (BATCH + 1) + 2 * BATCH + 2;
+#endif
+    check_counts(&e, "invalidate_all, then 2 * BATCH + 1 write-protects");
+    check_visible("after the full invalidation");
+}
+END_TEST
+
+/* Nothing pending: sections, a flush and an empty range cost nothing. */
+START_TEST(test_empty_section_is_free)
+{
+    lazy_mmu_state_t s, inner;
+    struct expect e = none();
+
+    setup();
+    boot(0, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    inner = lazy_mmu_enter(&m);
+    lazy_mmu_flush(&m);
+    lazy_mmu_invalidate_range(&m, TEST_VA(0), TEST_VA(0));
+    lazy_mmu_leave(&m, inner);
+    lazy_mmu_leave(&m, s);
+    e.st.inval_requests = 1;
+    check_counts(&e, "empty sections");
+}
+END_TEST
+
+Suite *SUITE_FN(policy_coalesce)(void)
+{
+    Suite *s = suite_create("policy_coalesce-" TEST_ARCH_NAME);
+    TCase *tc = tcase_create("policy_coalesce-" TEST_ARCH_NAME);
+
+    tcase_add_test(tc, test_duplicates_cost_nothing);
+    tcase_add_test(tc, test_overlapping_requests_merge);
+    tcase_add_test(tc, test_pending_full_invalidation_absorbs_pages);
+    tcase_add_test(tc, test_empty_section_is_free);
+    suite_add_tcase(s, tc);
+    return s;
+}
