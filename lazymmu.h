@@ -408,6 +408,18 @@ static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
     m->pending |= LAZY_MMU__P_SYNC;
 }
 
+/* Is an invalidation of va's page still owed by this batch? */
+static inline bool lazy_mmu__inval_pending(const struct lazy_mmu *m, uintptr_t va)
+{
+    unsigned i;
+    if (m->pending & LAZY_MMU__P_ALL)
+        return true;
+    for (i = 0; i < m->nranges; i++)
+        if (va >= m->ranges[i].first && va <= m->ranges[i].last)
+            return true;
+    return false;
+}
+
 /* Calls fn(m, va) for every page the pending ranges cover; fn is a static
  * inline of the backend, so the compiler folds it into the loop. */
 static inline void lazy_mmu__for_each_page(struct lazy_mmu *m,

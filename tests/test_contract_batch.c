@@ -4,8 +4,7 @@
  *
  * Same pattern as test_contract.c: cache the old translation, change, then
  * every page must translate to what was last requested, nothing stale, no
- * ordering rule broken.  Tests of known library bugs run only on the
- * backends where they pass, unless built with -DLAZYMMU_TEST_KNOWN_BUGS.
+ * ordering rule broken.
  */
 #include "harness.h"
 
@@ -300,12 +299,12 @@ START_TEST(test_invalidate_page_overflow)
     check_visible("more invalidate_page requests than the batch holds");
 }
 END_TEST
-/* ---- known library bugs ---- */
+/* ---- regressions: library bugs these tests found ---- */
 
-/* KNOWN BUG on aarch64: the map finds an invalid entry in memory and is
+/* Was a bug on aarch64: the map found an invalid entry in memory and was
  * stored at once, although the TLBI for the old translation (same page,
- * other output address) has not been issued yet: break-before-make is
- * violated.  Munmap-then-mmap reuse of a VA in one section does this. */
+ * other output address) had not been issued yet: break-before-make was
+ * violated.  Now such a map waits in the queue like a make.  Munmap-then-mmap reuse of a VA in one section does this. */
 START_TEST(test_unmap_then_map_same_page)
 {
     lazy_mmu_state_t s;
@@ -320,7 +319,8 @@ START_TEST(test_unmap_then_map_same_page)
 }
 END_TEST
 
-/* KNOWN BUG on paravirt: page 0 is unmapped (queued, invalidation pending),
+/* Was a bug on paravirt (now: the entry in memory also decides the
+ * invalidation): page 0 is unmapped (queued, invalidation pending),
  * the queue fills, and page 0 is mapped again.  The new write supersedes the
  * queued unmap, the early publish sends page 0's INVLPG without any SET for
  * it (memory still holds the old entry, which the CPU may cache again), and
@@ -350,28 +350,6 @@ START_TEST(test_unmap_refill_remap)
 END_TEST
 
 
-/* A known-bug test is left out where it fails, unless asked for. */
-#if defined(LAZYMMU_TEST_KNOWN_BUGS)
-#define ADD_UNLESS(cond, tc, t) tcase_add_test((tc), (t))
-#else
-#define ADD_UNLESS(cond, tc, t) \
-    do { \
-        if (cond) \
-            (void)(t); \
-        else \
-            tcase_add_test((tc), (t)); \
-    } while (0)
-#endif
-#if defined(LAZY_MMU_ARCH_AARCH64)
-#define ON_AARCH64 1
-#else
-#define ON_AARCH64 0
-#endif
-#if defined(LAZY_MMU_ARCH_PARAVIRT)
-#define ON_PARAVIRT 1
-#else
-#define ON_PARAVIRT 0
-#endif
 
 Suite *SUITE_FN(contract_batch)(void)
 {
@@ -387,8 +365,8 @@ Suite *SUITE_FN(contract_batch)(void)
     tcase_add_test(tc, test_descending_pages);
     tcase_add_loop_test(tc, test_batch_overflow, 0, 2);
     tcase_add_loop_test(tc, test_invalidate_page_overflow, 0, 2);
-    ADD_UNLESS(ON_AARCH64, tc, test_unmap_then_map_same_page);
-    ADD_UNLESS(ON_PARAVIRT, tc, test_unmap_refill_remap);
+    tcase_add_test(tc, test_unmap_then_map_same_page);
+    tcase_add_test(tc, test_unmap_refill_remap);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -49,6 +49,14 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
         lazy_mmu__queue_append(m, ptep, pte);
         return;
     }
+    /* Invalid now, but unmapped earlier in this batch: the old translation
+     * may still be cached until its TLBI completes, so the new entry is a
+     * make and waits like one. */
+    if (lazy_mmu_arch_pte_valid(pte) && !lazy_mmu_arch_pte_valid(old) &&
+        lazy_mmu__inval_pending(m, va)) {
+        lazy_mmu__queue_append(m, ptep, pte); /* not queued: checked above */
+        return;
+    }
     lazy_mmu__hw_store_pte(m, ptep, pte);
     if (lazy_mmu_arch_pte_valid(old))
         lazy_mmu__defer_page(m, va);

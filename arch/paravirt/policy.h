@@ -39,12 +39,16 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
 {
     /* One lookup serves both the old value and superseding its write. */
     struct lazy_mmu__write *q = lazy_mmu__find_queued(m, ptep);
-    lazy_mmu_pte_t old = q ? q->pte : *(const volatile lazy_mmu_pte_t *)ptep;
+    lazy_mmu_pte_t mem = *(const volatile lazy_mmu_pte_t *)ptep;
+    lazy_mmu_pte_t old = q ? q->pte : mem;
 
     if (q)
         q->ptep = NULL;
     lazy_mmu__queue_append(m, ptep, pte);
-    if (lazy_mmu_arch_pte_valid(old))
+    /* The entry in memory is what the CPU may have cached - a superseded
+     * write was never sent, and an early publish may have dropped the
+     * translation it would have changed, which the CPU can then refill. */
+    if (lazy_mmu_arch_pte_valid(old) || lazy_mmu_arch_pte_valid(mem))
         lazy_mmu__defer_page(m, va);
 }
 

@@ -159,6 +159,17 @@ static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
     lazy_mmu__batch_done(m);
 }
 
+/* Entries changed behind the library's back may be global: if the request
+ * ends in a full flush, it must drop global entries too (INVLPG always
+ * does). */
+static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t first,
+                                                  uintptr_t last)
+{
+    m->arch.global = true;
+    lazy_mmu__defer_pages(m, first, last);
+}
+#define lazy_mmu_arch_invalidate_pages lazy_mmu_arch_invalidate_pages
+
 /* An explicit "invalidate everything" means global entries too. */
 static inline void lazy_mmu_arch_invalidate_all(struct lazy_mmu *m)
 {
