@@ -90,9 +90,11 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
     (void)va;
     lazy_mmu__defer_all(m); /* INVEPT has no per-address form */
 #else
+    /* After deferring: an early publish inside it clears the flag, and this
+     * page belongs to the batch that follows it. */
+    lazy_mmu__defer_page(m, va);
     if (old & LAZY_MMU_X86_PTE_G)
         m->arch.global = true;
-    lazy_mmu__defer_page(m, va);
 #endif
 }
 
@@ -165,8 +167,8 @@ static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
 static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t first,
                                                   uintptr_t last)
 {
+    lazy_mmu__defer_pages(m, first, last); /* may publish early: flag after */
     m->arch.global = true;
-    lazy_mmu__defer_pages(m, first, last);
 }
 #define lazy_mmu_arch_invalidate_pages lazy_mmu_arch_invalidate_pages
 
