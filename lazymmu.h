@@ -740,7 +740,9 @@ static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
                     "lazy_mmu_set_pte: entry pointer is NULL or misaligned");
     LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_set_pte: va is not page-aligned");
     LAZY_MMU__COUNT(m, updates, 1);
-    lazy_mmu_arch_set_pte(m, ptep, pte, va);
+    /* Release builds take a misaligned va as its page: ranges, TLBI operands
+     * and hypercall ops all assume page addresses. */
+    lazy_mmu_arch_set_pte(m, ptep, pte, va & ~LAZY_MMU__PAGE_MASK);
     lazy_mmu__settle(m);
 }
 
@@ -750,6 +752,7 @@ static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
     LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0,
                     "lazy_mmu_invalidate_page: va is not page-aligned");
     LAZY_MMU__COUNT(m, inval_requests, 1);
+    va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu_set_pte */
     lazy_mmu_arch_invalidate_pages(m, va, va);
     lazy_mmu__settle(m);
 }
