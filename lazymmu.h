@@ -512,18 +512,6 @@ static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
 #endif
 }
 
-/* Read an entry as this context will have written it. */
-static inline lazy_mmu_pte_t lazy_mmu_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
-{
-#if LAZY_MMU_ARCH_QUEUES_WRITES
-    const struct lazy_mmu__write *w = lazy_mmu__find_queued(m, ptep);
-    if (w)
-        return w->pte;
-#endif
-    (void)m;
-    return *(const volatile lazy_mmu_pte_t *)ptep;
-}
-
 /* The backend's policy, over its primitives (real instructions or the
  * simulator). */
 #include LAZY_MMU__ARCH_POLICY
@@ -552,6 +540,21 @@ static inline void lazy_mmu_arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch_
     (void)s;
 }
 #endif
+#endif
+
+/* Read an entry as this context will have written it.  A backend that keeps
+ * entries' new values somewhere else than writes[] says where. */
+#ifndef lazy_mmu_arch_get_pte
+static inline lazy_mmu_pte_t lazy_mmu_arch_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+#if LAZY_MMU_ARCH_QUEUES_WRITES
+    const struct lazy_mmu__write *w = lazy_mmu__find_queued(m, ptep);
+    if (w)
+        return w->pte;
+#endif
+    (void)m;
+    return *(const volatile lazy_mmu_pte_t *)ptep;
+}
 #endif
 
 #ifndef lazy_mmu_arch_invalidate_all
@@ -744,6 +747,12 @@ static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
      * and hypercall ops all assume page addresses. */
     lazy_mmu_arch_set_pte(m, ptep, pte, va & ~LAZY_MMU__PAGE_MASK);
     lazy_mmu__settle(m);
+}
+
+static inline lazy_mmu_pte_t lazy_mmu_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_get_pte: context used before lazy_mmu_init");
+    return lazy_mmu_arch_get_pte(m, ptep);
 }
 
 static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)

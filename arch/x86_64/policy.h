@@ -78,7 +78,7 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
     const uint32_t pkru = eager ? lazy_mmu__x86_pkru_open(m) : 0;
 #endif
 
-    old = lazy_mmu_get_pte(m, ptep);
+    old = *(const volatile lazy_mmu_pte_t *)ptep; /* nothing is queued on x86 */
     lazy_mmu__hw_store_pte(m, ptep, pte);
 #if LAZY_MMU_X86_PKRU
     if (eager && (pkru & LAZY_MMU__X86_PKRU_BITS))
