@@ -110,12 +110,12 @@ $(BUILD)/demo/pv-demo: examples/paravirt_guest.c $(HDRS)
 	$(CC) $(WARN) -O2 -I. $< -o $@
 # One object per backend: a translation unit holds exactly one backend.
 define demo_obj
-$(BUILD)/demo/$(1).o: examples/demo_backend.c examples/demo.h $(HDRS)
+$(BUILD)/demo/$(1).o: examples/demo_backend.c examples/demo.h examples/workload.h $(HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) -DDEMO_ARCH=$(1) -c $$< -o $$@
 endef
 $(foreach b,$(BACKENDS),$(eval $(call demo_obj,$(b))))
-$(BUILD)/demo/main.o: examples/demo.c examples/demo.h
+$(BUILD)/demo/main.o: examples/demo.c examples/demo.h examples/workload.h
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O2 -c $< -o $@
 $(BUILD)/demo/demo: $(BUILD)/demo/main.o $(BACKENDS:%=$(BUILD)/demo/%.o)

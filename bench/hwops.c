@@ -22,7 +22,7 @@
 
 #include "hwops.h"
 
-typedef struct hw_ops (*hw_fn)(enum hw_workload, unsigned, bool);
+typedef struct hw_ops (*hw_fn)(enum workload, unsigned, bool);
 
 enum kind { K_X86, K_A64, K_RV, K_RV_SVINVAL, K_PV };
 
@@ -49,11 +49,11 @@ static unsigned long total(const struct hw_ops *o)
     return o->page_invals + o->full_invals + o->barriers + o->hypercalls;
 }
 
-static struct hw_ops floor_of(const struct backend *b, enum hw_workload w, unsigned n,
+static struct hw_ops floor_of(const struct backend *b, enum workload w, unsigned n,
                               const struct hw_ops *shape)
 {
     struct hw_ops f;
-    bool stale = w != HW_MAP || b->kind == K_RV || b->kind == K_RV_SVINVAL;
+    bool stale = w != WORKLOAD_MAP || b->kind == K_RV || b->kind == K_RV_SVINVAL;
     memset(&f, 0, sizeof(f));
     if (b->kind == K_PV) {
         f.hypercalls = (n + shape->batch - 1) / shape->batch;
@@ -66,8 +66,8 @@ static struct hw_ops floor_of(const struct backend *b, enum hw_workload w, unsig
             f.full_invals = 1;
     }
     if (b->kind == K_A64) {
-        f.barriers = w == HW_MAP ? 2 : w == HW_REMAP ? 4 : 3;
-        f.dsb_ish = w == HW_MAP ? 0 : 1;
+        f.barriers = w == WORKLOAD_MAP ? 2 : w == WORKLOAD_REMAP ? 4 : 3;
+        f.dsb_ish = w == WORKLOAD_MAP ? 0 : 1;
         f.isb = 1;
     }
     if (b->kind == K_RV_SVINVAL && f.page_invals)
@@ -108,8 +108,8 @@ int main(int argc, char **argv)
     unsigned b, w, k;
     int bad = 0;
     /* Per backend and workload: what the target asks, what was measured. */
-    static char got[NBACKENDS][HW_WORKLOADS][512], need[NBACKENDS][HW_WORKLOADS][128];
-    static bool checked[NBACKENDS][HW_WORKLOADS], missed[NBACKENDS][HW_WORKLOADS];
+    static char got[NBACKENDS][WORKLOADS][512], need[NBACKENDS][WORKLOADS][128];
+    static bool checked[NBACKENDS][WORKLOADS], missed[NBACKENDS][WORKLOADS];
 
     if (argc != 2 || !(data = fopen(argv[1], "w"))) {
         fprintf(stderr, "usage: hwops DATAFILE\n");
@@ -117,11 +117,11 @@ int main(int argc, char **argv)
     }
     fprintf(data, "# backend workload N eager lazy floor (total operations)\n");
 
-    for (w = 0; w < HW_WORKLOADS; w++) {
+    for (w = 0; w < WORKLOADS; w++) {
         printf("\n#### %s: N consecutive pages, %s\n\n", workloads[w],
-               w == HW_MAP     ? "invalid -> valid"
-               : w == HW_REMAP ? "valid -> valid, another frame"
-               : w == HW_PROTECT ? "valid -> valid, same frame, write permission removed"
+               w == WORKLOAD_MAP     ? "invalid -> valid"
+               : w == WORKLOAD_REMAP ? "valid -> valid, another frame"
+               : w == WORKLOAD_PROTECT ? "valid -> valid, same frame, write permission removed"
                                  : "valid -> invalid");
         printf("| backend | N | eager (no section) | lazy (one section) | floor (one visibility point) "
                "| lazy / floor | verified |\n");
@@ -130,9 +130,9 @@ int main(int argc, char **argv)
             const struct backend *be = &backends[b];
             for (k = 0; k < NSIZES; k++) {
                 unsigned n = sizes[k];
-                struct hw_ops e = be->run((enum hw_workload)w, n, false);
-                struct hw_ops l = be->run((enum hw_workload)w, n, true);
-                struct hw_ops f = floor_of(be, (enum hw_workload)w, n, &l);
+                struct hw_ops e = be->run((enum workload)w, n, false);
+                struct hw_ops l = be->run((enum workload)w, n, true);
+                struct hw_ops f = floor_of(be, (enum workload)w, n, &l);
                 char es[160], ls[160], fs[160], ratio[32];
                 bool ok = e.verified && l.verified;
 
@@ -159,14 +159,14 @@ int main(int argc, char **argv)
                     size_t len = strlen(mb);
                     bool hit = true, applies = true;
                     if (be->kind == K_X86 || be->kind == K_RV || be->kind == K_RV_SVINVAL) {
-                        applies = n > l.threshold && (w != HW_MAP || be->kind != K_X86);
+                        applies = n > l.threshold && (w != WORKLOAD_MAP || be->kind != K_X86);
                         hit = l.full_invals == 1 && l.page_invals == 0;
                         snprintf(need[b][w], sizeof(need[b][w]),
                                  "N > %u: 1 %s, no per-page one", l.threshold, be->full);
                     } else if (be->kind == K_A64) {
-                        hit = l.dsb_ish == (w == HW_MAP ? 0u : 1u) && l.isb == 1;
+                        hit = l.dsb_ish == (w == WORKLOAD_MAP ? 0u : 1u) && l.isb == 1;
                         snprintf(need[b][w], sizeof(need[b][w]), "every N: %s",
-                                 w == HW_MAP ? "1 isb (no TLBI to complete)" : "1 dsb ish + 1 isb");
+                                 w == WORKLOAD_MAP ? "1 isb (no TLBI to complete)" : "1 dsb ish + 1 isb");
                     } else {
                         hit = l.hypercalls == f.hypercalls;
                         snprintf(need[b][w], sizeof(need[b][w]), "every N: ceil(N / %u) hypercalls",
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
     fclose(data);
 
     for (b = 0; b < NBACKENDS; b++)
-        for (w = 0; w < HW_WORKLOADS; w++)
+        for (w = 0; w < WORKLOADS; w++)
             if (checked[b][w])
                 printf("TARGET\t%s\t%s: %s\t%s\t%s\t%s\n", backends[b].name, workloads[w],
                        backends[b].kind == K_A64  ? "dsb ish + isb per section (lazy)"

@@ -4,8 +4,7 @@
 #define LAZYMMU_BENCH_HWOPS_H
 
 #include <stdbool.h>
-
-enum hw_workload { HW_MAP, HW_REMAP, HW_PROTECT, HW_UNMAP, HW_WORKLOADS };
+#include "../examples/workload.h"
 
 struct hw_ops {
     unsigned long page_invals; /* invlpg / tlbi vaae1is / sfence.vma va / sinval.vma */
@@ -17,7 +16,7 @@ struct hw_ops {
     bool verified; /* every page reads back right, nothing stale, no rule broken */
 };
 
-#define HW_BACKEND(name) struct hw_ops hw_##name(enum hw_workload w, unsigned n, bool lazy);
+#define HW_BACKEND(name) struct hw_ops hw_##name(enum workload w, unsigned n, bool lazy);
 HW_BACKEND(x86_64)
 HW_BACKEND(aarch64)
 HW_BACKEND(riscv64)

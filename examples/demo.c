@@ -10,7 +10,7 @@
 
 #include "demo.h"
 
-typedef struct demo_ops (*demo_fn)(enum demo_workload, unsigned, bool);
+typedef struct demo_ops (*demo_fn)(enum workload, unsigned, bool);
 
 int main(void)
 {
@@ -36,10 +36,10 @@ int main(void)
     printf("|----------|----------|-----:|------------:|-----:|---------:|-------:"
            "|-----------:|-----:|---------:|-------:|----------|\n");
     for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++)
-        for (w = 0; w < DEMO_WORKLOADS; w++)
+        for (w = 0; w < WORKLOADS; w++)
             for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-                struct demo_ops e = backends[b].run((enum demo_workload)w, sizes[k], false);
-                struct demo_ops l = backends[b].run((enum demo_workload)w, sizes[k], true);
+                struct demo_ops e = backends[b].run((enum workload)w, sizes[k], false);
+                struct demo_ops l = backends[b].run((enum workload)w, sizes[k], true);
                 bool ok = e.verified && l.verified;
                 bad += !ok;
                 printf("| %-8s | %-8s | %4u | %11llu | %4llu | %8llu | %6llu | %10llu | %4llu "

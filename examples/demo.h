@@ -4,8 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-enum demo_workload { DEMO_MAP, DEMO_REMAP, DEMO_PROTECT, DEMO_UNMAP, DEMO_WORKLOADS };
+#include "workload.h"
 
 struct demo_ops {
     uint64_t page_invals, full_invals, barriers, hypercalls;
@@ -15,7 +14,7 @@ struct demo_ops {
 /* Runs the workload on n pages, eagerly (no section) or lazily (one
  * section), on a fresh simulated MMU, and counts what the hardware was told. */
 #define DEMO_BACKEND(arch) \
-    struct demo_ops demo_##arch(enum demo_workload w, unsigned n, bool lazy);
+    struct demo_ops demo_##arch(enum workload w, unsigned n, bool lazy);
 DEMO_BACKEND(x86_64)
 DEMO_BACKEND(aarch64)
 DEMO_BACKEND(riscv64)
