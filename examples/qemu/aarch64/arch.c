@@ -5,8 +5,9 @@
  * level 1), TTBR1 walks disabled.
  *   VA == PA  0x09000000 + 2 MiB        Device-nGnRE, the PL011
  *   VA == PA  0x40000000 .. __ram_map_end  Normal write-back, 2 MiB blocks
- *   VA 0x4000000000 (256 GiB) + 4 MiB   the window: 1024 level-3 entries in
- *                                        two level-3 tables, all invalid
+ *   VA 0x4000000000 (256 GiB) + 20 MiB  the window (test, then timing):
+ *                                        KERNEL_ARCH_PAGES level-3 entries in
+ *                                        their own level-3 tables, all invalid
  * The window is far from the identity map so no block mapping shares its
  * address range (QEMU turns a page TLBI inside a tracked large page into a
  * full flush, which would hide a wrong-page invalidation).
@@ -68,7 +69,9 @@ static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l2_low[512] __attribute__((aligned(4096)));  /* VA 0 .. 1 GiB */
 static uint64_t l2_ram[512] __attribute__((aligned(4096)));  /* VA 1 .. 2 GiB */
 static uint64_t l2_win[512] __attribute__((aligned(4096)));  /* the window's GiB */
-static uint64_t l3_win[2][512] __attribute__((aligned(4096)));
+#define L3_TABLES (KERNEL_ARCH_PAGES / 512)
+_Static_assert(KERNEL_ARCH_PAGES % 512 == 0, "the window fills whole level-3 tables");
+static uint64_t l3_win[L3_TABLES][512] __attribute__((aligned(4096)));
 
 /* ---- serial, exit, time ---- */
 
@@ -79,20 +82,6 @@ void arch_putc(char c)
     while (*fr & UART_FR_TXFF)
         ;
     *dr = (uint32_t)(unsigned char)c;
-}
-
-static void puts_(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
-
-static void puthex(uint64_t v)
-{
-    int i;
-    puts_("0x");
-    for (i = 60; i >= 0; i -= 4)
-        arch_putc("0123456789abcdef"[(v >> i) & 15]);
 }
 
 /* Semihosting SYS_EXIT (0x18).  On AArch64 it takes a parameter block, so
@@ -162,18 +151,18 @@ void arch_exception(unsigned vector, struct exception_frame *f)
             return;
         }
     }
-    puts_("\nEXCEPTION: unexpected ");
-    puts_(vector_names[vector & 3]);
-    puts_(" exception, vector ");
+    kputs("\nEXCEPTION: unexpected ");
+    kputs(vector_names[vector & 3]);
+    kputs(" exception, vector ");
     arch_putc((char)('0' + vector / 10));
     arch_putc((char)('0' + vector % 10));
-    puts_(" ESR=");
-    puthex(esr);
-    puts_(" ELR=");
-    puthex(f->elr);
-    puts_(" FAR=");
-    puthex(far);
-    puts_("\nFAIL\n");
+    kputs(" ESR=");
+    kput_hex(esr);
+    kputs(" ELR=");
+    kput_hex(f->elr);
+    kputs(" FAR=");
+    kput_hex(far);
+    kputs("\nFAIL\n");
     arch_exit(2);
 }
 
@@ -181,9 +170,9 @@ void arch_exception(unsigned vector, struct exception_frame *f)
 
 static void fatal(const char *msg)
 {
-    puts_("\nFATAL: ");
-    puts_(msg);
-    puts_("\nFAIL\n");
+    kputs("\nFATAL: ");
+    kputs(msg);
+    kputs("\nFAIL\n");
     arch_exit(2);
 }
 
@@ -250,8 +239,8 @@ void arch_mmu_init(void)
                                      DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
     for (pa = RAM_BASE, i = 0; pa < ram_end; pa += BLOCK_SIZE, i++)
         l2_ram[i] = pa | DESC_BLOCK | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN;
-    l2_win[0] = (uint64_t)(uintptr_t)l3_win[0] | DESC_TABLE;
-    l2_win[1] = (uint64_t)(uintptr_t)l3_win[1] | DESC_TABLE;
+    for (i = 0; i < L3_TABLES; i++)
+        l2_win[i] = (uint64_t)(uintptr_t)l3_win[i] | DESC_TABLE;
 
     dcache_invalidate((uintptr_t)__nocache_written_start, (uintptr_t)__nocache_written_end);
 

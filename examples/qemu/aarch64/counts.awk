@@ -1,32 +1,65 @@
-# counts.awk - checks the COUNT lines of the normal kernel against what
-# arch/aarch64/policy.h promises for measure()'s remaps: every page is valid
-# and moves to another frame, so every update is a break-before-make.
+# counts.awk - checks the COUNT lines of the normal kernel (common/timing.c,
+# debug + stats build) against what arch/aarch64/policy.h promises for n
+# consecutive pages changed eagerly or in one section:
+#   map      invalid -> valid
+#   remap    valid -> valid at another frame: a break-before-make each
+#   protect  read-write -> read-only, same frame: a TLBI each, no break
 #
 # eager, n pages: each set_pte is its own publish:
-#   DSB ISHST; TLBI VAAE1IS; DSB ISH; store; DSB ISHST; ISB
-#   -> page_invals=n full_invals=0 barriers=4n bbm=n publishes=n
-# lazy, n pages in one section: the made entries wait in the write queue,
-# which holds batch (LAZY_MMU_BATCH_MAX) of them, so every batch-th update
-# publishes early; each publish is one barrier group around its TLBIs:
-#   P = ceil(n / batch) publishes, each DSB ISHST; TLBI x k; DSB ISH;
-#   stores; DSB ISHST; ISB  (the k add up to n: every page once)
-#   -> page_invals=n full_invals=0 barriers=4P bbm=n publishes=P
-# No publish covers more than batch + 1 pages, so while that is within
-# threshold (LAZY_MMU_FLUSH_ALL_THRESHOLD) no TLBI VMALLE1IS is issued.
-# Usage: awk -v batch=64 -v threshold=512 -f counts.awk kernel.log
-BEGIN { bad = 0; seen = 0 }
-/^COUNT aarch64 remap n=[0-9]+ (eager|lazy):/ {
+#   map      DSB ISHST; ISB                         -> barriers=2n
+#   remap    DSB ISHST; TLBI VAAE1IS; DSB ISH; make; DSB ISHST; ISB
+#                                                   -> page_invals=n barriers=4n bbm=n
+#   protect  DSB ISHST; TLBI VAAE1IS; DSB ISH; ISB  -> page_invals=n barriers=3n
+#   publishes=n for all three.
+# lazy, one section: one DSB ISHST, the TLBIs (one per page up to threshold,
+# LAZY_MMU_FLUSH_ALL_THRESHOLD, else one TLBI VMALLE1IS), one DSB ISH, for a
+# remap the makes and another DSB ISHST, then one ISB; a map has only the
+# DSB ISHST and the ISB.  How often a remap publishes early depends on how the
+# backend keeps the entries waiting for their make (queue=, from
+# arch/aarch64/types.h's LAZY_MMU_ARCH_QUEUES_WRITES):
+#   queue=1  each new value waits in the write queue, which holds batch
+#            (LAZY_MMU_BATCH_MAX) of them: P = ceil(n / batch) publishes, each
+#            over at most batch pages, so per-page TLBIs while batch <=
+#            threshold -> page_invals=n barriers=4P publishes=P
+#   queue=0  the broken entries are kept as runs of consecutive entries: one
+#            run, one publish -> barriers=4 publishes=1
+# Usage: awk -v batch=64 -v threshold=512 -v queue=0 -f counts.awk kernel.log
+function invals(pages) {
+    want["page_invals"] = pages <= threshold ? pages : 0
+    want["full_invals"] = pages <= threshold ? 0 : 1
+}
+BEGIN {
+    bad = 0; seen = 0
+    if (queue != "0" && queue != "1") {
+        print "aarch64 counts: queue must be 0 or 1 (LAZY_MMU_ARCH_QUEUES_WRITES not in arch/aarch64/types.h?)"
+        usage = 1; exit 1
+    }
+}
+/^COUNT aarch64 (map|remap|protect) n=[0-9]+ (eager|lazy):/ {
     seen++
+    op = $3
     n = substr($4, 3) + 0
     mode = $5; sub(/:$/, "", mode)
     for (i = 6; i <= NF; i++) { split($i, kv, "="); got[kv[1]] = kv[2] + 0 }
+    want["bbm"] = op == "remap" ? n : 0
     if (mode == "eager") {
-        want["page_invals"] = n; want["full_invals"] = 0; want["barriers"] = 4 * n
-        want["bbm"] = n; want["publishes"] = n
-    } else {
+        want["page_invals"] = op == "map" ? 0 : n
+        want["full_invals"] = 0
+        want["barriers"] = (op == "map" ? 2 : op == "remap" ? 4 : 3) * n
+        want["publishes"] = n
+    } else if (op == "map") {
+        want["page_invals"] = 0; want["full_invals"] = 0
+        want["barriers"] = 2; want["publishes"] = 1
+    } else if (op == "protect") {
+        invals(n)
+        want["barriers"] = 3; want["publishes"] = 1
+    } else if (queue) {
         p = int((n + batch - 1) / batch)
-        want["page_invals"] = n; want["full_invals"] = 0; want["barriers"] = 4 * p
-        want["bbm"] = n; want["publishes"] = p
+        want["page_invals"] = n; want["full_invals"] = 0
+        want["barriers"] = 4 * p; want["publishes"] = p
+    } else {
+        invals(n)
+        want["barriers"] = 4; want["publishes"] = 1
     }
     line_ok = 1
     for (k in want)
@@ -39,10 +72,12 @@ BEGIN { bad = 0; seen = 0 }
     delete got; delete want
 }
 END {
-    if (batch + 1 > threshold) {
-        print "aarch64 counts: cannot predict (batch + 1 > threshold: a full flush may occur)"; exit 1
+    if (usage) exit 1
+    if (queue && batch > threshold) {
+        print "aarch64 counts: cannot predict (batch > threshold: a full flush may occur)"; exit 1
     }
-    if (seen != 6) { printf "aarch64 counts: FAILED (%d COUNT lines, expected 6)\n", seen; exit 1 }
+    if (seen != 18) { printf "aarch64 counts: FAILED (%d COUNT lines, expected 18)\n", seen; exit 1 }
     if (bad) { printf "aarch64 counts: FAILED (%d of %d COUNT lines differ from the policy)\n", bad, seen; exit 1 }
-    printf "aarch64 counts: PASS (%d COUNT lines match the policy: 4 barriers and one TLBI per page per publish, ceil(n/%d) publishes per lazy remap)\n", seen, batch
+    printf "aarch64 counts: PASS (%d COUNT lines match the policy: map, remap, protect, eager and in one section; %s)\n", seen,
+        queue ? sprintf("ceil(n/%d) publishes per lazy remap", batch) : "one publish per lazy remap"
 }

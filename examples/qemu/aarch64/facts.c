@@ -17,77 +17,12 @@
 static struct lazy_mmu mmu;
 static unsigned check_failures;
 
-/* ---- output and the freestanding runtime the compiler may call ---- */
-
-static void kputs(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
-
-static void kput_u64(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        arch_putc(buf[--n]);
-}
-
-static void kput_hex(uint64_t v)
-{
-    int i;
-    kputs("0x");
-    for (i = 60; i >= 0; i -= 4)
-        arch_putc("0123456789abcdef"[(v >> i) & 15]);
-}
-
 void kernel_panic(const char *msg)
 {
     kputs("\nPANIC: ");
     kputs(msg);
     kputs("\nFAIL\n");
     arch_exit(3);
-}
-
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-void *memset(void *d, int c, size_t n)
-{
-    unsigned char *p = (unsigned char *)d;
-    while (n--)
-        *p++ = (unsigned char)c;
-    return d;
-}
-void *memmove(void *d, const void *s, size_t n)
-{
-    unsigned char *dp = (unsigned char *)d;
-    const unsigned char *sp = (const unsigned char *)s;
-    if (dp < sp) {
-        while (n--)
-            *dp++ = *sp++;
-    } else {
-        while (n--)
-            dp[n] = sp[n];
-    }
-    return d;
-}
-void *memcpy(void *d, const void *s, size_t n)
-{
-    return memmove(d, s, n);
-}
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-    for (; n; n--, x++, y++)
-        if (*x != *y)
-            return *x < *y ? -1 : 1;
-    return 0;
 }
 
 /* ---- the window, by hand ---- */

@@ -9,6 +9,9 @@
  * KERNEL_NEGATIVE_CONTROL builds the same kernel with the flush removed: the
  * batch is thrown away at each leave and explicit flush instead of being
  * published.  That build must report FAIL.
+ *
+ * Then common/timing.c, on a window of its own: the operation counts
+ * (COUNT lines) and the eager vs lazy wall time (TIME lines).
  */
 #include "kernel.h"
 
@@ -19,34 +22,6 @@ static unsigned model_frame[KERNEL_WINDOW_PAGES]; /* NONE: unmapped */
 static bool model_rw[KERNEL_WINDOW_PAGES];
 static unsigned failures;
 
-/* ---- output ---- */
-
-static void kputs(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
-
-static void kput_u64(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        arch_putc(buf[--n]);
-}
-
-static void kput_hex(uint64_t v)
-{
-    int i;
-    kputs("0x");
-    for (i = 60; i >= 0; i -= 4)
-        arch_putc("0123456789abcdef"[(v >> i) & 15]);
-}
-
 void kernel_panic(const char *msg)
 {
     kputs("\nPANIC: ");
@@ -55,50 +30,7 @@ void kernel_panic(const char *msg)
     arch_exit(3);
 }
 
-/* Freestanding compilers may still call these for struct copies and loops. */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-void *memset(void *d, int c, size_t n)
-{
-    unsigned char *p = (unsigned char *)d;
-    while (n--)
-        *p++ = (unsigned char)c;
-    return d;
-}
-void *memmove(void *d, const void *s, size_t n)
-{
-    unsigned char *dp = (unsigned char *)d;
-    const unsigned char *sp = (const unsigned char *)s;
-    if (dp < sp) {
-        while (n--)
-            *dp++ = *sp++;
-    } else {
-        while (n--)
-            dp[n] = sp[n];
-    }
-    return d;
-}
-void *memcpy(void *d, const void *s, size_t n)
-{
-    return memmove(d, s, n);
-}
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-    for (; n; n--, x++, y++)
-        if (*x != *y)
-            return *x < *y ? -1 : 1;
-    return 0;
-}
-
 /* ---- the window and its model ---- */
-
-static uint64_t pattern(unsigned frame)
-{
-    return 0x5a17000000000000ull | ((uint64_t)frame << 8) | 0xa5;
-}
 
 static uintptr_t page_va(unsigned i)
 {
@@ -166,14 +98,14 @@ static void check(unsigned lo, unsigned n)
             continue;
         }
         if (!ok) {
-            report_bad(i, "faulted", 0, pattern(model_frame[i]));
+            report_bad(i, "faulted", 0, kernel_frame_pattern(model_frame[i]));
             continue;
         }
         (void)arch_probe_read(page_va(i) + LAZY_MMU_PAGE_SIZE - 8, &last);
-        if (v != pattern(model_frame[i]))
-            report_bad(i, "stale", v, pattern(model_frame[i]));
-        else if (last != ~pattern(model_frame[i]))
-            report_bad(i, "stale (last word)", last, ~pattern(model_frame[i]));
+        if (v != kernel_frame_pattern(model_frame[i]))
+            report_bad(i, "stale", v, kernel_frame_pattern(model_frame[i]));
+        else if (last != ~kernel_frame_pattern(model_frame[i]))
+            report_bad(i, "stale (last word)", last, ~kernel_frame_pattern(model_frame[i]));
     }
 }
 
@@ -189,7 +121,7 @@ static void check_writes(unsigned lo, unsigned n)
         if (model_frame[i] == NONE)
             continue;
         if (!arch_probe_read(page_va(i), &v)) {
-            report_bad(i, "faulted", 0, pattern(model_frame[i]));
+            report_bad(i, "faulted", 0, kernel_frame_pattern(model_frame[i]));
             continue;
         }
         ok = arch_probe_write(page_va(i), v);
@@ -415,98 +347,6 @@ static void sc_eager(unsigned n)
     end();
 }
 
-/* ---- counts and wall time, eager vs lazy ---- */
-
-static void print_counts(const char *mode, unsigned n)
-{
-    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&mmu);
-    kputs("COUNT ");
-    kputs(arch_name);
-    kputs(" remap n=");
-    kput_u64(n);
-    kputs(" ");
-    kputs(mode);
-    kputs(": page_invals=");
-    kput_u64(st->page_invals);
-    kputs(" full_invals=");
-    kput_u64(st->full_invals);
-    kputs(" barriers=");
-    kput_u64(st->barriers);
-    kputs(" bbm=");
-    kput_u64(st->bbm);
-    kputs(" publishes=");
-    kput_u64(st->publishes);
-    kputs("\n");
-}
-
-static uint64_t remap_eager(unsigned n)
-{
-    uint64_t t0 = arch_cycles();
-    unsigned i;
-    for (i = 0; i < n; i++)
-        set_page(i, other_frame(i), true);
-    return arch_cycles() - t0;
-}
-
-static uint64_t remap_lazy(unsigned n)
-{
-    uint64_t t0 = arch_cycles();
-    lazy_mmu_state_t s = enter();
-    remap_run(0, n);
-    leave(s);
-    return arch_cycles() - t0;
-}
-
-static uint64_t median5(uint64_t *v)
-{
-    int i, j;
-    for (i = 1; i < 5; i++)
-        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[2];
-}
-
-static void measure(unsigned n)
-{
-    uint64_t eager[5], lazy[5], e, l;
-    int r;
-
-    lazy_mmu_reset_stats(&mmu);
-    touch(0, n);
-    remap_eager(n);
-    print_counts("eager", n);
-    lazy_mmu_reset_stats(&mmu);
-    touch(0, n);
-    remap_lazy(n);
-    print_counts("lazy", n);
-
-    for (r = 0; r < 5; r++) {
-        touch(0, n);
-        eager[r] = remap_eager(n);
-        touch(0, n);
-        lazy[r] = remap_lazy(n);
-    }
-    e = median5(eager);
-    l = median5(lazy);
-    kputs("TIME ");
-    kputs(arch_name);
-    kputs(" remap n=");
-    kput_u64(n);
-    kputs(" eager=");
-    kput_u64(e);
-    kputs(" lazy=");
-    kput_u64(l);
-    kputs(" ratio_x100=");
-    kput_u64(l ? e * 100 / l : 0);
-    kputs("\n");
-    begin("measure", n);
-    check(0, n);
-    end();
-}
-
 void kernel_main(void)
 {
     static const unsigned sizes[] = {1, 8, 40, 100, 600, KERNEL_WINDOW_PAGES};
@@ -520,8 +360,9 @@ void kernel_main(void)
     kputs("\n");
     for (f = 0; f < KERNEL_FRAMES; f++) {
         volatile uint64_t *p = arch_frame_alias(f);
+        uint64_t pat = kernel_frame_pattern(f);
         for (w = 0; w < LAZY_MMU_PAGE_SIZE / 8; w++)
-            p[w] = w == LAZY_MMU_PAGE_SIZE / 8 - 1 ? ~pattern(f) : pattern(f);
+            p[w] = w == LAZY_MMU_PAGE_SIZE / 8 - 1 ? ~pat : pat;
     }
     arch_mmu_init();
     lazy_mmu_init(&mmu);
@@ -539,9 +380,9 @@ void kernel_main(void)
         sc_unmap(n);
         sc_eager(n);
     }
-    measure(64);
-    measure(512);
-    measure(KERNEL_WINDOW_PAGES);
+    /* Counts, then wall time, over the timing window (common/timing.c). */
+    failures += kernel_count_ops();
+    failures += kernel_time_ops();
 
     kputs(failures ? "FAIL" : "PASS");
     kputs(" ");

@@ -6,8 +6,9 @@
  *                          (0x100000) and the NS16550 UART (0x10000000)
  *   0x8000_0000 .. 1 GiB   identity, one gigapage, R/W/X: all of RAM, so
  *                          a frame's physical address is also its alias
- *   0x10_0000_0000         the test window: KERNEL_WINDOW_PAGES 4 KiB leaf
- *                          entries in our own level-0 tables, all invalid
+ *   0x10_0000_0000         the test window, then the timing window:
+ *                          KERNEL_ARCH_PAGES 4 KiB leaf entries in our own
+ *                          level-0 tables, all invalid
  *
  * Only the window's entries ever change, and only through lazymmu.h; the
  * gigapages are written once before paging is turned on.
@@ -46,9 +47,9 @@
 
 #define L0_ENTRIES 512u
 
-_Static_assert(KERNEL_WINDOW_PAGES % L0_ENTRIES == 0,
+_Static_assert(KERNEL_ARCH_PAGES % L0_ENTRIES == 0,
                "the window fills whole level-0 tables");
-_Static_assert(KERNEL_WINDOW_PAGES / L0_ENTRIES <= 512,
+_Static_assert(KERNEL_ARCH_PAGES / L0_ENTRIES <= 512,
                "the window fits under one level-1 table");
 _Static_assert(LAZY_MMU_PAGE_SIZE == 4096, "Sv39 base pages are 4 KiB");
 
@@ -56,7 +57,7 @@ const char arch_name[] = "riscv64";
 
 static lazy_mmu_pte_t root_table[512] __attribute__((aligned(4096)));
 static lazy_mmu_pte_t window_l1[512] __attribute__((aligned(4096)));
-static lazy_mmu_pte_t window_l0[KERNEL_WINDOW_PAGES] __attribute__((aligned(4096)));
+static lazy_mmu_pte_t window_l0[KERNEL_ARCH_PAGES] __attribute__((aligned(4096)));
 
 static uint64_t frames[KERNEL_FRAMES][LAZY_MMU_PAGE_SIZE / 8]
     __attribute__((aligned(4096), section(".bss.frames")));
@@ -78,20 +79,6 @@ void arch_putc(char c)
     while (!(*uart_reg(UART_LSR) & UART_LSR_THRE)) {
     }
     *uart_reg(UART_THR) = (uint8_t)c;
-}
-
-static void put_str(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
-
-static void put_hex(uint64_t v)
-{
-    int i;
-    put_str("0x");
-    for (i = 60; i >= 0; i -= 4)
-        arch_putc("0123456789abcdef"[(v >> i) & 15]);
 }
 
 void arch_exit(int status)
@@ -141,7 +128,7 @@ void arch_mmu_init(void)
     root_table[DEVICES_PA / GIB] = leaf_pte(DEVICES_PA, PTE_R | PTE_W);
     root_table[RAM_PA / GIB] = leaf_pte(RAM_PA, PTE_R | PTE_W | PTE_X);
     root_table[(WINDOW_VA >> 30) & 511] = table_pte(window_l1);
-    for (i = 0; i < KERNEL_WINDOW_PAGES / L0_ENTRIES; i++)
+    for (i = 0; i < KERNEL_ARCH_PAGES / L0_ENTRIES; i++)
         window_l1[((WINDOW_VA >> 21) & 511) + i] = table_pte(&window_l0[i * L0_ENTRIES]);
     /* window_l0 is .bss: every window entry starts invalid. */
 
@@ -229,14 +216,14 @@ void arch_trap(uint64_t *regs)
         write_sepc((uintptr_t)probe_store_fixup);
         return;
     }
-    put_str("\nTRAP: unexpected scause=");
-    put_hex(scause);
-    put_str(" sepc=");
-    put_hex(sepc);
-    put_str(" stval=");
-    put_hex(read_stval());
-    put_str(" ra=");
-    put_hex(regs[1]);
-    put_str("\nFAIL\n");
+    kputs("\nTRAP: unexpected scause=");
+    kput_hex(scause);
+    kputs(" sepc=");
+    kput_hex(sepc);
+    kputs(" stval=");
+    kput_hex(read_stval());
+    kputs(" ra=");
+    kput_hex(regs[1]);
+    kputs("\nFAIL\n");
     arch_exit(EXIT_TRAP);
 }

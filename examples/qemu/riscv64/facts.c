@@ -18,49 +18,11 @@
 static struct lazy_mmu mmu;
 static unsigned failures;
 
-/* ---- what every kernel must provide besides arch code ---- */
-
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memset(void *d, int c, size_t n)
-{
-    unsigned char *p = (unsigned char *)d;
-    while (n--)
-        *p++ = (unsigned char)c;
-    return d;
-}
-void *memcpy(void *d, const void *s, size_t n)
-{
-    unsigned char *dp = (unsigned char *)d;
-    const unsigned char *sp = (const unsigned char *)s;
-    while (n--)
-        *dp++ = *sp++;
-    return d;
-}
-
-static void puts_(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
-
-static void put_u64(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        arch_putc(buf[--n]);
-}
-
 void kernel_panic(const char *msg)
 {
-    puts_("\nPANIC: ");
-    puts_(msg);
-    puts_("\nFAIL\n");
+    kputs("\nPANIC: ");
+    kputs(msg);
+    kputs("\nFAIL\n");
     arch_exit(3);
 }
 
@@ -113,13 +75,13 @@ static void fence_page(unsigned page)
 
 static void fact(const char *name, const char *observed, const char *meaning)
 {
-    puts_("FACT riscv64 ");
-    puts_(name);
-    puts_(": ");
-    puts_(observed);
-    puts_(" -- ");
-    puts_(meaning);
-    puts_("\n");
+    kputs("FACT riscv64 ");
+    kputs(name);
+    kputs(": ");
+    kputs(observed);
+    kputs(" -- ");
+    kputs(meaning);
+    kputs("\n");
 }
 
 static void sanity(bool ok, const char *what)
@@ -127,9 +89,9 @@ static void sanity(bool ok, const char *what)
     if (ok)
         return;
     failures++;
-    puts_("CHECK FAIL sanity: ");
-    puts_(what);
-    puts_("\n");
+    kputs("CHECK FAIL sanity: ");
+    kputs(what);
+    kputs("\n");
 }
 
 /* Pages 0..7 are the experiments' playground; the counter checks below use
@@ -221,11 +183,11 @@ static void facts(void)
     stale = 0;
     for (i = 0; i < KERNEL_WINDOW_PAGES; i++)
         stale += frame_at(i) == i;
-    puts_("FACT riscv64 tlb-reach: ");
-    put_u64(stale);
-    puts_(" of ");
-    put_u64(KERNEL_WINDOW_PAGES);
-    puts_(" pages remapped without a fence still read their old frame\n");
+    kputs("FACT riscv64 tlb-reach: ");
+    kput_u64(stale);
+    kputs(" of ");
+    kput_u64(KERNEL_WINDOW_PAGES);
+    kputs(" pages remapped without a fence still read their old frame\n");
     fence_all();
 
 #if LAZY_MMU_RISCV_SVINVAL
@@ -339,14 +301,14 @@ static struct expect plus(struct expect a, struct expect b)
 
 static void put_counts(uint64_t p, uint64_t f, uint64_t b, uint64_t pub)
 {
-    puts_("page_invals=");
-    put_u64(p);
-    puts_(" full_invals=");
-    put_u64(f);
-    puts_(" barriers=");
-    put_u64(b);
-    puts_(" publishes=");
-    put_u64(pub);
+    kputs("page_invals=");
+    kput_u64(p);
+    kputs(" full_invals=");
+    kput_u64(f);
+    kputs(" barriers=");
+    kput_u64(b);
+    kputs(" publishes=");
+    kput_u64(pub);
 }
 
 /* Counters against the promise, then every page against the model: the
@@ -361,26 +323,26 @@ static void verify(const char *name, unsigned n, struct expect e, unsigned lo, u
     for (i = lo; i < lo + cnt && bad == FAULT; i++)
         if (frame_at(i) != model[i])
             bad = i;
-    puts_(ok ? "CHECK PASS count " : "CHECK FAIL count ");
-    puts_(name);
-    puts_(" n=");
-    put_u64(n);
-    puts_(": ");
+    kputs(ok ? "CHECK PASS count " : "CHECK FAIL count ");
+    kputs(name);
+    kputs(" n=");
+    kput_u64(n);
+    kputs(": ");
     put_counts(st->page_invals, st->full_invals, st->barriers, st->publishes);
     if (!ok) {
-        puts_(" want ");
+        kputs(" want ");
         put_counts(e.page_invals, e.full_invals, e.barriers, e.publishes);
         failures++;
     }
-    puts_("\n");
+    kputs("\n");
     if (bad != FAULT) {
-        puts_("CHECK FAIL read ");
-        puts_(name);
-        puts_(" n=");
-        put_u64(n);
-        puts_(": page ");
-        put_u64(bad);
-        puts_(" does not read its frame\n");
+        kputs("CHECK FAIL read ");
+        kputs(name);
+        kputs(" n=");
+        kput_u64(n);
+        kputs(": page ");
+        kput_u64(bad);
+        kputs(" does not read its frame\n");
         failures++;
     }
     lazy_mmu_reset_stats(&mmu);
@@ -533,14 +495,14 @@ void kernel_main(void)
 {
     unsigned f;
 
-    puts_("lazymmu QEMU facts kernel: riscv64");
+    kputs("lazymmu QEMU facts kernel: riscv64");
 #if LAZY_MMU_RISCV_SVINVAL
-    puts_(" (Svinval)");
+    kputs(" (Svinval)");
 #endif
 #ifdef KERNEL_NEGATIVE_CONTROL
-    puts_(" (negative control: flush removed)");
+    kputs(" (negative control: flush removed)");
 #endif
-    puts_("\n");
+    kputs("\n");
     for (f = 0; f < KERNEL_FRAMES; f++)
         arch_frame_alias(f)[0] = tag(f);
     arch_mmu_init();
@@ -549,9 +511,9 @@ void kernel_main(void)
     facts();
     counts();
 
-    puts_(failures ? "FAIL" : "PASS");
-    puts_(" riscv64-facts: ");
-    put_u64(failures);
-    puts_(" check(s) failed\n");
+    kputs(failures ? "FAIL" : "PASS");
+    kputs(" riscv64-facts: ");
+    kput_u64(failures);
+    kputs(" check(s) failed\n");
     arch_exit(failures ? 1 : 0);
 }

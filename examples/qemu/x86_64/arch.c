@@ -3,9 +3,10 @@
  *
  * Address space after arch_mmu_init():
  *   0 .. 1 GiB          identity map, 2 MiB pages (image, stack, frames, I/O)
- *   WINDOW_VA (512 GiB) KERNEL_WINDOW_PAGES 4 KiB pages, two page tables of
- *                       their own, every entry 0 until the scenarios set it
- *   PT_ALIAS_VA         X86_PROTECT_TABLES builds only: the window's two page
+ *   WINDOW_VA (512 GiB) KERNEL_ARCH_PAGES 4 KiB pages (the test window, then
+ *                       the timing window), page tables of their own, every
+ *                       entry 0 until the scenarios or timing.c set it
+ *   PT_ALIAS_VA         X86_PROTECT_TABLES builds only: the window's page
  *                       tables again, as user pages carrying protection key
  *                       LAZY_MMU_X86_PKRU_KEY; the library writes entries
  *                       only through this alias, so a store made while
@@ -117,32 +118,6 @@ void arch_putc(char c)
     outb(COM1, (uint8_t)c);
 }
 
-static void put_s(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
-
-static void put_hex(uint64_t v)
-{
-    int i;
-    put_s("0x");
-    for (i = 60; i >= 0; i -= 4)
-        arch_putc("0123456789abcdef"[(v >> i) & 15]);
-}
-
-static void put_u(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        arch_putc(buf[--n]);
-}
-
 /* ---- page tables ---- */
 
 #define PTE_P ((lazy_mmu_pte_t)1 << 0)
@@ -158,7 +133,7 @@ static void put_u(uint64_t v)
 
 #define WINDOW_VA ((uintptr_t)1 << 39) /* PML4 slot 1: nothing else there */
 #define PT_ENTRIES 512u
-#define WINDOW_PTS ((KERNEL_WINDOW_PAGES + PT_ENTRIES - 1) / PT_ENTRIES)
+#define WINDOW_PTS ((KERNEL_ARCH_PAGES + PT_ENTRIES - 1) / PT_ENTRIES)
 /* The page after the window's last page-table's reach: PD slot WINDOW_PTS. */
 #define PT_ALIAS_VA (WINDOW_VA + (uintptr_t)WINDOW_PTS * PT_ENTRIES * 4096u)
 
@@ -194,7 +169,7 @@ static void pkru_init(void)
     else
         r[2] = 0;
     if (!(r[2] & (1u << 3))) { /* CPUID.(EAX=7,ECX=0):ECX.PKU */
-        put_s("SKIP x86_64 pkru: this CPU model has no PKU (CPUID.7.0:ECX[3] = 0)\n");
+        kputs("SKIP x86_64 pkru: this CPU model has no PKU (CPUID.7.0:ECX[3] = 0)\n");
         outl(0xf4, X86_EXIT_NO_PKU);
         for (;;)
             __asm__ __volatile__("hlt"); /* isa-debug-exit missing: stop */
@@ -202,11 +177,11 @@ static void pkru_init(void)
     /* PKRU is enforced and RDPKRU/WRPKRU execute only with CR4.PKE = 1. */
     write_cr4(read_cr4() | CR4_PKE);
     lazy_mmu__x86_wrpkru(NULL, BOOT_PKRU);
-    put_s("PKRU x86_64: page tables carry key ");
-    put_u(LAZY_MMU_X86_PKRU_KEY);
-    put_s(", boot PKRU ");
-    put_hex(lazy_mmu__x86_rdpkru(NULL));
-    put_s(" (key write-disabled)\n");
+    kputs("PKRU x86_64: page tables carry key ");
+    kput_u64(LAZY_MMU_X86_PKRU_KEY);
+    kputs(", boot PKRU ");
+    kput_hex(lazy_mmu__x86_rdpkru(NULL));
+    kputs(" (key write-disabled)\n");
 }
 #endif
 
@@ -347,28 +322,28 @@ void x86_trap(struct x86_trap_frame *f)
             return;
         }
     }
-    put_s("\nUNEXPECTED EXCEPTION vector ");
-    put_u(f->vector);
+    kputs("\nUNEXPECTED EXCEPTION vector ");
+    kput_u64(f->vector);
     if (f->vector == 14) {
-        put_s(" (#PF");
-        put_s(f->error & PF_P ? " protection" : " not-present");
+        kputs(" (#PF");
+        kputs(f->error & PF_P ? " protection" : " not-present");
         if (f->error & PF_W)
-            put_s(" write");
+            kputs(" write");
         if (f->error & PF_RSVD)
-            put_s(" RSVD");
+            kputs(" RSVD");
         if (f->error & PF_I)
-            put_s(" fetch");
+            kputs(" fetch");
         if (f->error & PF_PK)
-            put_s(" PK");
-        put_s(")");
+            kputs(" PK");
+        kputs(")");
     }
-    put_s(" error ");
-    put_hex(f->error);
-    put_s(" rip ");
-    put_hex(f->rip);
-    put_s(" cr2 ");
-    put_hex(read_cr2());
-    put_s("\nFAIL\n");
+    kputs(" error ");
+    kput_hex(f->error);
+    kputs(" rip ");
+    kput_hex(f->rip);
+    kputs(" cr2 ");
+    kput_hex(read_cr2());
+    kputs("\nFAIL\n");
     outl(0xf4, X86_EXIT_EXCEPTION);
     for (;;)
         __asm__ __volatile__("cli; hlt"); /* isa-debug-exit missing: stop */
@@ -391,16 +366,16 @@ void arch_exit(int status)
      * closed the key again: PKRU is what boot set. */
     uint32_t pkru = lazy_mmu__x86_rdpkru(NULL);
     if (pkru != BOOT_PKRU) {
-        put_s("FAIL x86_64 pkru: PKRU ");
-        put_hex(pkru);
-        put_s(" at exit, boot value ");
-        put_hex(BOOT_PKRU);
-        put_s("\n");
+        kputs("FAIL x86_64 pkru: PKRU ");
+        kput_hex(pkru);
+        kputs(" at exit, boot value ");
+        kput_hex(BOOT_PKRU);
+        kputs("\n");
         status = X86_EXIT_PKRU;
     } else {
-        put_s("PKRU x86_64: ");
-        put_hex(pkru);
-        put_s(" at exit, as boot set it\n");
+        kputs("PKRU x86_64: ");
+        kput_hex(pkru);
+        kputs(" at exit, as boot set it\n");
     }
 #endif
     /* isa-debug-exit: QEMU exits with status * 2 + 1. */

@@ -17,34 +17,9 @@ void kernel_panic(const char *msg)
     arch_exit(3);
 }
 
-/* gcc may emit calls to these even in freestanding code. */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memset(void *d, int c, size_t n)
-{
-    unsigned char *p = (unsigned char *)d;
-    while (n--)
-        *p++ = (unsigned char)c;
-    return d;
-}
-void *memcpy(void *d, const void *s, size_t n)
-{
-    unsigned char *dp = (unsigned char *)d;
-    const unsigned char *sp = (const unsigned char *)s;
-    while (n--)
-        *dp++ = *sp++;
-    return d;
-}
-
 #define PTE_G ((lazy_mmu_pte_t)1 << 8)
 #define CR4_PGE ((uint64_t)1 << 7)
 #define CR4_PKE ((uint64_t)1 << 22)
-
-static void puts_(const char *s)
-{
-    while (*s)
-        arch_putc(*s++);
-}
 
 static uint64_t marker(unsigned frame)
 {
@@ -83,11 +58,11 @@ static const char *observe(unsigned page, unsigned old_frame, unsigned new_frame
 
 static void fact(const char *name, const char *what)
 {
-    puts_("FACT ");
-    puts_(name);
-    puts_(": ");
-    puts_(what);
-    puts_("\n");
+    kputs("FACT ");
+    kputs(name);
+    kputs(": ");
+    kputs(what);
+    kputs("\n");
 }
 
 static uint64_t read_cr4(void)
@@ -124,7 +99,7 @@ void kernel_main(void)
     uint64_t v;
     bool ok;
 
-    puts_("lazymmu QEMU facts: x86_64\n");
+    kputs("lazymmu QEMU facts: x86_64\n");
     for (f = 0; f < KERNEL_FRAMES; f++)
         arch_frame_alias(f)[0] = marker(f);
     arch_mmu_init();
@@ -218,6 +193,6 @@ void kernel_main(void)
     } else {
         fact("CPUID leaf 7", "absent (no PKU, no INVPCID)");
     }
-    puts_("FACTS done\n");
+    kputs("FACTS done\n");
     arch_exit(0);
 }
