@@ -38,10 +38,12 @@ FLAGS_asan  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fn
 all: $(BUILD)/plain/run-tests $(BUILD)/demo/demo
 
 # The last lines of `make test` are Check's summary of the optimised run.
-test: compile-check docs-snippets consume-test qemu-test unit-asan unit-plain
+test: compile-check docs-snippets consume-test qemu-test tsan fuzz unit-asan unit-plain
 
 # make install / make uninstall (PREFIX, DESTDIR): mk/install.mk.
 include mk/install.mk
+# make fuzz / make tsan (FUZZ_SECONDS, FUZZ_JOBS): mk/reliability.mk.
+include mk/reliability.mk
 
 .PHONY: consume-test docs-snippets
 # The library consumed every way an embedder can (pkg-config, CMake
