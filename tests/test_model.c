@@ -330,12 +330,14 @@ static unsigned pick_page(struct run *r)
 
 /* A change behind the library's back must be one a careful kernel could
  * make: not under a write the library may have queued (it would land on top
- * at publish), not of a global entry on x86 (the library cannot know to drop
- * it), and on aarch64 break-before-make-safe against every translation the
- * TLB may still hold (see poke). */
+ * at publish) or, on aarch64, of an entry it may have broken (the publish
+ * sets bit 0 of whatever the entry then holds), not of a global entry on x86
+ * (the library cannot know to drop it), and on aarch64
+ * break-before-make-safe against every translation the TLB may still hold
+ * (see poke). */
 static bool can_poke(unsigned p)
 {
-    return !(LAZY_MMU_ARCH_QUEUES_WRITES && libw[p]) && !hasg[p];
+    return !((LAZY_MMU_ARCH_QUEUES_WRITES || FAULT_IN_SECTION) && libw[p]) && !hasg[p];
 }
 
 static void poke(struct run *r, unsigned p)

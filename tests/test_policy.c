@@ -289,9 +289,9 @@ static struct expect expect_section(enum kind k, unsigned long n)
     return e;
 }
 #elif defined(LAZY_MMU_ARCH_AARCH64)
-/* A publish's range holds at most BATCH + 1 pages (the queue of made writes
- * fills first), so BBM runs never reach the threshold. */
-_Static_assert(LAZY_MMU_BATCH_MAX + 1 <= LAZY_MMU_FLUSH_ALL_THRESHOLD, "formula below");
+/* Scattered remaps fill ranges[] and the runs of broken entries at the same
+ * pace, BATCH at a time, and a publish of BATCH pages stays per page. */
+_Static_assert(LAZY_MMU_BATCH_MAX <= LAZY_MMU_FLUSH_ALL_THRESHOLD, "formula below");
 
 static struct expect expect_section(enum kind k, unsigned long n)
 {
@@ -316,16 +316,23 @@ static struct expect expect_section(enum kind k, unsigned long n)
         e.st.barriers = 3;
         return e;
     }
-    /* Break-before-make: each page stored invalid now and made after its
-     * TLBI; the queue of makes publishes early every BATCH pages.  Each
-     * publish: DSB ISHST, TLBIs, DSB ISH, the makes, DSB ISHST, ISB. */
-    f.pub = ceil_div(n, BATCH);
-    f.early = f.pub - 1;
-    f.pages = n;
-    f.full = 0;
+    /* Break-before-make: each page stored with bit 0 clear now and made
+     * after its TLBI.  Consecutive entries are one run, so a remap in either
+     * direction is one publish, like any run of pages; every other page
+     * publishes early every BATCH pages.  Each publish: DSB ISHST, TLBIs,
+     * DSB ISH, the makes, DSB ISHST, ISB. */
+    if (k == REMAP_SPARSE) {
+        f.pub = ceil_div(n, BATCH);
+        f.early = f.pub - 1;
+        f.pages = n;
+        f.full = 0;
+    } else {
+        f = coalesced(n);
+    }
     count_flushes(&e, f);
     e.hw.stores = 2 * n;
-    e.hw.tlbi_va = n;
+    e.hw.tlbi_va = f.pages;
+    e.hw.tlbi_all = f.full;
     e.hw.dsb_ishst = 2 * f.pub;
     e.hw.dsb_ish = e.hw.isb = f.pub;
     e.st.barriers = 4 * f.pub;

@@ -49,7 +49,8 @@ static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
  * with the ISH domain that means complete on every PE in the inner-shareable
  * domain, and every access that used the old translation has completed
  * ("Ordering and completion of TLB maintenance instructions" [TLBM]).
- * D8.16.1 step 4: only then may break-before-make write the new entry. */
+ * D8.16.1 step 4: only then may break-before-make write the new entry
+ * (here: set the valid bit of the value the break left in it). */
 static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
 {
     (void)m;

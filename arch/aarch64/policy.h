@@ -6,8 +6,13 @@
  * section pays that once: one DSB ISHST before all the TLBIs, the TLBIs
  * without their DSBs, one DSB ISH and one ISB at the end; past the threshold
  * a single TLBI VMALLE1IS replaces the per-page TLBIs.  A valid entry whose
- * output address changes is broken (stored invalid) at once and its new value
- * queued until the invalidation has completed.
+ * output address changes is broken at once: its new value is stored with
+ * bit 0 clear, which the walker takes as invalid.  The publish sets bit 0 of
+ * every such entry after the DSB ISH that completes the TLBIs, so a section
+ * of remaps, however long, costs one DSB ISHST, the TLBIs (or one
+ * VMALLE1IS), one DSB ISH, the makes, one DSB ISHST and one ISB.  Until
+ * then memory holds the new value with bit 0 clear: lazy_mmu_get_pte, not a
+ * plain load, returns what the entry will be.
  *
  * With LAZY_MMU_STAGE2 the tables are a guest's stage 2: the per-page TLBIs
  * are IPAS2E1IS, completed by a DSB ISH and followed by one VMALLE1IS for
@@ -29,32 +34,181 @@ static inline bool lazy_mmu__a64_needs_bbm(lazy_mmu_pte_t old, lazy_mmu_pte_t pt
            ((old ^ pte) & LAZY_MMU_AARCH64_OA_MASK) != 0;
 }
 
+static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
+{
+    m->arch.nruns = 0;
+    m->arch.next = NULL;
+}
+#define lazy_mmu_arch_init lazy_mmu_arch_init
+
+/* Addresses, not pointer subtraction: entries of two runs may lie in two
+ * unrelated table pages. */
+static inline bool lazy_mmu__a64_in_run(const struct lazy_mmu *m, unsigned i,
+                                        const lazy_mmu_pte_t *ptep)
+{
+    uintptr_t off = (uintptr_t)ptep - (uintptr_t)m->arch.run_first[i];
+    return off / sizeof(*ptep) < m->arch.run_count[i];
+}
+
+/* The run holding ptep, or nruns.  Newest first: rewrites tend to follow
+ * the update they rewrite. */
+static inline unsigned lazy_mmu__a64_find_run(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+    unsigned i;
+    for (i = m->arch.nruns; i-- > 0;)
+        if (lazy_mmu__a64_in_run(m, i, ptep))
+            return i;
+    return m->arch.nruns;
+}
+
+static inline void lazy_mmu__a64_rearm(struct lazy_mmu *m)
+{
+    struct lazy_mmu_arch *a = &m->arch;
+    a->next = a->nruns ? a->run_first[a->nruns - 1] + a->run_count[a->nruns - 1] : NULL;
+}
+
+/* Can ptep join the runs without a new slot, or is a slot free? */
+static inline bool lazy_mmu__a64_room(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+    const struct lazy_mmu_arch *a = &m->arch;
+    return ptep == a->next || a->nruns < LAZY_MMU_BATCH_MAX ||
+           ptep + 1 == a->run_first[a->nruns - 1];
+}
+
+LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *ptep)
+{
+    struct lazy_mmu_arch *a = &m->arch;
+
+    /* A descending remap grows the newest run at its front. */
+    if (a->nruns && ptep + 1 == a->run_first[a->nruns - 1]) {
+        a->run_first[a->nruns - 1] = ptep;
+        a->run_count[a->nruns - 1]++;
+    } else {
+        /* Callers made room before the break; a full array here would be a
+         * library bug, and dropping the make would leave the page unmapped. */
+        LAZY_MMU__CHECK(a->nruns < LAZY_MMU_BATCH_MAX, "lazy_mmu: aarch64 run array full");
+        a->run_first[a->nruns] = ptep;
+        a->run_count[a->nruns] = 1;
+        a->nruns++;
+        /* No generic write queue here: the bit means "makes owed", and keeps
+         * a batch whose TLBIs an early publish already issued pending. */
+        m->pending |= LAZY_MMU__P_WRITES;
+    }
+    lazy_mmu__a64_rearm(m);
+}
+
+/* ptep holds its new value with bit 0 clear; the next publish sets the bit
+ * once the invalidation it waits for has completed. */
+static inline void lazy_mmu__a64_join(struct lazy_mmu *m, lazy_mmu_pte_t *ptep)
+{
+    if (ptep == m->arch.next) {
+        m->arch.run_count[m->arch.nruns - 1]++;
+        m->arch.next = ptep + 1;
+        return;
+    }
+    lazy_mmu__a64_join_slow(m, ptep);
+}
+
+/* ptep (in run i) becomes invalid: it must leave the run, or the publish
+ * would validate it.  Returns false, having changed nothing, when that
+ * needs a slot and none is free. */
+static inline bool lazy_mmu__a64_leave_run(struct lazy_mmu *m, unsigned i, lazy_mmu_pte_t *ptep)
+{
+    struct lazy_mmu_arch *a = &m->arch;
+    uint32_t k = (uint32_t)(((uintptr_t)ptep - (uintptr_t)a->run_first[i]) / sizeof(*ptep));
+    uint32_t n = a->run_count[i];
+    unsigned j;
+
+    if (n == 1) {
+        for (j = i + 1; j < a->nruns; j++) {
+            a->run_first[j - 1] = a->run_first[j];
+            a->run_count[j - 1] = a->run_count[j];
+        }
+        a->nruns--;
+    } else if (k == 0) {
+        a->run_first[i]++;
+        a->run_count[i]--;
+    } else if (k == n - 1) {
+        a->run_count[i]--;
+    } else {
+        if (a->nruns == LAZY_MMU_BATCH_MAX)
+            return false;
+        /* The tail becomes the newest run: if run i was the newest, the
+         * entry that extends it inline stays the same. */
+        a->run_count[i] = k;
+        a->run_first[a->nruns] = ptep + 1;
+        a->run_count[a->nruns] = n - k - 1;
+        a->nruns++;
+    }
+    lazy_mmu__a64_rearm(m);
+    return true;
+}
+
+/* An update of an entry that is broken and waits in run i: its TLBI is
+ * already pending. */
+LAZY_MMU__SLOW void lazy_mmu__a64_rewrite(struct lazy_mmu *m, unsigned i, lazy_mmu_pte_t *ptep,
+                                          lazy_mmu_pte_t pte, uintptr_t va)
+{
+    if (lazy_mmu_arch_pte_valid(pte)) {
+        lazy_mmu__hw_store_pte(m, ptep, pte & ~(lazy_mmu_pte_t)1); /* made with the rest */
+        return;
+    }
+    if (!lazy_mmu__a64_leave_run(m, i, ptep)) {
+        /* No slot to split the run: publish (which makes the entry), then
+         * unmap it like any valid entry. */
+        lazy_mmu__publish_early(m);
+        lazy_mmu__hw_store_pte(m, ptep, pte);
+        lazy_mmu__defer_page(m, va);
+        return;
+    }
+    lazy_mmu__hw_store_pte(m, ptep, pte);
+}
+
+/* Break now, make at the publish.  was_valid: a remap (break-before-make);
+ * else a map of an entry unmapped earlier in this batch, whose old
+ * translation may be cached until its pending TLBI completes. */
+static inline void lazy_mmu__a64_break(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                       lazy_mmu_pte_t pte, uintptr_t va, bool was_valid)
+{
+    if (!lazy_mmu__a64_room(m, ptep)) {
+        lazy_mmu__publish_early(m);
+        if (!was_valid) { /* its TLBI has completed: an ordinary map now */
+            lazy_mmu__hw_store_pte(m, ptep, pte);
+            lazy_mmu__defer_sync(m);
+            return;
+        }
+    }
+    lazy_mmu__hw_store_pte(m, ptep, pte & ~(lazy_mmu_pte_t)1);
+    if (was_valid) {
+        LAZY_MMU__COUNT(m, bbm, 1);
+        /* After the store, so an early publish here still orders it before
+         * the TLBI; and before the join, which such a publish would empty. */
+        lazy_mmu__defer_page(m, va);
+    }
+    lazy_mmu__a64_join(m, ptep);
+}
+
 static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                          lazy_mmu_pte_t pte, uintptr_t va)
 {
     lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
 
-    /* An entry broken in this batch: its invalidation is pending, and only
-     * the newest value may be made.  Broken entries read as invalid, so a
-     * valid one (every remap) needs no search of the queue. */
-    if (!lazy_mmu_arch_pte_valid(old) && lazy_mmu__find_queued(m, ptep)) {
-        lazy_mmu__queue_write(m, ptep, pte);
-        return;
+    /* Broken entries read as invalid, so a remap of a valid one (the common
+     * case) never searches the runs. */
+    if (!lazy_mmu_arch_pte_valid(old) && m->arch.nruns != 0) {
+        unsigned i = lazy_mmu__a64_find_run(m, ptep);
+        if (i != m->arch.nruns) {
+            lazy_mmu__a64_rewrite(m, i, ptep, pte, va);
+            return;
+        }
     }
     if (lazy_mmu__a64_needs_bbm(old, pte)) {
-        lazy_mmu__hw_store_pte(m, ptep, 0); /* break */
-        LAZY_MMU__COUNT(m, bbm, 1);
-        lazy_mmu__defer_page(m, va);
-        /* make, after the TLBI; valid until now, so nothing queued for it */
-        lazy_mmu__queue_append(m, ptep, pte);
+        lazy_mmu__a64_break(m, ptep, pte, va, true);
         return;
     }
-    /* Invalid now, but unmapped earlier in this batch: the old translation
-     * may still be cached until its TLBI completes, so the new entry is a
-     * make and waits like one. */
     if (lazy_mmu_arch_pte_valid(pte) && !lazy_mmu_arch_pte_valid(old) &&
         lazy_mmu__inval_pending(m, va)) {
-        lazy_mmu__queue_append(m, ptep, pte); /* not queued: checked above */
+        lazy_mmu__a64_break(m, ptep, pte, va, false);
         return;
     }
     lazy_mmu__hw_store_pte(m, ptep, pte);
@@ -63,6 +217,17 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
     else if (lazy_mmu_arch_pte_valid(pte))
         lazy_mmu__defer_sync(m); /* no TLB holds an invalid entry */
 }
+
+/* A broken entry's memory holds its new value with bit 0 clear. */
+static inline lazy_mmu_pte_t lazy_mmu_arch_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+    lazy_mmu_pte_t v = *(const volatile lazy_mmu_pte_t *)ptep;
+    if (!lazy_mmu_arch_pte_valid(v) && m->arch.nruns != 0 &&
+        lazy_mmu__a64_find_run(m, ptep) != m->arch.nruns)
+        v |= 1;
+    return v;
+}
+#define lazy_mmu_arch_get_pte lazy_mmu_arch_get_pte
 
 #if LAZY_MMU_STAGE2
 static inline void lazy_mmu__a64_tlbi_ipa_one(struct lazy_mmu *m, uintptr_t ipa)
@@ -112,17 +277,29 @@ static inline void lazy_mmu__a64_invalidate(struct lazy_mmu *m)
 }
 #endif
 
+/* Every entry of every run, made: its TLBI has completed.  The value comes
+ * back from memory, where the break (or a rewrite) left it; only this
+ * context writes the entry while it is broken. */
+static inline void lazy_mmu__a64_make_all(struct lazy_mmu *m)
+{
+    unsigned i;
+    for (i = 0; i < m->arch.nruns; i++) {
+        lazy_mmu_pte_t *p = m->arch.run_first[i], *end = p + m->arch.run_count[i];
+        for (; p != end; p++)
+            lazy_mmu__hw_store_pte(m, p, *(volatile lazy_mmu_pte_t *)p | 1);
+    }
+    m->arch.nruns = 0;
+    m->arch.next = NULL;
+}
+
 static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
 {
     if (m->pending & (LAZY_MMU__P_RANGES | LAZY_MMU__P_ALL | LAZY_MMU__P_WRITES)) {
         lazy_mmu__a64_dsb_ishst(m);
         LAZY_MMU__COUNT(m, barriers, 1);
         lazy_mmu__a64_invalidate(m);
-        if (m->pending & LAZY_MMU__P_WRITES) {
-            unsigned i;
-            for (i = 0; i < m->nwrites; i++)
-                if (m->writes[i].ptep)
-                    lazy_mmu__hw_store_pte(m, m->writes[i].ptep, m->writes[i].pte);
+        if (m->arch.nruns != 0) {
+            lazy_mmu__a64_make_all(m);
             lazy_mmu__a64_dsb_ishst(m);
             LAZY_MMU__COUNT(m, barriers, 1);
         }

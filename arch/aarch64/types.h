@@ -9,7 +9,7 @@
 #ifndef LAZY_MMU_FLUSH_ALL_THRESHOLD
 #define LAZY_MMU_FLUSH_ALL_THRESHOLD 512
 #endif
-/* Also bounds the break-before-make writes waiting for their invalidation. */
+/* Also bounds the runs of broken entries waiting for their make. */
 #ifndef LAZY_MMU_BATCH_MAX
 #define LAZY_MMU_BATCH_MAX 64
 #endif
@@ -36,17 +36,34 @@
 #define LAZY_MMU_STAGE2 0
 #endif
 
-/* A valid entry replaced by one with another output address must be broken
- * first: the new entry is written only after the old translation is gone, so
- * it waits in the queue (ARM ARM D8.14, "Break-before-make"). */
 /* This backend implements LAZY_MMU_STAGE2. */
 #define LAZY_MMU_ARCH_HAS_STAGE2 1
 
-#define LAZY_MMU_ARCH_QUEUES_WRITES 1
+/* Entries are written when requested, never later: a remap's new value
+ * goes into the page table at once, with the valid bit clear (see below),
+ * so the generic write queue is not needed. */
+#define LAZY_MMU_ARCH_QUEUES_WRITES 0
 #define LAZY_MMU_ARCH_HAS_STATE 0
 
+/* A valid entry replaced by one with another output address must be broken
+ * first, and made only once the old translation is gone on every PE (ARM ARM
+ * D8.16.1, "Using break-before-make").  The break stores the new value with
+ * bit 0 clear: an invalid descriptor's other bits are ignored by the
+ * hardware, so the page table itself keeps the value the make needs, and
+ * the make is "set bit 0".  What the context remembers is only which
+ * entries wait for it: runs of consecutive entries, so a remap of a whole
+ * table page costs one run, not 512 queued writes.  A run array that is
+ * full publishes early, as the generic ranges[] do; a scattered remap fills
+ * both at the same pace, which is why they share LAZY_MMU_BATCH_MAX. */
 struct lazy_mmu_arch {
-    char unused; /* everything aarch64 defers lives in the generic batch */
+    unsigned nruns;
+    /* The entry that extends the newest run inline; NULL when none may.
+     * Equality only: it may point one past a table page. */
+    lazy_mmu_pte_t *next;
+    /* Split arrays: {pointer, count} pairs would pad to 16 bytes each.  A
+     * count cannot overflow: 2^32 entries are 32 GiB of page tables. */
+    lazy_mmu_pte_t *run_first[LAZY_MMU_BATCH_MAX];
+    uint32_t run_count[LAZY_MMU_BATCH_MAX];
 };
 
 static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)

@@ -16,6 +16,9 @@
  *    before an ISB is a violation;
  *  - aarch64: storing a valid entry over one whose translation may still be
  *    live with another output address breaks break-before-make: a violation;
+ *    an entry with bit 0 clear is invalid whatever its other bits hold (the
+ *    policy's break keeps the new value there), so it is never cached and
+ *    never counts as live;
  *  - paravirt: the guest may not store to page tables; a fake hypervisor
  *    applies the hypercall ops and can be told to fail at op k.
  *

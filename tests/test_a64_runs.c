@@ -1,0 +1,372 @@
+/* tests/test_a64_runs.c - aarch64 break-before-make by runs: a remap stores
+ * its new value with bit 0 clear and joins a run of consecutive entries that
+ * the publish makes (sets bit 0 of) once their TLBIs have completed.  Built
+ * for every backend like every suite; only aarch64 has tests in it.
+ */
+#include "harness.h"
+
+#define THR ((unsigned long)LAZY_MMU_FLUSH_ALL_THRESHOLD)
+#define BATCH ((unsigned long)LAZY_MMU_BATCH_MAX)
+#define WINDOW 4100ul
+_Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "window");
+
+#if defined(LAZY_MMU_ARCH_AARCH64)
+_Static_assert(4 * LAZY_MMU_BATCH_MAX + 4 <= 4100, "the scattered runs fit the window");
+
+#define BIT0 ((lazy_mmu_pte_t)1)
+
+static struct lazy_mmu_sim sim;
+static struct lazy_mmu m;
+static lazy_mmu_pte_t want[WINDOW];
+static uint64_t next_frame;
+
+static void setup(void)
+{
+    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
+    lazy_mmu_init(&m);
+    lazy_mmu_sim_attach(&m, &sim);
+    memset(want, 0, sizeof want);
+    next_frame = 0x100;
+}
+
+static lazy_mmu_pte_t fresh(void)
+{
+    return test_pte(next_frame++);
+}
+
+static lazy_mmu_pte_t *ptep(size_t i)
+{
+    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
+}
+
+static lazy_mmu_pte_t touch(size_t i)
+{
+    return lazy_mmu_sim_access(&sim, TEST_VA(i));
+}
+
+/* Mapped and cached before the test; counting starts after. */
+static void boot(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
+    want[i] = pte;
+    ck_assert(touch(i) == pte);
+}
+
+static void set(size_t i, lazy_mmu_pte_t pte)
+{
+    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
+    want[i] = pte;
+}
+
+static void start_counting(void)
+{
+    static const struct lazy_mmu_sim_counts zero;
+    sim.n = zero;
+    lazy_mmu_reset_stats(&m);
+}
+
+/* Memory, get_pte and the translation of every page agree with want[]. */
+static void check_visible(const char *what, size_t n)
+{
+    size_t i, stale = lazy_mmu_sim_stale(&sim);
+    ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
+    ck_assert_msg(stale == 0, "%s: %zu stale translations", what, stale);
+    for (i = 0; i < n; i++) {
+        ck_assert_msg(*ptep(i) == want[i] && lazy_mmu_get_pte(&m, ptep(i)) == want[i],
+                      "%s: page %zu: memory %#llx, get_pte %#llx, want %#llx", what, i,
+                      (unsigned long long)*ptep(i),
+                      (unsigned long long)lazy_mmu_get_pte(&m, ptep(i)),
+                      (unsigned long long)want[i]);
+        ck_assert_msg(touch(i) == (want[i] & BIT0 ? want[i] : 0),
+                      "%s: page %zu does not translate to its entry", what, i);
+    }
+}
+
+/* Inside the section: broken entries hold their new value with bit 0
+ * clear, get_pte gives the new value itself, and no access uses it yet. */
+static void check_broken(size_t i)
+{
+    ck_assert_msg(*ptep(i) == (want[i] & ~BIT0), "page %zu: memory %#llx, want %#llx", i,
+                  (unsigned long long)*ptep(i), (unsigned long long)(want[i] & ~BIT0));
+    ck_assert(lazy_mmu_get_pte(&m, ptep(i)) == want[i]);
+    ck_assert(touch(i) != want[i]); /* the old translation or a fault */
+}
+
+/* A section remapping n consecutive pages: one run, one range; one DSB ISH
+ * and one ISB, whatever n (_i: 1, BATCH + 1, THR, THR + 1, 4096). */
+static const unsigned long remap_sizes[] = {1, BATCH + 1, THR, THR + 1, 4096};
+
+START_TEST(test_a64_contiguous_remap_is_one_publish)
+{
+    const unsigned long n = remap_sizes[_i];
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup();
+    for (i = 0; i < n; i++)
+        boot(i, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (i = 0; i < n; i++)
+        set(i, fresh());
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    check_broken(0);
+    check_broken(n - 1);
+    ck_assert_uint_eq(sim.n.dsb_ish + sim.n.isb + sim.n.tlbi_va + sim.n.tlbi_all, 0);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.stores, 2 * n);
+    ck_assert_uint_eq(sim.n.tlbi_va, n <= THR ? n : 0);
+    ck_assert_uint_eq(sim.n.tlbi_all, n <= THR ? 0 : 1);
+    ck_assert_uint_eq(sim.n.dsb_ishst, 2);
+    ck_assert_uint_eq(sim.n.dsb_ish, 1);
+    ck_assert_uint_eq(sim.n.isb, 1);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->publishes, 1);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 0);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->bbm, n);
+    ck_assert_uint_eq(m.arch.nruns, 0);
+    check_visible("contiguous remap", n);
+}
+END_TEST
+
+/* A run is consecutive entries in memory, whatever the VAs or table
+ * pages: entries 500..530 cross where a 512-entry table page would end and
+ * stay one run; descending, the run grows at its front; two groups apart
+ * are two runs. */
+START_TEST(test_a64_runs_coalesce_by_memory)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup();
+    for (i = 0; i < 600; i++)
+        boot(i, fresh());
+    s = lazy_mmu_enter(&m);
+    for (i = 500; i <= 530; i++)
+        set(i, fresh());
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    for (i = 20; i-- > 10;)
+        set(i, fresh());
+    ck_assert_uint_eq(m.arch.nruns, 2);
+    set(9, fresh()); /* the front of the newest run */
+    set(531, fresh()); /* the end of an older one: a new run */
+    ck_assert_uint_eq(m.arch.nruns, 3);
+    ck_assert_uint_eq(m.arch.run_count[1], 11);
+    check_broken(9);
+    check_broken(512);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.dsb_ish, 1);
+    check_visible("runs", 600);
+}
+END_TEST
+
+/* An entry of a run that becomes invalid leaves it (_i: the first, a middle
+ * and the last entry of the run, or a run of one), whatever other bits the
+ * invalid value has: the publish must not validate it. */
+START_TEST(test_a64_invalidation_splits_the_run)
+{
+    static const size_t first[] = {0, 0, 0, 4}, len[] = {10, 10, 10, 1}, hit[] = {0, 5, 9, 4};
+    const lazy_mmu_pte_t swap = ((lazy_mmu_pte_t)0x1234 << 12) | 2; /* bit 0 clear */
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup();
+    for (i = 0; i < 12; i++)
+        boot(i, fresh());
+    s = lazy_mmu_enter(&m);
+    for (i = first[_i]; i < first[_i] + len[_i]; i++)
+        set(i, fresh());
+    set(11, fresh()); /* a newer run, so the split one is not the newest */
+    set(hit[_i], swap);
+    ck_assert(*ptep(hit[_i]) == swap && lazy_mmu_get_pte(&m, ptep(hit[_i])) == swap);
+    ck_assert_uint_eq(m.arch.nruns, _i == 1 ? 3 : _i == 3 ? 1 : 2);
+    set(hit[_i], 0);
+    ck_assert(lazy_mmu_get_pte(&m, ptep(hit[_i])) == 0);
+    lazy_mmu_leave(&m, s);
+    check_visible("split", 12);
+    ck_assert_uint_eq(sim.n.dsb_ish, 1);
+}
+END_TEST
+
+/* A broken entry rewritten with a valid value: stored in place, bit 0
+ * clear, still in its run; get_pte sees each value. */
+START_TEST(test_a64_rewrite_of_a_broken_entry)
+{
+    lazy_mmu_state_t s;
+    lazy_mmu_pte_t v;
+    unsigned j;
+
+    setup();
+    boot(0, fresh());
+    boot(1, fresh());
+    s = lazy_mmu_enter(&m);
+    set(0, fresh());
+    set(1, fresh());
+    for (j = 0; j < 3 * BATCH; j++) {
+        set(0, v = fresh() | (j & 1 ? (lazy_mmu_pte_t)1 << 54 : 0));
+        check_broken(0);
+        ck_assert(lazy_mmu_get_pte(&m, ptep(0)) == v);
+    }
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 0);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.tlbi_va, 2);
+    check_visible("rewrites", 2);
+}
+END_TEST
+
+/* Unmapped and mapped again in one batch: the old translation may be cached
+ * until the pending TLBI completes, so the map waits in the runs too. */
+START_TEST(test_a64_map_after_unmap_joins_the_runs)
+{
+    lazy_mmu_state_t s;
+
+    setup();
+    boot(0, fresh());
+    boot(1, fresh());
+    s = lazy_mmu_enter(&m);
+    set(0, fresh());
+    set(1, 0);
+    set(1, fresh());
+    check_broken(1);
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    ck_assert_uint_eq(m.arch.run_count[0], 2);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->bbm, 1);
+    lazy_mmu_leave(&m, s);
+    check_visible("unmap, map", 2);
+}
+END_TEST
+
+/* BATCH scattered remaps fill the runs; one more publishes them early and
+ * starts a new batch with it.  _i = 0: the ranges fill at the same time;
+ * _i = 1: a full invalidation is pending, so only the runs are full. */
+START_TEST(test_a64_full_runs_publish_early)
+{
+    lazy_mmu_state_t s;
+    size_t j;
+
+    setup();
+    for (j = 0; j <= BATCH; j++)
+        boot(2 * j, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    if (_i)
+        lazy_mmu_invalidate_all(&m);
+    for (j = 0; j < BATCH; j++)
+        set(2 * j, fresh());
+    ck_assert_uint_eq(m.arch.nruns, BATCH);
+    ck_assert_uint_eq(sim.n.dsb_ish, 0);
+    set(2 * BATCH, fresh());
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 1);
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    /* the new page's TLBI is in the new batch */
+    ck_assert_uint_eq(sim.n.tlbi_va, _i ? 0 : BATCH);
+    ck_assert_uint_eq(sim.n.tlbi_all, _i ? 1 : 0);
+    ck_assert(*ptep(0) == want[0]); /* made by the early publish */
+    check_broken(2 * BATCH);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.dsb_ish, 2);
+    ck_assert_uint_eq(sim.n.tlbi_va, _i ? 1 : BATCH + 1);
+    check_visible("full runs", 2 * BATCH + 1);
+}
+END_TEST
+
+/* Splitting a run needs a slot; with none free the batch is published (the
+ * entry is made) and the entry is then unmapped like any valid one. */
+START_TEST(test_a64_split_with_full_runs_publishes_early)
+{
+    lazy_mmu_state_t s;
+    size_t j;
+
+    setup();
+    for (j = 0; j < 4 * BATCH; j++)
+        boot(j, fresh());
+    s = lazy_mmu_enter(&m);
+    for (j = 0; j < BATCH; j++) {
+        set(4 * j, fresh());
+        set(4 * j + 1, fresh());
+        set(4 * j + 2, fresh());
+    }
+    ck_assert_uint_eq(m.arch.nruns, BATCH);
+    set(4 * 5 + 1, 0);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 1);
+    ck_assert_uint_eq(m.arch.nruns, 0);
+    ck_assert(*ptep(4 * 5 + 1) == 0);
+    ck_assert(*ptep(4 * 5) == want[4 * 5]);
+    lazy_mmu_leave(&m, s);
+    check_visible("split with full runs", 4 * BATCH);
+}
+END_TEST
+
+/* Eagerly a remap still breaks, waits for its TLBI and makes. */
+START_TEST(test_a64_eager_remap)
+{
+    setup();
+    boot(0, fresh());
+    start_counting();
+    set(0, fresh());
+    ck_assert_uint_eq(sim.n.stores, 2);
+    ck_assert_uint_eq(sim.n.dsb_ishst, 2);
+    ck_assert_uint_eq(sim.n.tlbi_va + sim.n.dsb_ish + sim.n.isb, 3);
+    ck_assert_uint_eq(m.arch.nruns, 0);
+    check_visible("eager remap", 1);
+}
+END_TEST
+
+/* Control: an entry with bit 0 clear is invalid whatever its other bits. */
+START_TEST(test_a64_sim_bit0_clear_is_invalid)
+{
+    lazy_mmu_pte_t v;
+
+    setup();
+    v = fresh();
+    lazy_mmu_sim_poke(&sim, TEST_VA(0), v & ~BIT0);
+    ck_assert(touch(0) == 0);
+    ck_assert_uint_eq(sim.tlb_state[0], LAZY_MMU_SIM_EMPTY);
+    lazy_mmu_sim_poke(&sim, TEST_VA(0), v);
+    ck_assert(touch(0) == v);
+}
+END_TEST
+
+/* Control: a break that keeps the new value, made before its TLBI has
+ * completed (no DSB ISH) or before the break reached the walker (no DSB
+ * ISHST), is caught. */
+START_TEST(test_a64_sim_flags_make_before_tlbi_completes)
+{
+    lazy_mmu_pte_t v;
+
+    setup();
+    boot(0, fresh());
+    v = fresh();
+    lazy_mmu__hw_store_pte(&m, ptep(0), v & ~BIT0);
+    if (_i) {
+        lazy_mmu__a64_dsb_ishst(&m);
+        lazy_mmu__a64_tlbi_va(&m, TEST_VA(0));
+    }
+    ck_assert_ptr_null(sim.violation);
+    lazy_mmu__hw_store_pte(&m, ptep(0), v);
+    ck_assert_ptr_nonnull(sim.violation);
+}
+END_TEST
+#endif
+
+Suite *SUITE_FN(a64_runs)(void)
+{
+    Suite *s = suite_create("a64_runs-" TEST_ARCH_NAME);
+    TCase *tc = tcase_create("a64_runs-" TEST_ARCH_NAME);
+
+#if defined(LAZY_MMU_ARCH_AARCH64)
+    tcase_add_loop_test(tc, test_a64_contiguous_remap_is_one_publish, 0,
+                        (int)(sizeof remap_sizes / sizeof remap_sizes[0]));
+    tcase_add_test(tc, test_a64_runs_coalesce_by_memory);
+    tcase_add_loop_test(tc, test_a64_invalidation_splits_the_run, 0, 4);
+    tcase_add_test(tc, test_a64_rewrite_of_a_broken_entry);
+    tcase_add_test(tc, test_a64_map_after_unmap_joins_the_runs);
+    tcase_add_loop_test(tc, test_a64_full_runs_publish_early, 0, 2);
+    tcase_add_test(tc, test_a64_split_with_full_runs_publishes_early);
+    tcase_add_test(tc, test_a64_eager_remap);
+    tcase_add_test(tc, test_a64_sim_bit0_clear_is_invalid);
+    tcase_add_loop_test(tc, test_a64_sim_flags_make_before_tlbi_completes, 0, 2);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}
