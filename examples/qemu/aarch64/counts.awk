@@ -14,26 +14,15 @@
 # lazy, one section: one DSB ISHST, the TLBIs (one per page up to threshold,
 # LAZY_MMU_FLUSH_ALL_THRESHOLD, else one TLBI VMALLE1IS), one DSB ISH, for a
 # remap the makes and another DSB ISHST, then one ISB; a map has only the
-# DSB ISHST and the ISB.  How often a remap publishes early depends on how the
-# backend keeps the entries waiting for their make (queue=, from
-# arch/aarch64/types.h's LAZY_MMU_ARCH_QUEUES_WRITES):
-#   queue=1  each new value waits in the write queue, which holds batch
-#            (LAZY_MMU_BATCH_MAX) of them: P = ceil(n / batch) publishes, each
-#            over at most batch pages, so per-page TLBIs while batch <=
-#            threshold -> page_invals=n barriers=4P publishes=P
-#   queue=0  the broken entries are kept as runs of consecutive entries: one
-#            run, one publish -> barriers=4 publishes=1
-# Usage: awk -v batch=64 -v threshold=512 -v queue=0 -f counts.awk kernel.log
+# DSB ISHST and the ISB.  A contiguous remap's broken entries are one run
+# (arch/aarch64/types.h), so it too publishes once: barriers=4 publishes=1.
+# Usage: awk -v threshold=512 -f counts.awk kernel.log
 function invals(pages) {
     want["page_invals"] = pages <= threshold ? pages : 0
     want["full_invals"] = pages <= threshold ? 0 : 1
 }
 BEGIN {
     bad = 0; seen = 0
-    if (queue != "0" && queue != "1") {
-        print "aarch64 counts: queue must be 0 or 1 (LAZY_MMU_ARCH_QUEUES_WRITES not in arch/aarch64/types.h?)"
-        usage = 1; exit 1
-    }
 }
 /^COUNT aarch64 (map|remap|protect) n=[0-9]+ (eager|lazy):/ {
     seen++
@@ -53,10 +42,6 @@ BEGIN {
     } else if (op == "protect") {
         invals(n)
         want["barriers"] = 3; want["publishes"] = 1
-    } else if (queue) {
-        p = int((n + batch - 1) / batch)
-        want["page_invals"] = n; want["full_invals"] = 0
-        want["barriers"] = 4 * p; want["publishes"] = p
     } else {
         invals(n)
         want["barriers"] = 4; want["publishes"] = 1
@@ -72,12 +57,7 @@ BEGIN {
     delete got; delete want
 }
 END {
-    if (usage) exit 1
-    if (queue && batch > threshold) {
-        print "aarch64 counts: cannot predict (batch > threshold: a full flush may occur)"; exit 1
-    }
     if (seen != 18) { printf "aarch64 counts: FAILED (%d COUNT lines, expected 18)\n", seen; exit 1 }
     if (bad) { printf "aarch64 counts: FAILED (%d of %d COUNT lines differ from the policy)\n", bad, seen; exit 1 }
-    printf "aarch64 counts: PASS (%d COUNT lines match the policy: map, remap, protect, eager and in one section; %s)\n", seen,
-        queue ? sprintf("ceil(n/%d) publishes per lazy remap", batch) : "one publish per lazy remap"
+    printf "aarch64 counts: PASS (%d COUNT lines match the policy: map, remap, protect, eager and in one section)\n", seen
 }
