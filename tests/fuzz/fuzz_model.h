@@ -168,36 +168,6 @@ static bool poke_breaks_bbm(unsigned p, lazy_mmu_pte_t pte)
     return false;
 }
 
-/* ---- staleness, as the simulator sees it ---- */
-
-/* An invalid->invalid update (a swap-style entry written over an empty one)
- * needs no barrier and gets none, so the walker's view of it may lag with no
- * translation differing; lazy_mmu_sim_stale() counts it all the same
- * (test_reliability.c: test_invalid_to_invalid_needs_no_barrier). */
-static bool invalid_lag(unsigned p)
-{
-    return sim.walk[p] != sim.pt[p] && !lazy_mmu_arch_pte_valid(sim.walk[p]) &&
-           !lazy_mmu_arch_pte_valid(sim.pt[p]);
-}
-
-static size_t stale_count(void)
-{
-    size_t n = lazy_mmu_sim_stale(&sim);
-    unsigned p;
-    for (p = 0; p < NP; p++)
-        n -= invalid_lag(p);
-    return n;
-}
-
-static bool page_stale(unsigned p)
-{
-    if (sim.walk[p] != sim.pt[p])
-        return !invalid_lag(p);
-    if (sim.tlb_state[p] == LAZY_MMU_SIM_NEG)
-        return lazy_mmu_arch_pte_valid(sim.pt[p]);
-    return sim.tlb_state[p] != LAZY_MMU_SIM_EMPTY && sim.tlb[p] != sim.pt[p];
-}
-
 /* ---- the checks ---- */
 
 /* After every operation: read-your-writes through both contexts, no
@@ -232,7 +202,7 @@ static void check_always(const char *when)
 static void check_visible(const char *when)
 {
     unsigned p;
-    size_t stale = stale_count();
+    size_t stale = lazy_mmu_sim_stale(&sim);
 
     check_always(when);
     if (stale)
@@ -257,7 +227,7 @@ static void check_irq_page(unsigned p, const char *when)
         fail("%s: simulator: %s", when, sim.violation);
     if (sim.need_isb)
         fail("%s: the handler's call returned without an ISB", when);
-    if (page_stale(p))
+    if (lazy_mmu_sim_page_stale(&sim, p))
         fail("%s: handler page %u is stale right after the handler's call", when, p);
     got = lazy_mmu_sim_access(&sim, VA(p));
     if (got != expect(model[p]))
