@@ -237,9 +237,16 @@ struct lazy_mmu {
     uint32_t depth;
     unsigned pending; /* LAZY_MMU__P_* */
     unsigned nranges;
-    uintptr_t npages; /* pages covered by ranges[] */
-    uintptr_t next_va; /* the page that extends ranges[tail] inline; 1 (no
-                          page address) when that must take the slow path */
+    /* The inline fast path (lazy_mmu__defer_page) extends ranges[tail] by
+     * moving next_va alone; lazy_mmu__sync folds what it took into
+     * ranges[tail].last and npages before anything else reads them.  It is
+     * armed only inside an active section, so an update it takes needs no
+     * test for an eager publish. */
+    uintptr_t npages;  /* pages covered by ranges[] (once synced) */
+    uintptr_t next_va; /* the page the fast path takes next: ranges[tail]
+                          then ends before it; 1 (no page address): disarmed */
+    uintptr_t stop_va; /* the last page it may take: the threshold has room
+                          for it, and the page after it does not wrap */
     unsigned tail;
     struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
 #if LAZY_MMU_ARCH_QUEUES_WRITES
@@ -315,20 +322,41 @@ static inline void lazy_mmu__defer_all(struct lazy_mmu *m)
     m->next_va = 1;
 }
 
-/* Which page may grow the newest range without the slow path: the one right
- * after it, while the threshold has room and the range does not end at the
- * top of the address space. */
+/* Makes ranges[] and npages exact again and disarms the fast path. */
+static inline void lazy_mmu__sync(struct lazy_mmu *m)
+{
+    if (m->next_va != 1) {
+        struct lazy_mmu__range *r = &m->ranges[m->tail];
+        uintptr_t last = m->next_va - LAZY_MMU_PAGE_SIZE;
+        m->npages += (last - r->last) >> LAZY_MMU_PAGE_SHIFT;
+        r->last = last;
+        m->next_va = 1;
+    }
+}
+
+/* Arms the fast path for the pages right after the newest range, as many as
+ * the threshold has room for, but never the top page of the address space:
+ * the page after it would be 0, which the fast path would take as the next
+ * one.  Outside an active section every update is published at once, so
+ * there is nothing to arm for. */
 static inline void lazy_mmu__rearm(struct lazy_mmu *m)
 {
-    uintptr_t next;
+    const uintptr_t top = (uintptr_t)0 - LAZY_MMU_PAGE_SIZE;
+    uintptr_t next, room, below_top;
+
     m->next_va = 1;
-    if (m->nranges == 0 || m->npages >= LAZY_MMU_FLUSH_ALL_THRESHOLD)
+    if (m->nranges == 0 || m->npages >= LAZY_MMU_FLUSH_ALL_THRESHOLD || !lazy_mmu_is_active(m))
         return;
     next = m->ranges[m->nranges - 1].last + LAZY_MMU_PAGE_SIZE;
-    if (next != 0) {
-        m->next_va = next;
-        m->tail = m->nranges - 1;
-    }
+    if (next == 0 || next == top)
+        return;
+    room = LAZY_MMU_FLUSH_ALL_THRESHOLD - m->npages;
+    below_top = (top - next) >> LAZY_MMU_PAGE_SHIFT;
+    if (room > below_top)
+        room = below_top;
+    m->stop_va = next + ((room - 1) << LAZY_MMU_PAGE_SHIFT);
+    m->next_va = next;
+    m->tail = m->nranges - 1;
 }
 
 /* Do the page ranges [a, b] and [c, d] overlap or touch?  Written so that
@@ -345,6 +373,7 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
 {
     unsigned i;
 
+    lazy_mmu__sync(m);
     if (m->pending & LAZY_MMU__P_ALL)
         return;
     /* Runs are the common case: try the newest range first. */
@@ -389,13 +418,10 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
 
 static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
 {
-    /* The common case inline: the page right after the newest range. */
-    if (va == m->next_va) {
-        m->ranges[m->tail].last = va;
-        m->npages++;
-        m->next_va = m->npages < LAZY_MMU_FLUSH_ALL_THRESHOLD && va + LAZY_MMU_PAGE_SIZE != 0
-                         ? va + LAZY_MMU_PAGE_SIZE
-                         : 1;
+    /* The common case inline: the page right after the newest range, while
+     * the slow path's precomputed limit allows. */
+    if (va == m->next_va && va <= m->stop_va) {
+        m->next_va = va + LAZY_MMU_PAGE_SIZE;
         return;
     }
     lazy_mmu__defer_pages(m, va, va);
@@ -414,9 +440,13 @@ static inline bool lazy_mmu__inval_pending(const struct lazy_mmu *m, uintptr_t v
     unsigned i;
     if (m->pending & LAZY_MMU__P_ALL)
         return true;
-    for (i = 0; i < m->nranges; i++)
-        if (va >= m->ranges[i].first && va <= m->ranges[i].last)
+    for (i = 0; i < m->nranges; i++) {
+        /* The tail's last as lazy_mmu__sync would make it. */
+        uintptr_t last = i == m->tail && m->next_va != 1 ? m->next_va - LAZY_MMU_PAGE_SIZE
+                                                          : m->ranges[i].last;
+        if (va >= m->ranges[i].first && va <= last)
             return true;
+    }
     return false;
 }
 
@@ -426,6 +456,7 @@ static inline void lazy_mmu__for_each_page(struct lazy_mmu *m,
                                            void (*fn)(struct lazy_mmu *, uintptr_t))
 {
     unsigned i;
+    lazy_mmu__sync(m);
     for (i = 0; i < m->nranges; i++) {
         uintptr_t va = m->ranges[i].first;
         for (;; va += LAZY_MMU_PAGE_SIZE) {
@@ -443,16 +474,41 @@ static inline uint64_t lazy_mmu__wbit(const lazy_mmu_pte_t *ptep)
     return (uint64_t)1 << (((uintptr_t)ptep / sizeof(*ptep)) & 63);
 }
 
-static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
-                                                            const lazy_mmu_pte_t *ptep)
+LAZY_MMU__SLOW struct lazy_mmu__write *lazy_mmu__find_queued_slow(struct lazy_mmu *m,
+                                                                  const lazy_mmu_pte_t *ptep)
 {
     unsigned i;
-    if (!(m->wfilter & lazy_mmu__wbit(ptep)))
-        return NULL;
     for (i = m->nwrites; i-- > 0;)
         if (m->writes[i].ptep == ptep)
             return &m->writes[i];
     return NULL;
+}
+
+static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
+                                                            const lazy_mmu_pte_t *ptep)
+{
+    if (!(m->wfilter & lazy_mmu__wbit(ptep)))
+        return NULL;
+    return lazy_mmu__find_queued_slow(m, ptep);
+}
+
+/* Makes room for one more queued write when the queue is full. */
+LAZY_MMU__SLOW void lazy_mmu__queue_make_room(struct lazy_mmu *m)
+{
+    /* Superseded writes hold slots: reclaim them (in order) before paying
+     * for an early publish. */
+    unsigned i, kept = 0;
+    for (i = 0; i < m->nwrites; i++)
+        if (m->writes[i].ptep)
+            m->writes[kept++] = m->writes[i];
+    m->nwrites = kept;
+    if (m->nwrites == LAZY_MMU_BATCH_MAX) {
+        lazy_mmu__publish_early(m);
+        /* Only a failed commit whose error hook returned leaves it full;
+         * taking the write would need room we do not have. */
+        if (m->nwrites == LAZY_MMU_BATCH_MAX)
+            LAZY_MMU_PANIC("lazy_mmu: write queue still full after a failed commit");
+    }
 }
 
 /* Queue a write of an entry that has none queued yet. */
@@ -461,22 +517,8 @@ static inline void lazy_mmu__queue_append(struct lazy_mmu *m, lazy_mmu_pte_t *pt
 {
     struct lazy_mmu__write *w;
 
-    if (m->nwrites == LAZY_MMU_BATCH_MAX) {
-        /* Superseded writes hold slots: reclaim them (in order) before
-         * paying for an early publish. */
-        unsigned i, kept = 0;
-        for (i = 0; i < m->nwrites; i++)
-            if (m->writes[i].ptep)
-                m->writes[kept++] = m->writes[i];
-        m->nwrites = kept;
-    }
-    if (m->nwrites == LAZY_MMU_BATCH_MAX) {
-        lazy_mmu__publish_early(m);
-        /* Only a failed commit whose error hook returned leaves it full;
-         * taking the write would need room we do not have. */
-        if (m->nwrites == LAZY_MMU_BATCH_MAX)
-            LAZY_MMU_PANIC("lazy_mmu: write queue still full after a failed commit");
-    }
+    if (m->nwrites == LAZY_MMU_BATCH_MAX)
+        lazy_mmu__queue_make_room(m);
     w = &m->writes[m->nwrites++];
     m->wfilter |= lazy_mmu__wbit(ptep);
     w->ptep = ptep;
@@ -582,6 +624,9 @@ static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t 
  * what a failing hypercall did not apply). */
 LAZY_MMU__SLOW void lazy_mmu__publish_slow(struct lazy_mmu *m)
 {
+    /* Also keeps the fast path disarmed in whatever a failed publish leaves
+     * behind, so that leaving the last section or pausing disarms it. */
+    lazy_mmu__sync(m);
     LAZY_MMU__COUNT(m, publishes, 1);
     lazy_mmu_arch_publish(m);
 }
@@ -623,6 +668,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
     m->nranges = 0;
     m->npages = 0;
     m->next_va = 1;
+    m->stop_va = 0;
     m->tail = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
@@ -728,10 +774,14 @@ static inline void lazy_mmu_resume(struct lazy_mmu *m, lazy_mmu_state_t s)
     m->depth -= LAZY_MMU__PAUSE_ONE;
 }
 
-/* Outside an active section the request is published before returning. */
+/* Outside an active section the request is published before returning.  An
+ * armed fast path means an active section: the compiler sees the update the
+ * fast path just took leave it armed, and drops the test from that path. */
 static inline void lazy_mmu__settle(struct lazy_mmu *m)
 {
-    if (!lazy_mmu_is_active(m))
+    LAZY_MMU__CHECK(m->next_va == 1 || lazy_mmu_is_active(m),
+                    "lazymmu: internal: fast path armed outside an active section");
+    if (m->next_va == 1 && !lazy_mmu_is_active(m))
         lazy_mmu__publish(m);
 }
 

@@ -34,8 +34,9 @@ static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
 }
 #define lazy_mmu_arch_init lazy_mmu_arch_init
 
-static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                         lazy_mmu_pte_t pte, uintptr_t va)
+/* An entry that may have a write queued already (its filter bit is set). */
+LAZY_MMU__SLOW void lazy_mmu__pv_set_requeue(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                             lazy_mmu_pte_t pte, uintptr_t va)
 {
     /* One lookup serves both the old value and superseding its write. */
     struct lazy_mmu__write *q = lazy_mmu__find_queued(m, ptep);
@@ -49,6 +50,22 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
      * write was never sent, and an early publish may have dropped the
      * translation it would have changed, which the CPU can then refill. */
     if (lazy_mmu_arch_pte_valid(old) || lazy_mmu_arch_pte_valid(mem))
+        lazy_mmu__defer_page(m, va);
+}
+
+static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                         lazy_mmu_pte_t pte, uintptr_t va)
+{
+    lazy_mmu_pte_t mem;
+
+    if (m->wfilter & lazy_mmu__wbit(ptep)) {
+        lazy_mmu__pv_set_requeue(m, ptep, pte, va);
+        return;
+    }
+    /* Not queued: the entry in memory is the old value. */
+    mem = *(const volatile lazy_mmu_pte_t *)ptep;
+    lazy_mmu__queue_append(m, ptep, pte);
+    if (lazy_mmu_arch_pte_valid(mem))
         lazy_mmu__defer_page(m, va);
 }
 
