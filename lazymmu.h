@@ -43,7 +43,8 @@
  *                                old entry's translation is invalidated by the
  *                                next visibility point (immediately when not
  *                                active).
- *   lazy_mmu_get_pte(m, p)       read an entry, seeing m's own queued writes.
+ *   lazy_mmu_get_pte(m, p)       read an entry as m will have written it
+ *                                (queued writes, aarch64 entries mid-BBM).
  *   lazy_mmu_invalidate_page/range/all(m, ...)
  *                                request invalidation for changes made by other
  *                                means (a table page replaced, say).
@@ -67,8 +68,10 @@
  *   LAZY_MMU_DEBUG                __STDC_HOSTED__    detect misuse, report it
  *                                                    through LAZY_MMU_PANIC
  *   LAZY_MMU_PANIC(msg)           hosted: print to   called with a constant string
- *                                 stderr + abort();  on misuse; must not return
- *                                 else trap          (debug builds only)
+ *                                 stderr + abort();  on misuse (debug builds) and
+ *                                 else trap          on the few errors no build
+ *                                                    can continue from (README,
+ *                                                    "Misuse"); must not return
  *   LAZY_MMU_STATS                0                  per-context counters
  *                                                    (lazy_mmu_get_stats)
  *   LAZY_MMU_PAGE_SHIFT           12                 log2 of the page size
@@ -225,7 +228,8 @@ struct lazy_mmu__write {
 /* Why something is pending; 0 means a flush has nothing to do. */
 #define LAZY_MMU__P_RANGES 1u /* ranges[] hold pages to invalidate */
 #define LAZY_MMU__P_ALL 2u    /* invalidate everything instead */
-#define LAZY_MMU__P_WRITES 4u /* writes[] hold queued entries */
+#define LAZY_MMU__P_WRITES 4u /* entries wait to be written: writes[], or the
+                                 backend's own list (aarch64 makes) */
 #define LAZY_MMU__P_SYNC 8u   /* only barriers: new entries, nothing stale */
 
 struct lazy_mmu_sim;
