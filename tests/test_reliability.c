@@ -24,12 +24,17 @@
  *    A handler appending in between writes the same slot (the interrupted
  *    page's invalidation is lost), or publishes with npages/pending not yet
  *    covering the new range.  The inline fast path (lazy_mmu__defer_page)
- *    extends ranges[nranges-1].last before npages++: for a moment the range
- *    covers a page the threshold count does not.
+ *    only moves next_va, which lazy_mmu__sync folds into ranges[tail] and
+ *    npages later: a handler's sync between the load and the store of
+ *    next_va is undone by the store, and that page's range is lost.
  *  - pending: set with |= after the range or write it describes; a handler's
  *    flush in between sees "nothing to do" and skips work that is queued.
- *  - writes[], nwrites, wfilter (queued writes: aarch64 break-before-make,
- *    paravirt): lazy_mmu__queue_append takes the slot (nwrites++) before it
+ *  - aarch64's runs of broken entries (arch.run_first/run_count/nruns/next):
+ *    the inline join bumps the newest run's count, then stores next; a
+ *    handler's publish in between empties the runs, and the stale next then
+ *    sends a later join to run_count[nruns - 1] with nruns == 0.
+ *  - writes[], nwrites, wfilter (paravirt's queued writes):
+ *    lazy_mmu__queue_append takes the slot (nwrites++) before it
  *    stores ptep and pte into it, so a handler's publish in between applies
  *    whatever an earlier batch left in that slot - a wrong entry written to
  *    a page table; lazy_mmu__queue_write clears the superseded slot's ptep
