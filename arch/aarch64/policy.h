@@ -102,7 +102,9 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
 static inline void lazy_mmu__a64_join(struct lazy_mmu *m, lazy_mmu_pte_t *ptep)
 {
     if (ptep == m->arch.next) {
-        m->arch.run_count[m->arch.nruns - 1]++;
+        /* next is set only while runs exist (nruns >= 1); a size_t index
+         * lets the - 1 fold into the address. */
+        m->arch.run_count[(size_t)m->arch.nruns - 1]++;
         m->arch.next = ptep + 1;
         return;
     }
@@ -188,11 +190,19 @@ static inline void lazy_mmu__a64_break(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
     lazy_mmu__a64_join(m, ptep);
 }
 
-static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                         lazy_mmu_pte_t pte, uintptr_t va)
+/* A remap (lazy_mmu__a64_needs_bbm) of an entry that does not extend the
+ * newest run, out of line. */
+LAZY_MMU__SLOW void lazy_mmu__a64_remap_slow(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                             lazy_mmu_pte_t pte, uintptr_t va)
 {
-    lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
+    lazy_mmu__a64_break(m, ptep, pte, va, true);
+}
 
+/* Every case, in the order that decides it; out of line.  old: *ptep as
+ * lazy_mmu_arch_set_pte read it. */
+LAZY_MMU__SLOW void lazy_mmu__a64_set_pte_slow(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                               lazy_mmu_pte_t old, lazy_mmu_pte_t pte, uintptr_t va)
+{
     /* Broken entries read as invalid, so a remap of a valid one (the common
      * case) never searches the runs. */
     if (!lazy_mmu_arch_pte_valid(old) && m->arch.nruns != 0) {
@@ -216,6 +226,46 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
         lazy_mmu__defer_page(m, va);
     else if (lazy_mmu_arch_pte_valid(pte))
         lazy_mmu__defer_sync(m); /* no TLB holds an invalid entry */
+}
+
+/* The common cases inline, each taking the branch lazy_mmu__a64_set_pte_slow
+ * would take; the rest there. */
+static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                         lazy_mmu_pte_t pte, uintptr_t va)
+{
+    lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
+
+    if (lazy_mmu_arch_pte_valid(old)) {
+        /* A valid entry is in no run (the runs hold broken entries, which
+         * read as invalid).  Bit 0 of old is set, so one mask finds the
+         * common protect (pte valid, same output address); then an unmap;
+         * both are !lazy_mmu__a64_needs_bbm. */
+        if (((old ^ pte) & (LAZY_MMU_AARCH64_OA_MASK | 1)) == 0 || !lazy_mmu_arch_pte_valid(pte)) {
+            lazy_mmu__hw_store_pte(m, ptep, pte);
+            lazy_mmu__defer_page(m, va);
+            return;
+        }
+        /* needs_bbm: a remap. */
+        if (ptep == m->arch.next) {
+            /* A remap that extends the newest run: the join needs no slot,
+             * so there is room without a test (lazy_mmu__a64_room). */
+            lazy_mmu__hw_store_pte(m, ptep, pte & ~(lazy_mmu_pte_t)1);
+            LAZY_MMU__COUNT(m, bbm, 1);
+            lazy_mmu__defer_page(m, va); /* may publish early: join after it */
+            lazy_mmu__a64_join(m, ptep);
+            return;
+        }
+        lazy_mmu__a64_remap_slow(m, ptep, pte, va);
+        return;
+    } else if (m->arch.nruns == 0 && m->nranges == 0 && !(m->pending & LAZY_MMU__P_ALL)) {
+        /* Not broken (no runs), and no invalidation owed for any page
+         * (lazy_mmu__inval_pending is false). */
+        lazy_mmu__hw_store_pte(m, ptep, pte);
+        if (lazy_mmu_arch_pte_valid(pte))
+            lazy_mmu__defer_sync(m); /* no TLB holds an invalid entry */
+        return;
+    }
+    lazy_mmu__a64_set_pte_slow(m, ptep, old, pte, va);
 }
 
 /* A broken entry's memory holds its new value with bit 0 clear. */
