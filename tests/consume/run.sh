@@ -63,7 +63,7 @@ fi
 fixture() { # way-dir, destination
     mkdir -p "$2" &&
         cp -R "$here/$1/." "$2/" &&
-        cp "$here/kernel.c" "$top/examples/demo.c" "$top/examples/demo.h" \
+        cp "$here/kernel.c" "$top/examples/demo.c" "$top/examples/demo.h" "$top/examples/workload.h" \
             "$top/examples/demo_backend.c" "$2/" &&
         cp -R "$here/shim" "$here/consumer.cmake" "$2/"
 }
