@@ -15,55 +15,7 @@ _Static_assert(4 * LAZY_MMU_BATCH_MAX + 4 <= 4100, "the scattered runs fit the w
 
 #define BIT0 ((lazy_mmu_pte_t)1)
 
-static struct lazy_mmu_sim sim;
-static struct lazy_mmu m;
-static lazy_mmu_pte_t want[WINDOW];
-static uint64_t next_frame;
-
-static void setup(void)
-{
-    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
-    lazy_mmu_init(&m);
-    lazy_mmu_sim_attach(&m, &sim);
-    memset(want, 0, sizeof want);
-    next_frame = 0x100;
-}
-
-static lazy_mmu_pte_t fresh(void)
-{
-    return test_pte(next_frame++);
-}
-
-static lazy_mmu_pte_t *ptep(size_t i)
-{
-    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
-}
-
-static lazy_mmu_pte_t touch(size_t i)
-{
-    return lazy_mmu_sim_access(&sim, TEST_VA(i));
-}
-
-/* Mapped and cached before the test; counting starts after. */
-static void boot(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert(touch(i) == pte);
-}
-
-static void set(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
-    want[i] = pte;
-}
-
-static void start_counting(void)
-{
-    static const struct lazy_mmu_sim_counts zero;
-    sim.n = zero;
-    lazy_mmu_reset_stats(&m);
-}
+#include "window.h"
 
 /* Memory, get_pte and the translation of every page agree with want[]. */
 static void check_visible(const char *what, size_t n)

@@ -10,81 +10,11 @@
 
 #define WINDOW 1024u
 #define WRITABLE ((lazy_mmu_pte_t)1 << 1)
+#include "window.h"
 
 _Static_assert(2 * (2 * LAZY_MMU_BATCH_MAX + 3) <= WINDOW, "overflow tests need the room");
 _Static_assert(LAZY_MMU_FLUSH_ALL_THRESHOLD + 16 <= WINDOW, "large-range tests need the room");
 
-static struct lazy_mmu_sim sim;
-static struct lazy_mmu m;
-/* What page i must translate to at the next visibility point (0: unmapped). */
-static lazy_mmu_pte_t want[WINDOW];
-static uint64_t next_frame;
-
-static void setup(void)
-{
-    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
-    lazy_mmu_init(&m);
-    lazy_mmu_sim_attach(&m, &sim);
-    memset(want, 0, sizeof want);
-    next_frame = 0x100;
-}
-
-/* Every call a frame no entry has used yet, so a stale translation can never
- * coincide with the expected one. */
-static lazy_mmu_pte_t fresh(void)
-{
-    return test_pte(next_frame++);
-}
-
-static lazy_mmu_pte_t *ptep(size_t i)
-{
-    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
-}
-
-static lazy_mmu_pte_t touch(size_t i)
-{
-    return lazy_mmu_sim_access(&sim, TEST_VA(i));
-}
-
-/* A mapping from before the test, already in the TLB. */
-static void boot_map(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert(touch(i) == pte);
-}
-
-static void set(size_t i, lazy_mmu_pte_t pte)
-{
-    (void)touch(i); /* whatever the CPU sees now is cached: the change must beat it */
-    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
-    want[i] = pte;
-}
-
-/* A change made behind the library's back (a table page replaced, say): the
- * CPU keeps the old translation until somebody invalidates it. */
-static void poke(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_pte_t old = touch(i);
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert_msg(touch(i) == old, "the simulator forgot a cached translation of page %zu", i);
-}
-
-static void check_visible_at(const char *what, int line)
-{
-    size_t i, stale = lazy_mmu_sim_stale(&sim);
-
-    ck_assert_msg(sim.violation == NULL, "line %d, %s: %s", line, what, sim.violation);
-    ck_assert_msg(stale == 0, "line %d, %s: %zu stale translations", line, what, stale);
-    for (i = 0; i < WINDOW; i++) {
-        lazy_mmu_pte_t got = touch(i);
-        if (got != want[i])
-            ck_abort_msg("line %d, %s: page %zu translates to %#llx, expected %#llx", line, what, i,
-                         (unsigned long long)got, (unsigned long long)want[i]);
-    }
-    ck_assert_msg(sim.violation == NULL, "line %d, %s: %s", line, what, sim.violation);
-}
 #define check_visible(what) check_visible_at((what), __LINE__)
 
 static void expect_stale(size_t i, lazy_mmu_pte_t old)
@@ -105,10 +35,10 @@ START_TEST(test_invalidate_page_deferred)
     lazy_mmu_pte_t old0, old1;
 
     setup();
-    boot_map(0, old0 = fresh());
-    boot_map(1, old1 = fresh());
-    poke(0, fresh());
-    poke(1, fresh());
+    boot(0, old0 = fresh());
+    boot(1, old1 = fresh());
+    touch_poke(0, fresh());
+    touch_poke(1, fresh());
     outer = lazy_mmu_enter(&m);
     lazy_mmu_invalidate_page(&m, TEST_VA(0));
     expect_stale(0, old0);
@@ -132,13 +62,13 @@ START_TEST(test_invalidate_range_unaligned)
 
     setup();
     for (i = 0; i < 12; i++)
-        boot_map(i, fresh());
+        boot(i, fresh());
     old2 = want[2];
     old6 = want[6];
     for (i = 2; i <= 6; i++)
-        poke(i, fresh());
-    poke(9, fresh());
-    poke(10, fresh());
+        touch_poke(i, fresh());
+    touch_poke(9, fresh());
+    touch_poke(10, fresh());
     s = lazy_mmu_enter(&m);
     lazy_mmu_invalidate_range(&m, TEST_VA(2) + 0x123, TEST_VA(6) + 1);
     lazy_mmu_invalidate_range(&m, TEST_VA(9) + 8, TEST_VA(11));
@@ -156,9 +86,9 @@ START_TEST(test_invalidate_range_above_threshold)
 
     setup();
     for (i = 0; i < n + 1; i++)
-        boot_map(i, fresh());
+        boot(i, fresh());
     for (i = 0; i < n; i++)
-        poke(i, fresh());
+        touch_poke(i, fresh());
     s = lazy_mmu_enter(&m);
     lazy_mmu_invalidate_range(&m, TEST_VA(0) + 1, TEST_VA(n - 1) + 1);
     lazy_mmu_leave(&m, s);
@@ -173,8 +103,8 @@ START_TEST(test_invalidate_range_empty_is_noop)
     lazy_mmu_pte_t old;
 
     setup();
-    boot_map(0, old = fresh());
-    poke(0, fresh());
+    boot(0, old = fresh());
+    touch_poke(0, fresh());
     before = sim.n;
     lazy_mmu_invalidate_range(&m, TEST_VA(0), TEST_VA(0));
     lazy_mmu_invalidate_range(&m, TEST_VA(0) + 5, TEST_VA(0) + 5);
@@ -194,10 +124,10 @@ START_TEST(test_invalidate_all_deferred)
 
     setup();
     for (i = 0; i < 10; i++)
-        boot_map(i * 7, fresh());
+        boot(i * 7, fresh());
     old0 = want[0];
     for (i = 0; i < 10; i++)
-        poke(i * 7, fresh());
+        touch_poke(i * 7, fresh());
     s = lazy_mmu_enter(&m);
     lazy_mmu_invalidate_all(&m);
     expect_stale(0, old0);
@@ -216,12 +146,12 @@ START_TEST(test_nonadjacent_then_gaps)
 
     setup();
     for (i = 0; i < 48; i++)
-        boot_map(i, fresh());
+        boot(i, fresh());
     s = lazy_mmu_enter(&m);
     for (i = 0; i < 48; i += 3)
-        set(i, fresh());
+        touch_set(i, fresh());
     for (i = 1; i < 48; i += 3)
-        set(i, fresh());
+        touch_set(i, fresh());
     lazy_mmu_leave(&m, s);
     check_visible("every third page, then the next");
 }
@@ -236,10 +166,10 @@ START_TEST(test_descending_pages)
 
     setup();
     for (i = 0; i < n; i++)
-        boot_map(i, fresh());
+        boot(i, fresh());
     s = lazy_mmu_enter(&m);
     for (i = n; i-- > 0;)
-        set(i, fresh());
+        touch_set(i, fresh());
     lazy_mmu_leave(&m, s);
     check_visible("descending pages");
 }
@@ -261,7 +191,7 @@ START_TEST(test_batch_overflow)
     setup();
     for (i = 0; i < n; i++)
         if (i % 4 != 3)
-            boot_map(2 * i, fresh() | WRITABLE);
+            boot(2 * i, fresh() | WRITABLE);
     s = lazy_mmu_enter(&m);
     for (i = 0; i < n; i++) {
         switch (i % 4) {
@@ -270,7 +200,7 @@ START_TEST(test_batch_overflow)
         case 2: v = 0; break;
         default: v = fresh(); break; /* map */
         }
-        set(2 * i, v);
+        touch_set(2 * i, v);
         ck_assert(lazy_mmu_get_pte(&m, ptep(2 * i)) == v);
     }
     for (i = 0; i < n; i++)
@@ -289,9 +219,9 @@ START_TEST(test_invalidate_page_overflow)
 
     setup();
     for (i = 0; i < n; i++)
-        boot_map(2 * i, fresh());
+        boot(2 * i, fresh());
     for (i = 0; i < n; i++)
-        poke(2 * i, fresh());
+        touch_poke(2 * i, fresh());
     s = lazy_mmu_enter(&m);
     for (i = n; i-- > 0;)
         lazy_mmu_invalidate_page(&m, TEST_VA(2 * i));
@@ -310,10 +240,10 @@ START_TEST(test_unmap_then_map_same_page)
     lazy_mmu_state_t s;
 
     setup();
-    boot_map(0, fresh());
+    boot(0, fresh());
     s = lazy_mmu_enter(&m);
-    set(0, 0);
-    set(0, fresh());
+    touch_set(0, 0);
+    touch_set(0, fresh());
     lazy_mmu_leave(&m, s);
     check_visible("unmap then map another frame in one section");
 }
@@ -335,14 +265,14 @@ START_TEST(test_unmap_refill_remap)
 
     setup();
     old = fresh() | WRITABLE;
-    boot_map(0, old);
+    boot(0, old);
     for (i = 1; i < LAZY_MMU_BATCH_MAX; i++)
-        boot_map(2 * i, fresh());
+        boot(2 * i, fresh());
     s = lazy_mmu_enter(&m);
-    set(0, 0);
+    touch_set(0, 0);
     for (i = 1; i < LAZY_MMU_BATCH_MAX; i++)
-        set(2 * i, fresh());
-    set(0, old & ~WRITABLE); /* set() touches page 0 first, inside the section */
+        touch_set(2 * i, fresh());
+    touch_set(0, old & ~WRITABLE); /* touch_set() touches page 0 first, inside the section */
     (void)touch(0);
     lazy_mmu_leave(&m, s);
     check_visible("unmap, full queue, map again");

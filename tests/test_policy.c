@@ -24,10 +24,7 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
 #define WRITABLE ((lazy_mmu_pte_t)1 << 1)
 _Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "the sparse runs need 2 * MAXN pages");
 
-static struct lazy_mmu_sim sim;
-static struct lazy_mmu m;
-static lazy_mmu_pte_t want[WINDOW];
-static uint64_t next_frame;
+#include "window.h"
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 static struct {
@@ -46,52 +43,10 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
 }
 #endif
 
-static void setup(void)
+/* The hypercall tallies are counts too. */
+static void start_counting_pv(void)
 {
-    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
-    lazy_mmu_init(&m);
-    lazy_mmu_sim_attach(&m, &sim);
-    memset(want, 0, sizeof want);
-    next_frame = 0x100;
-}
-
-static lazy_mmu_pte_t fresh(void)
-{
-    return test_pte(next_frame++);
-}
-
-static lazy_mmu_pte_t *ptep(size_t i)
-{
-    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
-}
-
-/* A mapping from before the test, cached; for an absent page, the fault is
- * cached where the architecture does that (riscv without Svvptc). */
-static void boot(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(i)) == pte);
-}
-
-static void poke(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-}
-
-static void set(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
-    want[i] = pte;
-}
-
-/* Counting starts here: setup accesses are not the policy's work. */
-static void start_counting(void)
-{
-    static const struct lazy_mmu_sim_counts zero;
-    sim.n = zero;
-    lazy_mmu_reset_stats(&m);
+    start_counting();
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
     pv.inval_pages = pv.inval_all = 0;
 #endif
@@ -102,7 +57,7 @@ static void check_visible(const char *what)
     size_t i, stale = lazy_mmu_sim_stale(&sim);
     ck_assert_msg(stale == 0, "%s: %zu stale translations", what, stale);
     for (i = 0; i < WINDOW; i++)
-        if (lazy_mmu_sim_access(&sim, TEST_VA(i)) != want[i])
+        if (touch(i) != want[i])
             ck_abort_msg("%s: page %zu does not translate to its last entry", what, i);
     ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
 }
@@ -389,7 +344,7 @@ static void run_section(enum kind k, int size_index)
         else
             boot(p, fresh() | WRITABLE);
     }
-    start_counting();
+    start_counting_pv();
     s = lazy_mmu_enter(&m);
     for (j = 0; j < n; j++) {
         size_t p = page_of(k, j, n);
@@ -510,7 +465,7 @@ START_TEST(test_eager_costs)
     for (i = 0; i < 12; i++) /* changed behind the library's back */
         if (k == E_INV_ALL || (k == E_INV_RANGE && i % 4 != 3) || (k == E_INV_PAGE && i % 4 == 0))
             poke(i, fresh());
-    start_counting();
+    start_counting_pv();
     for (r = 0; r < 3; r++) {
         size_t p = 4 * r;
         switch (k) {

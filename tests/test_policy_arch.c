@@ -18,10 +18,7 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
 #define WRITABLE ((lazy_mmu_pte_t)1 << 1)
 _Static_assert(THR + 8 <= LAZY_MMU_SIM_PAGES, "window");
 
-static struct lazy_mmu_sim sim;
-static struct lazy_mmu m;
-static lazy_mmu_pte_t want[WINDOW];
-static uint64_t next_frame;
+#include "window.h"
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 static struct {
@@ -38,55 +35,15 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
     memcpy(pv.ops, ops, n * sizeof *ops);
     return lazy_mmu_sim_hypercall(hv, ops, n);
 }
-#endif
 
-static void setup(void)
+/* Each test counts its own hypercalls. */
+static void setup_pv(void)
 {
-    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
-    lazy_mmu_init(&m);
-    lazy_mmu_sim_attach(&m, &sim);
-    memset(want, 0, sizeof want);
-    next_frame = 0x100;
-#if defined(LAZY_MMU_ARCH_PARAVIRT)
+    setup();
     pv.calls = 0;
     pv.n = 0;
+}
 #endif
-}
-
-static lazy_mmu_pte_t fresh(void)
-{
-    return test_pte(next_frame++);
-}
-
-static lazy_mmu_pte_t *ptep(size_t i)
-{
-    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
-}
-
-static lazy_mmu_pte_t touch(size_t i)
-{
-    return lazy_mmu_sim_access(&sim, TEST_VA(i));
-}
-
-/* inline: each backend's tests use a different subset of these. */
-static inline void boot(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert(touch(i) == pte);
-}
-
-static inline void poke(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-}
-
-static void set(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
-    want[i] = pte;
-}
 
 static void check_visible(const char *what)
 {
@@ -378,7 +335,7 @@ START_TEST(test_pv_run_is_one_invlpg)
     lazy_mmu_state_t s;
     size_t j;
 
-    setup();
+    setup_pv();
     for (j = 0; j < n; j++)
         boot(j, fresh());
     s = lazy_mmu_enter(&m);
@@ -402,7 +359,7 @@ START_TEST(test_pv_rewrites_send_the_last_value)
     lazy_mmu_state_t s;
     unsigned long j;
 
-    setup();
+    setup_pv();
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
     for (j = 0; j < BATCH; j++)
@@ -421,7 +378,7 @@ START_TEST(test_pv_unaligned_range_is_one_invlpg)
     lazy_mmu_state_t s;
     size_t i;
 
-    setup();
+    setup_pv();
     for (i = 0; i < 12; i++)
         boot(i, fresh());
     for (i = 2; i <= 6; i++)
@@ -441,7 +398,7 @@ START_TEST(test_pv_full_invalidation)
 {
     lazy_mmu_state_t s;
 
-    setup();
+    setup_pv();
     boot(0, fresh());
     boot(5, fresh());
     poke(5, fresh());

@@ -18,10 +18,7 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
 #define WRITABLE ((lazy_mmu_pte_t)1 << 1)
 _Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "window");
 
-static struct lazy_mmu_sim sim;
-static struct lazy_mmu m;
-static lazy_mmu_pte_t want[WINDOW];
-static uint64_t next_frame;
+#include "window.h"
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 static struct {
@@ -44,45 +41,10 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
 }
 #endif
 
-static void setup(void)
+/* The hypercall tallies are counts too. */
+static void start_counting_pv(void)
 {
-    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
-    lazy_mmu_init(&m);
-    lazy_mmu_sim_attach(&m, &sim);
-    memset(want, 0, sizeof want);
-    next_frame = 0x100;
-}
-
-static lazy_mmu_pte_t fresh(void)
-{
-    return test_pte(next_frame++);
-}
-
-static void boot(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(i)) == pte);
-}
-
-static void poke(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-}
-
-static void set(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_set_pte(&m, lazy_mmu_sim_ptep(&sim, TEST_VA(i)), pte, TEST_VA(i));
-    want[i] = pte;
-}
-
-/* Counting starts here: setup accesses are not the policy's work. */
-static void start_counting(void)
-{
-    static const struct lazy_mmu_sim_counts zero;
-    sim.n = zero;
-    lazy_mmu_reset_stats(&m);
+    start_counting();
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
     pv.inval_pages = pv.inval_all = pv.wrapped = 0;
 #endif
@@ -93,7 +55,7 @@ static void check_visible(const char *what)
     size_t i, stale = lazy_mmu_sim_stale(&sim);
     ck_assert_msg(stale == 0, "%s: %zu stale translations", what, stale);
     for (i = 0; i < WINDOW; i++)
-        if (lazy_mmu_sim_access(&sim, TEST_VA(i)) != want[i])
+        if (touch(i) != want[i])
             ck_abort_msg("%s: page %zu does not translate to its last entry", what, i);
     ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
 }
@@ -173,7 +135,7 @@ START_TEST(test_duplicates_cost_nothing)
 
     setup();
     boot(0, fresh());
-    start_counting();
+    start_counting_pv();
     s = lazy_mmu_enter(&m);
     for (j = 0; j < BATCH; j++)
         set(0, fresh());
@@ -223,7 +185,7 @@ START_TEST(test_overlapping_requests_merge)
     for (i = 0; i < 6; i++)
         if (i != 2 && i != 3)
             poke(i, want[i] & ~WRITABLE);
-    start_counting();
+    start_counting_pv();
     s = lazy_mmu_enter(&m);
     set(2, want[2] & ~WRITABLE);
     set(3, want[3] & ~WRITABLE);
@@ -269,7 +231,7 @@ START_TEST(test_pending_full_invalidation_absorbs_pages)
     setup();
     for (j = 0; j < n; j++)
         boot(2 * j, fresh() | WRITABLE);
-    start_counting();
+    start_counting_pv();
     s = lazy_mmu_enter(&m);
     lazy_mmu_invalidate_all(&m);
     for (j = 0; j < n; j++)
@@ -310,7 +272,7 @@ START_TEST(test_empty_section_is_free)
 
     setup();
     boot(0, fresh());
-    start_counting();
+    start_counting_pv();
     s = lazy_mmu_enter(&m);
     inner = lazy_mmu_enter(&m);
     lazy_mmu_flush(&m);
@@ -345,7 +307,7 @@ START_TEST(test_run_to_the_top_does_not_wrap)
         top[i] = test_pte(0x200 + i) | WRITABLE;
     lazy_mmu_sim_poke(&sim, 0, test_pte(0x300));
     ck_assert(lazy_mmu_sim_access(&sim, 0) == test_pte(0x300));
-    start_counting();
+    start_counting_pv();
     s = lazy_mmu_enter(&m);
     for (i = 0; i < 4; i++)
         lazy_mmu_set_pte(&m, &top[i], top[i] & ~WRITABLE, top_va + i * LAZY_MMU_PAGE_SIZE);

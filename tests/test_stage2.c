@@ -36,64 +36,18 @@ _Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "the runs need MAXN pages");
 #define S2_WRITE ((lazy_mmu_pte_t)1 << 7)
 #endif
 
-static struct lazy_mmu_sim sim;
-static struct lazy_mmu m;
-static lazy_mmu_pte_t want[WINDOW];
-static uint64_t next_frame;
-
-static void setup_bare(void)
-{
-    lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
-    lazy_mmu_init(&m);
-    lazy_mmu_sim_attach(&m, &sim);
-    memset(want, 0, sizeof want);
-    next_frame = 0x100;
-}
+#define FRESH_BITS S2_PERMS
+_Static_assert(S2_PERMS & 1, "fresh() ORs in test_pte's valid bit: it must be one of S2_PERMS");
+#include "window.h"
 
 /* As a hypervisor sets a context up for its guest. */
-static void setup(void)
+static void setup_guest(void)
 {
-    setup_bare();
+    setup();
 #if defined(LAZY_MMU_ARCH_X86_64)
     sim.eptp = EPTP;
     lazy_mmu_x86_set_eptp(&m, EPTP);
 #endif
-}
-
-static lazy_mmu_pte_t fresh(void)
-{
-    return ((next_frame++) << 12) | S2_PERMS;
-}
-
-static lazy_mmu_pte_t *ptep(size_t i)
-{
-    return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
-}
-
-static lazy_mmu_pte_t touch(size_t i)
-{
-    return lazy_mmu_sim_access(&sim, TEST_VA(i));
-}
-
-/* A guest mapping from before the test, in every cache that can hold it. */
-static void boot(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_sim_poke(&sim, TEST_VA(i), pte);
-    want[i] = pte;
-    ck_assert(touch(i) == pte);
-}
-
-static void set(size_t i, lazy_mmu_pte_t pte)
-{
-    lazy_mmu_set_pte(&m, ptep(i), pte, TEST_VA(i));
-    want[i] = pte;
-}
-
-static void start_counting(void)
-{
-    static const struct lazy_mmu_sim_counts zero;
-    sim.n = zero;
-    lazy_mmu_reset_stats(&m);
 }
 
 /* Nothing stale and no rule broken, without an access (which would count
@@ -195,7 +149,7 @@ static const unsigned long sizes[] = {1, THR, THR + 1, 4 * BATCH};
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
 #if defined(LAZY_MMU_ARCH_X86_64)
-/* One INVEPT: single-context for the EPTP set in setup(), unless the build
+/* One INVEPT: single-context for the EPTP set in setup_guest(), unless the build
  * asks for all-context. */
 static void invept(struct expect *e, unsigned long k)
 {
@@ -285,7 +239,7 @@ static struct expect expect_eager(enum kind k, unsigned long n)
 static void prepare(enum kind k, unsigned long n)
 {
     unsigned long j;
-    setup();
+    setup_guest();
     for (j = 0; j < n; j++) {
         if (k == MAP)
             (void)touch(j); /* the fault: never cached, must not matter */
@@ -352,7 +306,7 @@ START_TEST(test_mixed_nested_sections)
     lazy_mmu_state_t outer, inner;
     size_t i;
 
-    setup();
+    setup_guest();
     for (i = 0; i < 24; i++)
         boot(i, fresh());
     outer = lazy_mmu_enter(&m);
@@ -383,7 +337,7 @@ START_TEST(test_invalidation_requests)
     struct expect e = none();
     size_t i;
 
-    setup();
+    setup_guest();
     for (i = 0; i < 8; i++)
         boot(i, fresh());
     for (i = 0; i < 8; i++) { /* behind the library's back */
@@ -416,7 +370,7 @@ START_TEST(test_invalidate_all)
     struct expect e = none();
     size_t i;
 
-    setup();
+    setup_guest();
     for (i = 0; i < 8; i++)
         boot(i, fresh());
     for (i = 0; i < 8; i++) {
@@ -447,7 +401,7 @@ START_TEST(test_ept_without_eptp_is_all_context)
 {
     lazy_mmu_state_t s;
 
-    setup_bare();
+    setup();
     sim.eptp = EPTP;
     boot(0, fresh());
     boot(1, fresh());
@@ -466,7 +420,7 @@ START_TEST(test_ept_set_eptp_publishes_first)
 {
     lazy_mmu_state_t s;
 
-    setup_bare();
+    setup();
     sim.eptp = EPTP;
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
@@ -489,7 +443,7 @@ START_TEST(test_ept_presence_bits)
     const lazy_mmu_pte_t ux = (lazy_mmu_pte_t)1 << 10, other = (lazy_mmu_pte_t)0xff8 & ~ux;
     lazy_mmu_state_t s;
 
-    setup();
+    setup_guest();
     lazy_mmu_sim_poke(&sim, TEST_VA(0), (0x500u << 12) | other);
     lazy_mmu_sim_poke(&sim, TEST_VA(1), (0x501u << 12) | ux);
     start_counting();
@@ -511,7 +465,7 @@ START_TEST(test_ept_requests_never_fill_the_batch)
     lazy_mmu_state_t s;
     unsigned long j;
 
-    setup();
+    setup_guest();
     boot(0, fresh());
     start_counting();
     s = lazy_mmu_enter(&m);
@@ -530,7 +484,7 @@ START_TEST(test_ept_invept_failure_panics)
 {
     lazy_mmu_state_t s;
 
-    setup();
+    setup_guest();
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
     set(0, fresh());
@@ -547,7 +501,7 @@ START_TEST(test_ept_sim_wrong_eptp_is_stale)
 {
     lazy_mmu_state_t s;
 
-    setup();
+    setup_guest();
     lazy_mmu_x86_set_eptp(&m, EPTP + 0x1000);
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
@@ -566,7 +520,7 @@ START_TEST(test_ept_sim_invlpg_is_not_invept)
 {
     lazy_mmu_pte_t old;
 
-    setup();
+    setup_guest();
     boot(0, old = fresh());
     lazy_mmu__hw_store_pte(&m, ptep(0), fresh());
     lazy_mmu__x86_invlpg(&m, TEST_VA(0));
@@ -587,7 +541,7 @@ END_TEST
 static lazy_mmu_pte_t changed_page0(void)
 {
     lazy_mmu_pte_t old, v;
-    setup();
+    setup_guest();
     boot(0, old = fresh());
     v = want[0] & ~S2_WRITE; /* same output address: no break needed */
     lazy_mmu__hw_store_pte(&m, ptep(0), v);
@@ -663,7 +617,7 @@ END_TEST
  * break-before-make, even with the combined entries gone. */
 START_TEST(test_s2_sim_make_with_stage2_entry_live)
 {
-    setup();
+    setup_guest();
     boot(0, fresh());
     lazy_mmu__hw_store_pte(&m, ptep(0), 0);
     lazy_mmu__a64_dsb_ishst(&m);
@@ -681,7 +635,7 @@ START_TEST(test_s2_remap_breaks_then_makes)
     lazy_mmu_state_t s;
     lazy_mmu_pte_t v;
 
-    setup();
+    setup_guest();
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
     set(0, v = fresh());
