@@ -298,16 +298,8 @@ static void expect_counts(const char *what, unsigned n, struct expect e)
     kputs(what);
     kputs(" n=");
     kput_u64(n);
-    kputs(": page_invals=");
-    kput_u64(st->page_invals);
-    kputs(" full_invals=");
-    kput_u64(st->full_invals);
-    kputs(" barriers=");
-    kput_u64(st->barriers);
-    kputs(" bbm=");
-    kput_u64(st->bbm);
-    kputs(" publishes=");
-    kput_u64(st->publishes);
+    kputs(": ");
+    kput_stats(st);
     if (ok) {
         kputs(" ok\n");
         return;

@@ -69,6 +69,9 @@ uint64_t arch_cycles(void);
 void kputs(const char *s);
 void kput_u64(uint64_t v);
 void kput_hex(uint64_t v);
+/* "page_invals=.. full_invals=.. barriers=.. bbm=.. publishes=..": the
+ * counters the count checks read, in the order they parse them. */
+void kput_stats(const struct lazy_mmu_stats *st);
 /* memset, memcpy, memmove, memcmp: freestanding compilers may still emit
  * calls to them. */
 

@@ -29,6 +29,20 @@ void kput_hex(uint64_t v)
         arch_putc("0123456789abcdef"[(v >> i) & 15]);
 }
 
+void kput_stats(const struct lazy_mmu_stats *st)
+{
+    kputs("page_invals=");
+    kput_u64(st->page_invals);
+    kputs(" full_invals=");
+    kput_u64(st->full_invals);
+    kputs(" barriers=");
+    kput_u64(st->barriers);
+    kputs(" bbm=");
+    kput_u64(st->bbm);
+    kputs(" publishes=");
+    kput_u64(st->publishes);
+}
+
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);

@@ -204,16 +204,8 @@ static void print_counts(enum op op, unsigned n, bool lazy)
     kputs(" n=");
     kput_u64(n);
     kputs(lazy ? " lazy" : " eager");
-    kputs(": page_invals=");
-    kput_u64(st->page_invals);
-    kputs(" full_invals=");
-    kput_u64(st->full_invals);
-    kputs(" barriers=");
-    kput_u64(st->barriers);
-    kputs(" bbm=");
-    kput_u64(st->bbm);
-    kputs(" publishes=");
-    kput_u64(st->publishes);
+    kputs(": ");
+    kput_stats(st);
     kputs("\n");
 }
 
