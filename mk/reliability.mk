@@ -19,6 +19,10 @@
 
 .PHONY: fuzz fuzz-build fuzz-corpus fuzz-planted tsan
 
+# The scripts get their configurations from the Makefile's DEFS_<name>, one
+# NAME=FLAGS argument each, so the table is written once.
+config_args = $(foreach c,$(1),'$(c)=$(DEFS_$(c))')
+
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
@@ -57,9 +61,10 @@ PLANTED_SECONDS ?= 120
 PLANTED_RUNS    ?= 3
 fuzz-planted: $(FUZZ_BUILD)/toolchain.ok
 	FUZZ_CC="$(FUZZ_CC)" tests/fuzz/planted.sh $(FUZZ_BUILD) $(PLANTED_SECONDS) $(PLANTED_RUNS) \
-	    $(FUZZ_CONFIGS)
+	    $(call config_args,$(FUZZ_CONFIGS))
 
 # gcc by default: its TSan runtime comes with it.
 TSAN_CC ?= $(CC)
+TSAN_CONFIGS ?= $(BACKENDS) $(VARIANTS) x86_64_pkru
 tsan:
-	CC="$(TSAN_CC)" TSAN_OUT=$(BUILD)/tsan tests/concurrency/run.sh
+	CC="$(TSAN_CC)" TSAN_OUT=$(BUILD)/tsan tests/concurrency/run.sh $(call config_args,$(TSAN_CONFIGS))

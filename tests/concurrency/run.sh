@@ -15,11 +15,13 @@
 #     make TSan report a data race in lazymmu.h; and check 1 must flag a
 #     translation unit that does define data (-DPLANT_DATA).
 #
-# Environment: CC (default gcc; needs its TSan runtime, libtsan2 on Debian 12,
+# Arguments: NAME=FLAGS per configuration (the Makefile's DEFS_<name>, passed
+# by `make tsan`).  Environment: CC (default gcc; needs its TSan runtime, libtsan2 on Debian 12,
 # which gcc's own dependencies install), TSAN_THREADS (4), TSAN_SECTIONS
 # (2000 per thread).  Everything is bounded: each run also has a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ $# -ge 1 ] || { echo "usage: $0 NAME=FLAGS..." >&2; exit 2; }
 
 CC=${CC:-gcc}
 OUT=${TSAN_OUT:-build/tsan}
@@ -28,19 +30,12 @@ SECTIONS=${TSAN_SECTIONS:-2000}
 W="-std=c11 -Wall -Wextra -Werror -pedantic"
 mkdir -p "$OUT"
 
-declare -A DEFS=(
-    [x86_64]="-DLAZY_MMU_ARCH_X86_64"
-    [x86_64_global]="-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_GLOBAL_PAGES=1"
-    [x86_64_pkru]="-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_PKRU=1"
-    [aarch64]="-DLAZY_MMU_ARCH_AARCH64"
-    [riscv64]="-DLAZY_MMU_ARCH_RISCV64"
-    [riscv64_svinval]="-DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVINVAL=1"
-    [riscv64_svvptc]="-DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVVPTC=1"
-    [paravirt]="-DLAZY_MMU_ARCH_PARAVIRT"
-    [x86_64_ept]="-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_STAGE2=1"
-    [aarch64_s2]="-DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_STAGE2=1"
-)
-CONFIGS="x86_64 x86_64_global x86_64_pkru aarch64 riscv64 riscv64_svinval riscv64_svvptc paravirt x86_64_ept aarch64_s2"
+declare -A DEFS=()
+CONFIGS=""
+for arg in "$@"; do
+    DEFS[${arg%%=*}]=${arg#*=}
+    CONFIGS="$CONFIGS ${arg%%=*}"
+done
 fail=0
 
 # 1. No data symbols.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/fuzz/planted.sh OUT SECONDS RUNS CONFIG... - does the fuzzer find a
+# tests/fuzz/planted.sh OUT SECONDS RUNS NAME=FLAGS... - does the fuzzer find a
 # planted bug, and how fast?  Not part of CI: run it after changing the
 # fuzzer or the corpus (`make fuzz-planted`).
 #
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-[ $# -ge 4 ] || { echo "usage: $0 OUT SECONDS RUNS CONFIG..." >&2; exit 2; }
+[ $# -ge 4 ] || { echo "usage: $0 OUT SECONDS RUNS NAME=FLAGS..." >&2; exit 2; }
 OUT=$1/planted SECS=$2 RUNS=$3
 shift 3
 FUZZ_CC=${FUZZ_CC:-clang}
@@ -45,17 +45,12 @@ esac
 grep -c PLANTED "$OUT/src/lazymmu.h" "$OUT/src/arch/paravirt/policy.h" | sed "s/^/planted ($PLANTED_BUG): /"
 
 FLAGS="-std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-declare -A DEFS=(
-    [x86_64]="-DLAZY_MMU_ARCH_X86_64"
-    [x86_64_global]="-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_GLOBAL_PAGES=1"
-    [aarch64]="-DLAZY_MMU_ARCH_AARCH64"
-    [riscv64]="-DLAZY_MMU_ARCH_RISCV64"
-    [riscv64_svinval]="-DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVINVAL=1"
-    [riscv64_svvptc]="-DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVVPTC=1"
-    [paravirt]="-DLAZY_MMU_ARCH_PARAVIRT"
-    [x86_64_ept]="-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_STAGE2=1"
-    [aarch64_s2]="-DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_STAGE2=1"
-)
+declare -A DEFS=()
+CONFIGS=""
+for arg in "$@"; do
+    DEFS[${arg%%=*}]=${arg#*=}
+    CONFIGS="$CONFIGS ${arg%%=*}"
+done
 
 # One run: seconds to the first crash, or "-".
 one() {
@@ -75,7 +70,7 @@ one() {
     rm -rf "$work"
 }
 
-for cfg in "$@"; do
+for cfg in $CONFIGS; do
     # shellcheck disable=SC2086
     "$FUZZ_CC" $FLAGS ${DEFS[$cfg]} -DFUZZ_CONFIG="\"$cfg (planted)\"" -I"$OUT/src" \
         tests/fuzz/fuzz_lazymmu.c -o "$OUT/fuzz-$cfg"
