@@ -185,6 +185,21 @@ static inline void lazy_mmu__trap(const char *msg)
 #define LAZY_MMU__CHECK(cond, msg) ((void)0)
 #endif
 
+/* An invariant of the library's own state, told to the optimiser in release
+ * builds (so it can drop tests the invariant settles) and checked in debug
+ * builds. */
+#if LAZY_MMU_DEBUG
+#define LAZY_MMU__ASSUME(cond, msg) LAZY_MMU__CHECK(cond, msg)
+#elif defined(__GNUC__) || defined(__clang__)
+#define LAZY_MMU__ASSUME(cond, msg) \
+    do { \
+        if (!(cond)) \
+            __builtin_unreachable(); \
+    } while (0)
+#else
+#define LAZY_MMU__ASSUME(cond, msg) ((void)0)
+#endif
+
 /* A raw page-table entry; the format belongs to the kernel and the backend. */
 typedef uint64_t lazy_mmu_pte_t;
 
@@ -250,7 +265,9 @@ struct lazy_mmu {
     uintptr_t next_va; /* the page the fast path takes next: ranges[tail]
                           then ends before it; 1 (no page address): disarmed */
     uintptr_t stop_va; /* the last page it may take: the threshold has room
-                          for it, and the page after it does not wrap */
+                          for it, and the page after it does not wrap; 0
+                          while disarmed, so a (release-build) misaligned va
+                          of 1 is not taken either */
     unsigned tail;
     struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
 #if LAZY_MMU_ARCH_QUEUES_WRITES
@@ -318,12 +335,18 @@ static inline void lazy_mmu__publish_early(struct lazy_mmu *m)
     lazy_mmu__publish(m);
 }
 
+static inline void lazy_mmu__disarm(struct lazy_mmu *m)
+{
+    m->next_va = 1;
+    m->stop_va = 0;
+}
+
 static inline void lazy_mmu__defer_all(struct lazy_mmu *m)
 {
     m->pending = (m->pending & ~LAZY_MMU__P_RANGES) | LAZY_MMU__P_ALL;
     m->nranges = 0;
     m->npages = 0;
-    m->next_va = 1;
+    lazy_mmu__disarm(m);
 }
 
 /* Makes ranges[] and npages exact again and disarms the fast path. */
@@ -334,7 +357,7 @@ static inline void lazy_mmu__sync(struct lazy_mmu *m)
         uintptr_t last = m->next_va - LAZY_MMU_PAGE_SIZE;
         m->npages += (last - r->last) >> LAZY_MMU_PAGE_SHIFT;
         r->last = last;
-        m->next_va = 1;
+        lazy_mmu__disarm(m);
     }
 }
 
@@ -348,7 +371,7 @@ static inline void lazy_mmu__rearm(struct lazy_mmu *m)
     const uintptr_t top = (uintptr_t)0 - LAZY_MMU_PAGE_SIZE;
     uintptr_t next, room, below_top;
 
-    m->next_va = 1;
+    lazy_mmu__disarm(m);
     if (m->nranges == 0 || m->npages >= LAZY_MMU_FLUSH_ALL_THRESHOLD || !lazy_mmu_is_active(m))
         return;
     next = m->ranges[m->nranges - 1].last + LAZY_MMU_PAGE_SIZE;
@@ -372,11 +395,16 @@ static inline bool lazy_mmu__ranges_touch(uintptr_t a, uintptr_t b, uintptr_t c,
 
 /* Record that the translations of pages [first, last] must be invalidated by
  * the next visibility point.  A backend calls it after the entry was stored or
- * queued, so an early publish can never invalidate before the write. */
+ * queued, so an early publish can never invalidate before the write.  A
+ * misaligned bound (only a release build lets one through) means its page:
+ * ranges, TLBI operands and hypercall ops all hold page addresses, and
+ * masking here keeps the AND off the inline fast paths. */
 LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
 {
     unsigned i;
 
+    first &= ~LAZY_MMU__PAGE_MASK;
+    last &= ~LAZY_MMU__PAGE_MASK;
     lazy_mmu__sync(m);
     if (m->pending & LAZY_MMU__P_ALL)
         return;
@@ -423,9 +451,13 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
 static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
 {
     /* The common case inline: the page right after the newest range, while
-     * the slow path's precomputed limit allows. */
+     * the slow path's precomputed limit allows.  A misaligned va never
+     * equals next_va (a page address, or 1 with stop_va 0). */
     if (va == m->next_va && va <= m->stop_va) {
+        /* Armed, next_va is a page address: the new one is not 1, and
+         * lazy_mmu__settle's test folds away after this path. */
         m->next_va = va + LAZY_MMU_PAGE_SIZE;
+        LAZY_MMU__ASSUME(m->next_va != 1, "lazymmu: internal: fast path armed at a misaligned address");
         return;
     }
     lazy_mmu__defer_pages(m, va, va);
@@ -442,6 +474,7 @@ static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
 static inline bool lazy_mmu__inval_pending(const struct lazy_mmu *m, uintptr_t va)
 {
     unsigned i;
+    va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu__defer_pages */
     if (m->pending & LAZY_MMU__P_ALL)
         return true;
     for (i = 0; i < m->nranges; i++) {
@@ -550,7 +583,7 @@ static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
     m->pending = 0;
     m->nranges = 0;
     m->npages = 0;
-    m->next_va = 1;
+    lazy_mmu__disarm(m);
     m->tail = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
@@ -671,8 +704,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
     m->pending = 0;
     m->nranges = 0;
     m->npages = 0;
-    m->next_va = 1;
-    m->stop_va = 0;
+    lazy_mmu__disarm(m);
     m->tail = 0;
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
@@ -797,9 +829,9 @@ static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
                     "lazy_mmu_set_pte: entry pointer is NULL or misaligned");
     LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_set_pte: va is not page-aligned");
     LAZY_MMU__COUNT(m, updates, 1);
-    /* Release builds take a misaligned va as its page: ranges, TLBI operands
-     * and hypercall ops all assume page addresses. */
-    lazy_mmu_arch_set_pte(m, ptep, pte, va & ~LAZY_MMU__PAGE_MASK);
+    /* A release build takes a misaligned va as its page, in the slow paths
+     * that record it (lazy_mmu__defer_pages). */
+    lazy_mmu_arch_set_pte(m, ptep, pte, va);
     lazy_mmu__settle(m);
 }
 

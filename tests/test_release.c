@@ -84,6 +84,37 @@ START_TEST(test_misaligned_invalidate_page)
 }
 END_TEST
 
+/* A va of 1 is in page 0, and 1 is also what next_va holds while the fast
+ * path is disarmed: it must still take the slow path when the publish that
+ * disarmed it left the previous batch's limit behind. */
+START_TEST(test_va_one_after_publish)
+{
+    static struct lazy_mmu_sim low; /* a window at VA 0 */
+    static struct lazy_mmu ml;
+    lazy_mmu_state_t s;
+    size_t i;
+
+    lazy_mmu_sim_init(&low, 0, NPAGES);
+    lazy_mmu_init(&ml);
+    lazy_mmu_sim_attach(&ml, &low);
+    for (i = 0; i < NPAGES; i++) {
+        lazy_mmu_sim_poke(&low, i * LAZY_MMU_PAGE_SIZE, test_pte(0x100 + i));
+        (void)lazy_mmu_sim_access(&low, i * LAZY_MMU_PAGE_SIZE);
+    }
+    s = lazy_mmu_enter(&ml);
+    lazy_mmu_set_pte(&ml, lazy_mmu_sim_ptep(&low, 5 * LAZY_MMU_PAGE_SIZE), test_pte(0x205),
+                     5 * LAZY_MMU_PAGE_SIZE); /* arms the fast path after page 5 */
+    lazy_mmu_flush(&ml);
+    lazy_mmu_set_pte(&ml, lazy_mmu_sim_ptep(&low, 0), test_pte(0x200), 1);
+    lazy_mmu_leave(&ml, s);
+    ck_assert_msg(low.violation == NULL, "%s", low.violation);
+    ck_assert_msg(lazy_mmu_sim_access(&low, 0) == test_pte(0x200),
+                  "page 0 translates to %#llx after set_pte(va = 1)",
+                  (unsigned long long)lazy_mmu_sim_access(&low, 0));
+    ck_assert_uint_eq(lazy_mmu_sim_stale(&low), 0);
+}
+END_TEST
+
 START_TEST(test_reversed_range_is_empty)
 {
     lazy_mmu_state_t s = lazy_mmu_enter(&m);
@@ -104,6 +135,7 @@ Suite *SUITE_FN(release)(void)
     tcase_add_test(tc, test_misaligned_va_is_its_page);
     tcase_add_test(tc, test_misaligned_eager_update);
     tcase_add_test(tc, test_misaligned_invalidate_page);
+    tcase_add_test(tc, test_va_one_after_publish);
     tcase_add_test(tc, test_reversed_range_is_empty);
     suite_add_tcase(s, tc);
     return s;
