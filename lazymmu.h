@@ -251,9 +251,11 @@ struct lazy_mmu_sim;
 
 /* Per-CPU context.  Fields are private: use the functions below. */
 struct lazy_mmu {
-    /* Enters not yet left in the low 16 bits, pauses not yet resumed in the
-     * high 16: "active" is then one compare (lazy_mmu_is_active). */
-    uint32_t depth;
+    /* Enters not yet left, minus 0x10000 per pause not yet resumed: positive
+     * exactly when entered and not paused, so "active" is one compare with
+     * zero (lazy_mmu_is_active), which every update outside the inline
+     * fast paths makes. */
+    int32_t depth;
     unsigned pending; /* LAZY_MMU__P_* */
     unsigned nranges;
     /* The inline fast path (lazy_mmu__defer_page) extends ranges[tail] by
@@ -291,7 +293,7 @@ struct lazy_mmu {
 /* Opaque section state, returned by enter/pause and consumed by leave/resume.
  * The backend owns .arch; the generic part only identifies the section. */
 typedef struct lazy_mmu_state {
-    uint32_t level; /* the context's depth after this enter/pause: LIFO order */
+    int32_t level; /* the context's depth after this enter/pause: LIFO order */
 #if LAZY_MMU_DEBUG
     unsigned kind;             /* LAZY_MMU__KIND_* */
     const struct lazy_mmu *owner;
@@ -309,23 +311,26 @@ typedef struct lazy_mmu_state {
 
 static inline void lazy_mmu__publish(struct lazy_mmu *m);
 
-#define LAZY_MMU__ENTER_ONE 1u
-#define LAZY_MMU__PAUSE_ONE 0x10000u
-#define LAZY_MMU__DEPTH_MAX 0xffffu
+#define LAZY_MMU__ENTER_ONE 1
+#define LAZY_MMU__PAUSE_ONE 0x10000
+/* Open enters fit below one pause; open pauses keep depth negative. */
+#define LAZY_MMU__SECTIONS_MAX 0xffffu
+#define LAZY_MMU__PAUSES_MAX 0x7fffu
 
 static inline unsigned lazy_mmu__sections(const struct lazy_mmu *m)
 {
-    return m->depth & LAZY_MMU__DEPTH_MAX;
+    return (uint32_t)m->depth & LAZY_MMU__SECTIONS_MAX;
 }
 
 static inline unsigned lazy_mmu__pauses(const struct lazy_mmu *m)
 {
-    return m->depth >> 16;
+    return (uint32_t)((int32_t)lazy_mmu__sections(m) - m->depth) >> 16;
 }
 
 static inline bool lazy_mmu_is_active(const struct lazy_mmu *m)
 {
-    return m->depth - 1u < LAZY_MMU__DEPTH_MAX; /* 1..0xffff: entered, not paused */
+    /* sections - 0x10000 * pauses > 0 with sections <= 0xffff: no pause. */
+    return m->depth > 0;
 }
 
 /* A full batch is published before it takes more: never drop, never wait. */
@@ -457,7 +462,8 @@ static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
         /* Armed, next_va is a page address: the new one is not 1, and
          * lazy_mmu__settle's test folds away after this path. */
         m->next_va = va + LAZY_MMU_PAGE_SIZE;
-        LAZY_MMU__ASSUME(m->next_va != 1, "lazymmu: internal: fast path armed at a misaligned address");
+        LAZY_MMU__ASSUME(m->next_va != 1 && lazy_mmu_is_active(m),
+                         "lazymmu: internal: fast path armed outside a section or misaligned");
         return;
     }
     lazy_mmu__defer_pages(m, va, va);
@@ -754,7 +760,7 @@ static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
 {
     lazy_mmu_state_t s;
     lazy_mmu__check_ctx(m, "lazy_mmu_enter: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(lazy_mmu__sections(m) < LAZY_MMU__DEPTH_MAX,
+    LAZY_MMU__CHECK(lazy_mmu__sections(m) < LAZY_MMU__SECTIONS_MAX,
                     "lazy_mmu_enter: nesting too deep");
     m->depth += LAZY_MMU__ENTER_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_ENTER);
@@ -789,9 +795,9 @@ static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
 {
     lazy_mmu_state_t s;
     lazy_mmu__check_ctx(m, "lazy_mmu_pause: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(lazy_mmu__pauses(m) < LAZY_MMU__DEPTH_MAX, "lazy_mmu_pause: nesting too deep");
+    LAZY_MMU__CHECK(lazy_mmu__pauses(m) < LAZY_MMU__PAUSES_MAX, "lazy_mmu_pause: nesting too deep");
     lazy_mmu__publish(m);
-    m->depth += LAZY_MMU__PAUSE_ONE;
+    m->depth -= LAZY_MMU__PAUSE_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
 #if LAZY_MMU_ARCH_HAS_STATE
     lazy_mmu_arch_pause(m, &s.arch); /* required of a backend with state */
@@ -807,7 +813,7 @@ static inline void lazy_mmu_resume(struct lazy_mmu *m, lazy_mmu_state_t s)
                           "lazy_mmu_resume: state belongs to another context",
                           "lazy_mmu_resume: state came from lazy_mmu_enter",
                           "lazy_mmu_resume: sections resumed out of order (not LIFO)");
-    m->depth -= LAZY_MMU__PAUSE_ONE;
+    m->depth += LAZY_MMU__PAUSE_ONE;
 }
 
 /* Outside an active section the request is published before returning.  An
@@ -817,7 +823,7 @@ static inline void lazy_mmu__settle(struct lazy_mmu *m)
 {
     LAZY_MMU__CHECK(m->next_va == 1 || lazy_mmu_is_active(m),
                     "lazymmu: internal: fast path armed outside an active section");
-    if (m->next_va == 1 && !lazy_mmu_is_active(m))
+    if (!lazy_mmu_is_active(m) && m->next_va == 1)
         lazy_mmu__publish(m);
 }
 

@@ -382,6 +382,37 @@ START_TEST(test_same_entry_many_writes)
 }
 END_TEST
 
+/* The deepest nesting the checks allow (0xffff enters, 0x7fff pauses) still
+ * tells active from paused at every level, and unwinds to inactive. */
+START_TEST(test_deepest_nesting)
+{
+    static lazy_mmu_state_t e[0xffff], p[0x7fff];
+    unsigned i;
+
+    setup();
+    for (i = 0; i < 0xffffu; i++) {
+        e[i] = lazy_mmu_enter(&m);
+        ck_assert(lazy_mmu_is_active(&m));
+    }
+    for (i = 0; i < 0x7fffu; i++) {
+        p[i] = lazy_mmu_pause(&m);
+        ck_assert_msg(!lazy_mmu_is_active(&m), "active after %u pauses", i + 1);
+    }
+    boot(0, fresh());
+    touch_set(0, fresh()); /* paused: eager */
+    check_visible("set_pte at the deepest pause");
+    for (i = 0x7fffu; i-- > 0;) {
+        ck_assert_msg(!lazy_mmu_is_active(&m), "active with %u pauses open", i + 1);
+        lazy_mmu_resume(&m, p[i]);
+    }
+    for (i = 0xffffu; i-- > 0;) {
+        ck_assert_msg(lazy_mmu_is_active(&m), "inactive with %u sections open", i + 1);
+        lazy_mmu_leave(&m, e[i]);
+    }
+    ck_assert(!lazy_mmu_is_active(&m));
+}
+END_TEST
+
 Suite *SUITE_FN(contract)(void)
 {
     Suite *s = suite_create("contract-" TEST_ARCH_NAME);
@@ -397,6 +428,7 @@ Suite *SUITE_FN(contract)(void)
     tcase_add_test(tc, test_flush_without_pending_work_is_free);
     tcase_add_test(tc, test_pause_publishes_and_runs_eagerly);
     tcase_add_test(tc, test_pause_nests);
+    tcase_add_test(tc, test_deepest_nesting);
     tcase_add_test(tc, test_pause_and_enter_compose_lifo);
     tcase_add_test(tc, test_eager_outside_section);
     tcase_add_test(tc, test_get_pte_sees_pending_writes);
