@@ -236,8 +236,10 @@ struct lazy_mmu__range {
 };
 
 struct lazy_mmu__write {
-    lazy_mmu_pte_t *ptep; /* NULL: superseded by a later write, skip */
-    lazy_mmu_pte_t pte;   /* the VA's invalidation, if any, is in ranges[] */
+    lazy_mmu_pte_t *ptep;
+    lazy_mmu_pte_t pte;
+    uintptr_t va; /* the page it maps: invalidated when sent, if the entry
+                     in memory is valid then (lazy_mmu__queue_defer) */
 };
 
 /* Why something is pending; 0 means a flush has nothing to do. */
@@ -274,8 +276,11 @@ struct lazy_mmu {
     struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     unsigned nwrites;
-    uint64_t wfilter; /* a bit per queued entry's address, hashed: a clear
-                         bit means "not queued" without a search */
+    /* A bit per queued entry's address, hashed, for writes[0..nfiltered):
+     * a clear bit means "not queued" without a search.  Folded in by the
+     * readers (lazy_mmu_get_pte), so an update does not pay for it. */
+    uint64_t wfilter;
+    unsigned nfiltered;
     struct lazy_mmu__write writes[LAZY_MMU_BATCH_MAX];
 #endif
     struct lazy_mmu_arch arch;
@@ -530,21 +535,90 @@ LAZY_MMU__SLOW struct lazy_mmu__write *lazy_mmu__find_queued_slow(struct lazy_mm
 static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
                                                             const lazy_mmu_pte_t *ptep)
 {
+    for (; m->nfiltered < m->nwrites; m->nfiltered++)
+        m->wfilter |= lazy_mmu__wbit(m->writes[m->nfiltered].ptep);
     if (!(m->wfilter & lazy_mmu__wbit(ptep)))
         return NULL;
     return lazy_mmu__find_queued_slow(m, ptep);
 }
 
+/* The queue now holds its first `kept` writes (moved down, in order): the
+ * filter is folded again from the start. */
+static inline void lazy_mmu__queue_kept(struct lazy_mmu *m, unsigned kept)
+{
+    m->nwrites = kept;
+    m->wfilter = 0;
+    m->nfiltered = 0;
+}
+
+/* A write leaves the queue - sent, or dropped unsent - and its page's
+ * translation may be cached only if the entry in memory is valid: queued
+ * values are never walked, and each publish sends everything it queued.
+ * Deciding this here, not per update, keeps the entry load off the fast
+ * path.  Never publishes (with ranges[] full it invalidates everything), so
+ * a walk of the queue can call it. */
+static inline void lazy_mmu__queue_defer(struct lazy_mmu *m, const struct lazy_mmu__write *w)
+{
+    if (!lazy_mmu_arch_pte_valid(*(const volatile lazy_mmu_pte_t *)w->ptep))
+        return;
+    if (m->nranges == LAZY_MMU_BATCH_MAX)
+        lazy_mmu__defer_all(m);
+    lazy_mmu__defer_page(m, w->va);
+}
+
+/* Drops every write that a later one of the same entry supersedes, keeping
+ * the others in order: only an entry's last value is ever sent, so no
+ * intermediate one can be walked and cached. */
+LAZY_MMU__SLOW void lazy_mmu__queue_drop_superseded(struct lazy_mmu *m)
+{
+    bool drop[LAZY_MMU_BATCH_MAX];
+    uint64_t seen = 0;
+    unsigned i, j, kept = 0;
+
+    for (i = m->nwrites; i-- > 0;) {
+        uint64_t bit = lazy_mmu__wbit(m->writes[i].ptep);
+        drop[i] = false;
+        if (seen & bit)
+            for (j = i + 1; j < m->nwrites && !drop[i]; j++)
+                drop[i] = m->writes[j].ptep == m->writes[i].ptep;
+        seen |= bit;
+    }
+    for (i = 0; i < m->nwrites; i++) {
+        if (drop[i])
+            lazy_mmu__queue_defer(m, &m->writes[i]); /* its va may differ */
+        else
+            m->writes[kept++] = m->writes[i];
+    }
+    lazy_mmu__queue_kept(m, kept);
+}
+
+/* Before a publish sends the queue: records the invalidation of every
+ * write's page, superseded ones too (their va may differ), and drops the
+ * superseded writes if there are any. */
+static inline void lazy_mmu__queue_prepare(struct lazy_mmu *m)
+{
+    uintptr_t prev = 0;
+    bool ascending = true;
+    unsigned i;
+
+    for (i = 0; i < m->nwrites; i++) {
+        /* Entries in ascending order are all different: the common case
+         * skips the search for superseded writes. */
+        ascending &= (uintptr_t)m->writes[i].ptep > prev;
+        prev = (uintptr_t)m->writes[i].ptep;
+        lazy_mmu__queue_defer(m, &m->writes[i]); /* the entries in memory: before any is sent */
+    }
+    if (!ascending)
+        lazy_mmu__queue_drop_superseded(m);
+    lazy_mmu__sync(m); /* the deferrals may have used the fast path */
+}
+
 /* Makes room for one more queued write when the queue is full. */
 LAZY_MMU__SLOW void lazy_mmu__queue_make_room(struct lazy_mmu *m)
 {
-    /* Superseded writes hold slots: reclaim them (in order) before paying
+    /* Rewrites of one entry hold a slot each: reclaim them before paying
      * for an early publish. */
-    unsigned i, kept = 0;
-    for (i = 0; i < m->nwrites; i++)
-        if (m->writes[i].ptep)
-            m->writes[kept++] = m->writes[i];
-    m->nwrites = kept;
+    lazy_mmu__queue_drop_superseded(m);
     if (m->nwrites == LAZY_MMU_BATCH_MAX) {
         lazy_mmu__publish_early(m);
         /* Only a failed commit whose error hook returned leaves it full;
@@ -554,32 +628,23 @@ LAZY_MMU__SLOW void lazy_mmu__queue_make_room(struct lazy_mmu *m)
     }
 }
 
-/* Queue a write of an entry that has none queued yet. */
-static inline void lazy_mmu__queue_append(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                          lazy_mmu_pte_t pte)
+/* Queue a write, to be sent at the next visibility point with the
+ * invalidation its page needs then (lazy_mmu__queue_defer).  A write of an
+ * entry already queued goes in after the earlier one, which the publish
+ * drops: queued writes reach the page tables in the order of their last
+ * update. */
+static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                         lazy_mmu_pte_t pte, uintptr_t va)
 {
     struct lazy_mmu__write *w;
 
     if (m->nwrites == LAZY_MMU_BATCH_MAX)
         lazy_mmu__queue_make_room(m);
     w = &m->writes[m->nwrites++];
-    m->wfilter |= lazy_mmu__wbit(ptep);
     w->ptep = ptep;
     w->pte = pte;
+    w->va = va;
     m->pending |= LAZY_MMU__P_WRITES;
-}
-
-/* Queue a write to be stored at the next visibility point.  An earlier queued
- * write to the same entry is superseded, not overwritten in place, so queued
- * writes reach the page tables in the order of their last update. */
-static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                         lazy_mmu_pte_t pte)
-{
-    struct lazy_mmu__write *old = lazy_mmu__find_queued(m, ptep);
-
-    if (old)
-        old->ptep = NULL;
-    lazy_mmu__queue_append(m, ptep, pte);
 }
 #endif
 
@@ -594,6 +659,7 @@ static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
     m->wfilter = 0;
+    m->nfiltered = 0;
 #endif
 }
 
@@ -715,6 +781,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
 #if LAZY_MMU_ARCH_QUEUES_WRITES
     m->nwrites = 0;
     m->wfilter = 0;
+    m->nfiltered = 0;
 #endif
 #if LAZY_MMU_STATS
     lazy_mmu_reset_stats(m);

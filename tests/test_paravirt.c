@@ -146,6 +146,60 @@ START_TEST(test_read_your_writes)
 }
 END_TEST
 
+/* lazy_mmu_get_pte folds queued writes into the filter as it needs them; a
+ * full queue that drops superseded writes moves later writes down into the
+ * slots already folded, and each must still be found. */
+START_TEST(test_read_your_writes_after_reclaim)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup(B + 8);
+    map_old(0, B + 8, 1);
+    s = lazy_mmu_enter(&ctx);
+    for (i = 0; i < B / 2; i++)
+        put(0, test_pte(0x5000u + i));
+    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == test_pte(0x5000u + B / 2 - 1));
+    for (i = 1; i <= B / 2 + 4; i++) /* fills the queue: the rewrites of 0 go */
+        put(i, NEW(i));
+    ck_assert_uint_eq(hv.ncalls, 0);
+    for (i = 1; i <= B / 2 + 4; i++)
+        ck_assert_msg(lazy_mmu_get_pte(&ctx, &sim.pt[i]) == NEW(i),
+                      "entry %zu reads %#llx, its queued write is %#llx", i,
+                      (unsigned long long)lazy_mmu_get_pte(&ctx, &sim.pt[i]),
+                      (unsigned long long)NEW(i));
+    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == test_pte(0x5000u + B / 2 - 1));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 1);
+    expect_set(0, test_pte(0x5000u + B / 2 - 1));
+    for (i = 1; i <= B / 2 + 4; i++)
+        expect_set(i, NEW(i));
+    verify_final(B + 8);
+}
+END_TEST
+
+/* One entry updated under two VAs (a table page mapped twice): both pages
+ * are invalidated, also when a full queue drops the first update unsent. */
+START_TEST(test_superseded_write_keeps_its_va)
+{
+    const size_t alias = B + 4;
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup(B + 8);
+    map_old(0, B + 8, 1);
+    s = lazy_mmu_enter(&ctx);
+    lazy_mmu_set_pte(&ctx, &sim.pt[0], NEW2(0), TEST_VA(alias));
+    for (i = 0; i < B; i++) /* the last one finds the queue full */
+        upd(i, NEW(i));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 1 && shape(0, B, 2, 0));
+    ck_assert_msg(names(call_op(0, B), TEST_VA(alias)) || names(call_op(0, B + 1), TEST_VA(alias)),
+                  "the dropped update's page was not invalidated");
+    verify_final(B + 8);
+}
+END_TEST
+
 /* ---- invalidation encoding ---- */
 
 START_TEST(test_runs_become_one_invlpg)
@@ -465,6 +519,8 @@ Suite *SUITE_FN(paravirt)(void)
     tcase_add_test(tc, test_eager_one_call_per_update);
     tcase_add_test(tc, test_visibility_points_mid_batch);
     tcase_add_test(tc, test_read_your_writes);
+    tcase_add_test(tc, test_read_your_writes_after_reclaim);
+    tcase_add_test(tc, test_superseded_write_keeps_its_va);
     tcase_add_test(tc, test_runs_become_one_invlpg);
     tcase_add_test(tc, test_above_threshold_one_inval_all);
     tcase_add_test(tc, test_invalidation_requests_travel_in_the_batch);

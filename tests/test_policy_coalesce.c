@@ -125,8 +125,8 @@ static void check_counts(const struct expect *e, const char *what)
 }
 
 /* Rewriting one entry up to BATCH times in a section costs what one write
- * costs.  (Past BATCH, the queueing backends publish early: superseded writes
- * keep their queue slot.) */
+ * costs.  (Past BATCH, the queueing backend reclaims the superseded writes'
+ * slots before it would publish early.) */
 START_TEST(test_duplicates_cost_nothing)
 {
     lazy_mmu_state_t s;

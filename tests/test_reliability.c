@@ -33,12 +33,12 @@
  *    the inline join bumps the newest run's count, then stores next; a
  *    handler's publish in between empties the runs, and the stale next then
  *    sends a later join to run_count[nruns - 1] with nruns == 0.
- *  - writes[], nwrites, wfilter (paravirt's queued writes):
- *    lazy_mmu__queue_append takes the slot (nwrites++) before it
- *    stores ptep and pte into it, so a handler's publish in between applies
- *    whatever an earlier batch left in that slot - a wrong entry written to
- *    a page table; lazy_mmu__queue_write clears the superseded slot's ptep
- *    before appending, so in between lazy_mmu_get_pte sees no queued value.
+ *  - writes[], nwrites, wfilter/nfiltered (paravirt's queued writes):
+ *    lazy_mmu__queue_write takes the slot (nwrites++) before it stores ptep,
+ *    pte and va into it, so a handler's publish in between applies whatever
+ *    an earlier batch left in that slot - a wrong entry written to a page
+ *    table; lazy_mmu_get_pte folds writes into the filter (nfiltered++), and
+ *    a handler's publish or reclaim in between resets both under it.
  *  - publish (lazy_mmu_arch_publish): it walks ranges[] / writes[] and then
  *    resets them (lazy_mmu__batch_done); work a handler adds in between is
  *    reset without being issued, and a handler that publishes too issues the
@@ -316,12 +316,15 @@ END_TEST
  * CPU may cache again, and the later updates skip the invalidation because
  * the value they replace (the queued one) is invalid.  After the leave the
  * old translation is still used.  Same root cause as test_contract_batch.c
- * test_unmap_refill_remap (lazy_mmu__queue_write clears the superseded slot
- * before lazy_mmu__queue_append may publish early), reached with one page.
- * Fixed twice over: superseded slots are reclaimed before an early publish
- * (e7319ee) and paravirt set_pte also looks at the entry in memory
- * (8703e59).  The test fails with neither (library of e7319ee~1, or both
- * reverted in a copy of the current one) and passes with either.
+ * test_unmap_refill_remap (lazy_mmu__queue_write cleared the superseded
+ * slot before it could publish early), reached with one page.  Fixed twice
+ * over: superseded slots are reclaimed before an early publish (e7319ee)
+ * and paravirt set_pte also looked at the entry in memory (8703e59).  The
+ * test fails with neither (library of e7319ee~1, or both reverted in a copy
+ * of that one) and passes with either.  Since then updates are queued as
+ * they come and the publish decides each page's invalidation from memory
+ * and drops superseded writes (lazy_mmu__queue_prepare), which leaves no
+ * update between clearing a slot and sending its replacement.
  * Fuzzer's sequence (paravirt): enter; unmap page 23 x 11; unmap page 2;
  * unmap page 23 x 23; map page 23; access page 23; leave -> 1 stale. */
 START_TEST(test_fuzz_same_entry_more_than_a_batch)

@@ -34,39 +34,13 @@ static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
 }
 #define lazy_mmu_arch_init lazy_mmu_arch_init
 
-/* An entry that may have a write queued already (its filter bit is set). */
-LAZY_MMU__SLOW void lazy_mmu__pv_set_requeue(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                             lazy_mmu_pte_t pte, uintptr_t va)
-{
-    /* One lookup serves both the old value and superseding its write. */
-    struct lazy_mmu__write *q = lazy_mmu__find_queued(m, ptep);
-    lazy_mmu_pte_t mem = *(const volatile lazy_mmu_pte_t *)ptep;
-    lazy_mmu_pte_t old = q ? q->pte : mem;
-
-    if (q)
-        q->ptep = NULL;
-    lazy_mmu__queue_append(m, ptep, pte);
-    /* The entry in memory is what the CPU may have cached - a superseded
-     * write was never sent, and an early publish may have dropped the
-     * translation it would have changed, which the CPU can then refill. */
-    if (lazy_mmu_arch_pte_valid(old) || lazy_mmu_arch_pte_valid(mem))
-        lazy_mmu__defer_page(m, va);
-}
-
+/* Every update is queued as it is; which pages the batch must invalidate is
+ * decided when it is sent, from the entries then in memory (the generic
+ * lazy_mmu__queue_defer), so an update loads nothing. */
 static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
                                          lazy_mmu_pte_t pte, uintptr_t va)
 {
-    lazy_mmu_pte_t mem;
-
-    if (m->wfilter & lazy_mmu__wbit(ptep)) {
-        lazy_mmu__pv_set_requeue(m, ptep, pte, va);
-        return;
-    }
-    /* Not queued: the entry in memory is the old value. */
-    mem = *(const volatile lazy_mmu_pte_t *)ptep;
-    lazy_mmu__queue_append(m, ptep, pte);
-    if (lazy_mmu_arch_pte_valid(mem))
-        lazy_mmu__defer_page(m, va);
+    lazy_mmu__queue_write(m, ptep, pte, va);
 }
 
 /* Drops the first `applied` ops' updates from the queue and keeps the rest,
@@ -74,16 +48,11 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
 static inline void lazy_mmu__pv_keep_unapplied(struct lazy_mmu *m, size_t applied)
 {
     unsigned i, kept = 0;
-    size_t live = 0;
 
-    for (i = 0; i < m->nwrites; i++) {
-        if (!m->writes[i].ptep)
-            continue;
-        if (live++ < applied)
-            continue;
-        m->writes[kept++] = m->writes[i];
-    }
-    m->nwrites = kept;
+    for (i = 0; i < m->nwrites; i++)
+        if (i >= applied)
+            m->writes[kept++] = m->writes[i];
+    lazy_mmu__queue_kept(m, kept);
     if (!kept)
         m->pending &= ~LAZY_MMU__P_WRITES;
 }
@@ -94,9 +63,8 @@ static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
     size_t n = 0, done;
     unsigned i;
 
+    lazy_mmu__queue_prepare(m);
     for (i = 0; i < m->nwrites; i++) {
-        if (!m->writes[i].ptep)
-            continue;
         op[n].ptr = (uint64_t)(uintptr_t)m->writes[i].ptep | LAZY_MMU_PV_SET;
         op[n].val = m->writes[i].pte;
         n++;
@@ -114,7 +82,7 @@ static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
             n++;
         }
     }
-    if (n == 0) { /* only superseded writes were queued */
+    if (n == 0) { /* only barriers were owed: nothing to send */
         lazy_mmu__batch_done(m);
         return;
     }
