@@ -30,9 +30,10 @@
  *  - pending: set with |= after the range or write it describes; a handler's
  *    flush in between sees "nothing to do" and skips work that is queued.
  *  - aarch64's runs of broken entries (arch.run_first/run_count/nruns/next):
- *    the inline join bumps the newest run's count, then stores next; a
- *    handler's publish in between empties the runs, and the stale next then
- *    sends a later join to run_count[nruns - 1] with nruns == 0.
+ *    the inline join compares the entry with next, then stores next one
+ *    further; a handler's publish in between empties the runs, and the store
+ *    sets next with no run behind it, so the interrupted entry and those
+ *    joined after it are never made (they stay invalid).
  *  - writes[], nwrites, wfilter/nfiltered (paravirt's queued writes):
  *    lazy_mmu__queue_write takes the slot (nwrites++) before it stores ptep,
  *    pte and va into it, so a handler's publish in between applies whatever

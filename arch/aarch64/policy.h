@@ -41,6 +41,19 @@ static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
 }
 #define lazy_mmu_arch_init lazy_mmu_arch_init
 
+/* The inline join (lazy_mmu__a64_join) extends the newest run by moving
+ * next alone, so run_count[nruns - 1] may lag behind: next is where the
+ * newest run ends.  This folds it into the count, as lazy_mmu__sync does
+ * for the generic ranges[]; whatever reads run_count[] calls it first. */
+static inline void lazy_mmu__a64_sync(struct lazy_mmu *m)
+{
+    struct lazy_mmu_arch *a = &m->arch;
+    if (a->nruns != 0)
+        a->run_count[a->nruns - 1] =
+            (uint32_t)(((uintptr_t)a->next - (uintptr_t)a->run_first[a->nruns - 1]) /
+                       sizeof(*a->next));
+}
+
 /* Addresses, not pointer subtraction: entries of two runs may lie in two
  * unrelated table pages. */
 static inline bool lazy_mmu__a64_in_run(const struct lazy_mmu *m, unsigned i,
@@ -50,17 +63,19 @@ static inline bool lazy_mmu__a64_in_run(const struct lazy_mmu *m, unsigned i,
     return off / sizeof(*ptep) < m->arch.run_count[i];
 }
 
-/* The run holding ptep, or nruns.  Newest first: rewrites tend to follow
- * the update they rewrite. */
-static inline unsigned lazy_mmu__a64_find_run(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+/* The run holding ptep, or nruns; the counts are synced afterwards.  Newest
+ * first: rewrites tend to follow the update they rewrite. */
+static inline unsigned lazy_mmu__a64_find_run(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
     unsigned i;
+    lazy_mmu__a64_sync(m);
     for (i = m->arch.nruns; i-- > 0;)
         if (lazy_mmu__a64_in_run(m, i, ptep))
             return i;
     return m->arch.nruns;
 }
 
+/* After a change of the (synced) counts: where the newest run now ends. */
 static inline void lazy_mmu__a64_rearm(struct lazy_mmu *m)
 {
     struct lazy_mmu_arch *a = &m->arch;
@@ -79,22 +94,23 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
 {
     struct lazy_mmu_arch *a = &m->arch;
 
-    /* A descending remap grows the newest run at its front. */
+    /* A descending remap grows the newest run at its front; next, its end,
+     * stays. */
     if (a->nruns && ptep + 1 == a->run_first[a->nruns - 1]) {
         a->run_first[a->nruns - 1] = ptep;
-        a->run_count[a->nruns - 1]++;
-    } else {
-        /* Callers made room before the break; a full array here would be a
-         * library bug, and dropping the make would leave the page unmapped. */
-        LAZY_MMU__CHECK(a->nruns < LAZY_MMU_BATCH_MAX, "lazy_mmu: aarch64 run array full");
-        a->run_first[a->nruns] = ptep;
-        a->run_count[a->nruns] = 1;
-        a->nruns++;
-        /* No generic write queue here: the bit means "makes owed", and keeps
-         * a batch whose TLBIs an early publish already issued pending. */
-        m->pending |= LAZY_MMU__P_WRITES;
+        return;
     }
-    lazy_mmu__a64_rearm(m);
+    /* Callers made room before the break; a full array here would be a
+     * library bug, and dropping the make would leave the page unmapped. */
+    LAZY_MMU__CHECK(a->nruns < LAZY_MMU_BATCH_MAX, "lazy_mmu: aarch64 run array full");
+    lazy_mmu__a64_sync(m); /* the newest run becomes an older one */
+    a->run_first[a->nruns] = ptep;
+    a->run_count[a->nruns] = 1;
+    a->nruns++;
+    a->next = ptep + 1;
+    /* No generic write queue here: the bit means "makes owed", and keeps
+     * a batch whose TLBIs an early publish already issued pending. */
+    m->pending |= LAZY_MMU__P_WRITES;
 }
 
 /* ptep holds its new value with bit 0 clear; the next publish sets the bit
@@ -102,18 +118,15 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
 static inline void lazy_mmu__a64_join(struct lazy_mmu *m, lazy_mmu_pte_t *ptep)
 {
     if (ptep == m->arch.next) {
-        /* next is set only while runs exist (nruns >= 1); a size_t index
-         * lets the - 1 fold into the address. */
-        m->arch.run_count[(size_t)m->arch.nruns - 1]++;
-        m->arch.next = ptep + 1;
+        m->arch.next = ptep + 1; /* and run_count[] lags: lazy_mmu__a64_sync */
         return;
     }
     lazy_mmu__a64_join_slow(m, ptep);
 }
 
-/* ptep (in run i) becomes invalid: it must leave the run, or the publish
- * would validate it.  Returns false, having changed nothing, when that
- * needs a slot and none is free. */
+/* ptep (in run i, as lazy_mmu__a64_find_run found it: synced) becomes
+ * invalid: it must leave the run, or the publish would validate it.  Returns
+ * false, having changed nothing, when that needs a slot and none is free. */
 static inline bool lazy_mmu__a64_leave_run(struct lazy_mmu *m, unsigned i, lazy_mmu_pte_t *ptep)
 {
     struct lazy_mmu_arch *a = &m->arch;
@@ -327,19 +340,29 @@ static inline void lazy_mmu__a64_invalidate(struct lazy_mmu *m)
 }
 #endif
 
-/* Every entry of every run, made: its TLBI has completed.  The value comes
- * back from memory, where the break (or a rewrite) left it; only this
- * context writes the entry while it is broken. */
+/* Entries [p, end), made: their TLBIs have completed.  The value comes back
+ * from memory, where the break (or a rewrite) left it; only this context
+ * writes an entry while it is broken. */
+static inline void lazy_mmu__a64_make(struct lazy_mmu *m, lazy_mmu_pte_t *p, lazy_mmu_pte_t *end)
+{
+    for (; p != end; p++)
+        lazy_mmu__hw_store_pte(m, p, *(volatile lazy_mmu_pte_t *)p | 1);
+}
+
+/* Every entry of every run, in any order: all come after the DSB ISH.  The
+ * newest run ends at next, not where its count says (lazy_mmu__a64_sync). */
 static inline void lazy_mmu__a64_make_all(struct lazy_mmu *m)
 {
-    unsigned i;
-    for (i = 0; i < m->arch.nruns; i++) {
-        lazy_mmu_pte_t *p = m->arch.run_first[i], *end = p + m->arch.run_count[i];
-        for (; p != end; p++)
-            lazy_mmu__hw_store_pte(m, p, *(volatile lazy_mmu_pte_t *)p | 1);
-    }
-    m->arch.nruns = 0;
-    m->arch.next = NULL;
+    struct lazy_mmu_arch *a = &m->arch;
+    unsigned i, newest = a->nruns - 1;
+
+    if (a->nruns == 0)
+        return;
+    lazy_mmu__a64_make(m, a->run_first[newest], a->next);
+    for (i = 0; i < newest; i++)
+        lazy_mmu__a64_make(m, a->run_first[i], a->run_first[i] + a->run_count[i]);
+    a->nruns = 0;
+    a->next = NULL;
 }
 
 static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)

@@ -57,11 +57,14 @@
  * both at the same pace, which is why they share LAZY_MMU_BATCH_MAX. */
 struct lazy_mmu_arch {
     unsigned nruns;
-    /* The entry that extends the newest run inline; NULL when none may.
-     * Equality only: it may point one past a table page. */
+    /* The entry that extends the newest run inline, which is where that
+     * run ends; NULL when there is none.  It may point one past a table
+     * page: compared, or subtracted as an address, never dereferenced. */
     lazy_mmu_pte_t *next;
     /* Split arrays: {pointer, count} pairs would pad to 16 bytes each.  A
-     * count cannot overflow: 2^32 entries are 32 GiB of page tables. */
+     * count cannot overflow: 2^32 entries are 32 GiB of page tables.  The
+     * newest run's count lags while the inline join moves next alone
+     * (lazy_mmu__a64_sync). */
     lazy_mmu_pte_t *run_first[LAZY_MMU_BATCH_MAX];
     uint32_t run_count[LAZY_MMU_BATCH_MAX];
 };
