@@ -89,6 +89,38 @@ START_TEST(test_a64_contiguous_remap_is_one_publish)
 }
 END_TEST
 
+/* Valid to valid, an update that changes one bit: a break-before-make
+ * exactly when the bit is in the output address (the top one, 47, too),
+ * else a protect stored at once.  Pages 1..63 flip bits 1..63: the output
+ * address bits are one run, joined inline. */
+START_TEST(test_a64_remap_is_an_output_address_change)
+{
+    lazy_mmu_state_t s;
+    unsigned long oa = 0;
+    size_t b;
+
+    setup();
+    for (b = 1; b < 64; b++)
+        boot(b, fresh());
+    s = lazy_mmu_enter(&m);
+    for (b = 1; b < 64; b++) {
+        const lazy_mmu_pte_t bit = (lazy_mmu_pte_t)1 << b;
+        set(b, want[b] ^ bit);
+        if (bit & LAZY_MMU_AARCH64_OA_MASK) {
+            oa++;
+            check_broken(b);
+        } else {
+            ck_assert_msg(*ptep(b) == want[b], "bit %zu: not stored at once", b);
+        }
+    }
+    ck_assert_uint_eq(oa, 36);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->bbm, oa);
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    lazy_mmu_leave(&m, s);
+    check_visible("one bit each", 64);
+}
+END_TEST
+
 /* A run is consecutive entries in memory, whatever the VAs or table
  * pages: entries 500..530 cross where a 512-entry table page would end and
  * stay one run; descending, the run grows at its front; two groups apart
@@ -345,6 +377,7 @@ Suite *SUITE_FN(a64_runs)(void)
 #if defined(LAZY_MMU_ARCH_AARCH64)
     tcase_add_loop_test(tc, test_a64_contiguous_remap_is_one_publish, 0,
                         (int)(sizeof remap_sizes / sizeof remap_sizes[0]));
+    tcase_add_test(tc, test_a64_remap_is_an_output_address_change);
     tcase_add_test(tc, test_a64_runs_coalesce_by_memory);
     tcase_add_loop_test(tc, test_a64_invalidation_splits_the_run, 0, 4);
     tcase_add_loop_test(tc, test_a64_invalidation_in_the_newest_run, 0, 6);
