@@ -403,18 +403,14 @@ static inline bool lazy_mmu__ranges_touch(uintptr_t a, uintptr_t b, uintptr_t c,
     return (c <= b || c - b == LAZY_MMU_PAGE_SIZE) && (a <= d || a - d == LAZY_MMU_PAGE_SIZE);
 }
 
-/* Record that the translations of pages [first, last] must be invalidated by
- * the next visibility point.  A backend calls it after the entry was stored or
- * queued, so an early publish can never invalidate before the write.  A
- * misaligned bound (only a release build lets one through) means its page:
- * ranges, TLBI operands and hypercall ops all hold page addresses, and
- * masking here keeps the AND off the inline fast paths. */
+/* Record that the translations of pages [first, last] (page addresses) must
+ * be invalidated by the next visibility point.  A backend calls it after the
+ * entry was stored or queued, so an early publish can never invalidate
+ * before the write. */
 LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
 {
     unsigned i;
 
-    first &= ~LAZY_MMU__PAGE_MASK;
-    last &= ~LAZY_MMU__PAGE_MASK;
     lazy_mmu__sync(m);
     if (m->pending & LAZY_MMU__P_ALL)
         return;
@@ -471,6 +467,10 @@ static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
                          "lazymmu: internal: fast path armed outside a section or misaligned");
         return;
     }
+    /* A misaligned va (only a release build lets one through) means its
+     * page: ranges, TLBI operands and hypercall ops hold page addresses.
+     * Masked here, off the fast path. */
+    va &= ~LAZY_MMU__PAGE_MASK;
     lazy_mmu__defer_pages(m, va, va);
 }
 
@@ -485,7 +485,7 @@ static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
 static inline bool lazy_mmu__inval_pending(const struct lazy_mmu *m, uintptr_t va)
 {
     unsigned i;
-    va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu__defer_pages */
+    va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu__defer_page */
     if (m->pending & LAZY_MMU__P_ALL)
         return true;
     for (i = 0; i < m->nranges; i++) {
