@@ -467,6 +467,10 @@ static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
                          "lazymmu: internal: fast path armed outside a section or misaligned");
         return;
     }
+    /* Past the threshold every later update of the batch comes here: no
+     * call (the fast path is disarmed, nothing to sync). */
+    if (m->pending & LAZY_MMU__P_ALL)
+        return;
     /* A misaligned va (only a release build lets one through) means its
      * page: ranges, TLBI operands and hypercall ops hold page addresses.
      * Masked here, off the fast path. */
@@ -603,7 +607,7 @@ static inline void lazy_mmu__queue_prepare(struct lazy_mmu *m)
 
     for (i = 0; i < m->nwrites; i++) {
         /* Entries in ascending order are all different: the common case
-         * skips the search for superseded writes. */
+         * (runs of consecutive entries) skips the search. */
         ascending &= (uintptr_t)m->writes[i].ptep > prev;
         prev = (uintptr_t)m->writes[i].ptep;
         lazy_mmu__queue_defer(m, &m->writes[i]); /* the entries in memory: before any is sent */
@@ -617,8 +621,13 @@ static inline void lazy_mmu__queue_prepare(struct lazy_mmu *m)
 LAZY_MMU__SLOW void lazy_mmu__queue_make_room(struct lazy_mmu *m)
 {
     /* Rewrites of one entry hold a slot each: reclaim them before paying
-     * for an early publish. */
-    lazy_mmu__queue_drop_superseded(m);
+     * for an early publish.  Entries in ascending order have none. */
+    unsigned i;
+    for (i = 1; i < m->nwrites; i++)
+        if ((uintptr_t)m->writes[i].ptep <= (uintptr_t)m->writes[i - 1].ptep) {
+            lazy_mmu__queue_drop_superseded(m);
+            break;
+        }
     if (m->nwrites == LAZY_MMU_BATCH_MAX) {
         lazy_mmu__publish_early(m);
         /* Only a failed commit whose error hook returned leaves it full;
