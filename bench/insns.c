@@ -150,38 +150,43 @@ BENCH(lazy_protect, RA, RB, lazy_mmu_set_pte(m, PTEP, PTE, PVA))
 BENCH(eager_remap, LA, LB, lazy_mmu_set_pte(m, PTEP, PTE, PVA))
 BENCH(eager_protect, LA, LB, lazy_mmu_set_pte(m, PTEP, PTE, PVA))
 
-/* Whole sections of 32 remaps, per update: lazy (enter, 32 set_pte, leave
- * with its publish) against 32 eager set_pte. */
-BENCH_FN void section32_lazy(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0)
-{
-    unsigned long i;
-    lazy_mmu_state_t s = lazy_mmu_enter(m);
-    for (i = 0; i < 32; i++) {
-        BARRIER();
-        lazy_mmu_set_pte(m, PTEP, PTE, PVA);
-        BARRIER();
+/* Whole sections of N remaps, per update: lazy (enter, N set_pte, leave
+ * with its publish) against N eager set_pte.  N = 32 stays below every
+ * threshold; N = 4096 passes all of them, so most of its updates take the
+ * path of a batch that already invalidates everything. */
+#define SECTION_BENCH(n) \
+    BENCH_FN void section##n##_lazy(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0) \
+    { \
+        unsigned long i; \
+        lazy_mmu_state_t s = lazy_mmu_enter(m); \
+        for (i = 0; i < (n); i++) { \
+            BARRIER(); \
+            lazy_mmu_set_pte(m, PTEP, PTE, PVA); \
+            BARRIER(); \
+        } \
+        lazy_mmu_leave(m, s); \
+    } \
+    BENCH_FN void section##n##_eager(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0) \
+    { \
+        unsigned long i; \
+        for (i = 0; i < (n); i++) { \
+            BARRIER(); \
+            lazy_mmu_set_pte(m, PTEP, PTE, PVA); \
+            BARRIER(); \
+        } \
+    } \
+    BENCH_FN void section##n##_args(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0) \
+    { \
+        unsigned long i; \
+        (void)m; \
+        for (i = 0; i < (n); i++) { \
+            BARRIER(); \
+            SINK3(PTEP, PTE, PVA); \
+            BARRIER(); \
+        } \
     }
-    lazy_mmu_leave(m, s);
-}
-BENCH_FN void section32_eager(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0)
-{
-    unsigned long i;
-    for (i = 0; i < 32; i++) {
-        BARRIER();
-        lazy_mmu_set_pte(m, PTEP, PTE, PVA);
-        BARRIER();
-    }
-}
-BENCH_FN void section32_args(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0)
-{
-    unsigned long i;
-    (void)m;
-    for (i = 0; i < 32; i++) {
-        BARRIER();
-        SINK3(PTEP, PTE, PVA);
-        BARRIER();
-    }
-}
+SECTION_BENCH(32)
+SECTION_BENCH(4096)
 
 typedef void (*bench_fn)(struct lazy_mmu *, uint64_t *, uint64_t, uintptr_t);
 
@@ -260,15 +265,20 @@ int main(void)
     RUN(eager_remap, "args", 1, LA, LB, S_NONE, remap_base, "eager set_pte, remap");
     RUN(eager_protect, "args", 1, LA, LB, S_NONE, protect_base, "eager set_pte, protect");
 
-    for (c = 0; c < 8; c++) {
-        fill(remap_base);
-        gen++;
-        section32_lazy(&ctx, ptes, remap_base(gen), BASE_VA);
-        fill(remap_base);
-        gen++;
-        section32_eager(&ctx, ptes, remap_base(gen), BASE_VA);
-        section32_args(&ctx, ptes, remap_base(gen), BASE_VA);
-    }
-    printf("SECTION section32_lazy section32_eager section32_args 8 32\n");
+#define SECTION_RUN(n, calls) \
+    do { \
+        for (c = 0; c < (calls); c++) { \
+            fill(remap_base); \
+            gen++; \
+            section##n##_lazy(&ctx, ptes, remap_base(gen), BASE_VA); \
+            fill(remap_base); \
+            gen++; \
+            section##n##_eager(&ctx, ptes, remap_base(gen), BASE_VA); \
+            section##n##_args(&ctx, ptes, remap_base(gen), BASE_VA); \
+        } \
+        printf("SECTION section%d_lazy section%d_eager section%d_args %d %d\n", n, n, n, calls, n); \
+    } while (0)
+    SECTION_RUN(32, 8);
+    SECTION_RUN(4096, 2);
     return lazy_mmu_is_active(&ctx); /* every section was left (public API: the fields are private) */
 }

@@ -89,7 +89,7 @@ insns_table() { # config
     local cfg=$1 row be
     md "" "| operation | x86_64 | aarch64 | riscv64 | paravirt | x86_64+PKRU |" "| --- | ---: | ---: | ---: | ---: | ---: |"
     for row in pair nested flush is_active lazy_protect lazy_remap eager_protect eager_remap \
-        section32_lazy section32_eager store call call_store; do
+        section32_lazy section32_eager section4096_lazy section4096_eager store call call_store; do
         local line="| $(describe $row)"
         case $row in store | call | call_store) line="| floor: $(describe $row)" ;; esac
         for be in $COLUMNS; do line="$line | $(value $row "$cfg" "$be")"; done
@@ -138,7 +138,7 @@ md "Each cell: release / \`LAZY_MMU_DEBUG=1\` / \`LAZY_MMU_DEBUG=1 LAZY_MMU_STAT
    "and are left out." ""
 md "| operation | x86_64 | aarch64 | riscv64 | paravirt | x86_64+PKRU |" "| --- | ---: | ---: | ---: | ---: | ---: |"
 for row in pair nested flush is_active lazy_protect lazy_remap eager_protect eager_remap \
-    section32_lazy section32_eager; do
+    section32_lazy section32_eager section4096_lazy section4096_eager; do
     line="| $(describe $row)"
     for be in $COLUMNS; do
         line="$line | $(awk -v r="$(value $row release "$be")" -v d="$(value $row debug "$be")" \
