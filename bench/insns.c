@@ -37,10 +37,14 @@ size_t bench_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
 
 #include "lazymmu.h"
 
+/* flatten: the a and b copies of a measurement must inline the library
+ * alike (its static inline functions; never its noinline slow paths), or
+ * their difference is not the operation - gcc's size heuristics once kept
+ * lazy_mmu_set_pte out of line in one copy of a debug build only. */
 #if defined(__clang__)
-#define BENCH_FN __attribute__((noinline, used))
+#define BENCH_FN __attribute__((noinline, flatten, used))
 #else
-#define BENCH_FN __attribute__((noinline, noipa, used))
+#define BENCH_FN __attribute__((noinline, noipa, flatten, used))
 #endif
 #define BARRIER() __asm__ __volatile__("" : : : "memory")
 #define SINK(x) __asm__ __volatile__("" : : "r"(x) : "memory")
