@@ -45,15 +45,7 @@ static void setup_pv(void)
 }
 #endif
 
-static void check_visible(const char *what)
-{
-    size_t i, stale = lazy_mmu_sim_stale(&sim);
-    ck_assert_msg(stale == 0, "%s: %zu stale translations", what, stale);
-    for (i = 0; i < WINDOW; i++)
-        if (touch(i) != want[i])
-            ck_abort_msg("%s: page %zu does not translate to its last entry", what, i);
-    ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
-}
+#define check_visible(what) check_visible_at((what), __LINE__)
 
 
 /* ======================= x86_64: global entries ======================= */
