@@ -72,6 +72,9 @@ void kput_hex(uint64_t v);
 /* "page_invals=.. full_invals=.. barriers=.. bbm=.. publishes=..": the
  * counters the count checks read, in the order they parse them. */
 void kput_stats(const struct lazy_mmu_stats *st);
+/* ": page N WHAT got X want Y" and a newline: the tail of every line that
+ * reports a page reading the wrong thing. */
+void kput_bad_page(unsigned page, const char *what, uint64_t got, uint64_t want);
 /* memset, memcpy, memmove, memcmp: freestanding compilers may still emit
  * calls to them. */
 

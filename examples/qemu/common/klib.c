@@ -43,6 +43,19 @@ void kput_stats(const struct lazy_mmu_stats *st)
     kput_u64(st->publishes);
 }
 
+void kput_bad_page(unsigned page, const char *what, uint64_t got, uint64_t want)
+{
+    kputs(": page ");
+    kput_u64(page);
+    kputs(" ");
+    kputs(what);
+    kputs(" got ");
+    kput_hex(got);
+    kputs(" want ");
+    kput_hex(want);
+    kputs("\n");
+}
+
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);

@@ -73,15 +73,7 @@ static void report_bad(unsigned i, const char *what, uint64_t got, uint64_t want
     kputs(scenario);
     kputs(" n=");
     kput_u64(scenario_n);
-    kputs(": page ");
-    kput_u64(i);
-    kputs(" ");
-    kputs(what);
-    kputs(" got ");
-    kput_hex(got);
-    kputs(" want ");
-    kput_hex(want);
-    kputs("\n");
+    kput_bad_page(i, what, got, want);
 }
 
 /* Every page of [lo, lo + n) is what the model says: its frame's pattern

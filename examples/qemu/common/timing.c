@@ -123,15 +123,8 @@ static void report(enum op op, unsigned n, bool lazy, unsigned page, const char 
     kputs(" n=");
     kput_u64(n);
     kputs(lazy ? " lazy" : " eager");
-    kputs(": page ");
-    kput_u64(page);
-    kputs(" ");
-    kputs(what);
-    kputs(" got ");
-    kput_hex(got);
-    kputs(" want ");
-    kput_hex(want);
-    kputs("\nFAIL ");
+    kput_bad_page(page, what, got, want);
+    kputs("FAIL ");
     kputs(MODE_NAME);
     kputs(" ");
     kputs(op_name[op]);
