@@ -65,6 +65,6 @@ fuzz-planted: $(FUZZ_BUILD)/toolchain.ok
 
 # gcc by default: its TSan runtime comes with it.
 TSAN_CC ?= $(CC)
-TSAN_CONFIGS ?= $(BACKENDS) $(VARIANTS) x86_64_pkru
+TSAN_CONFIGS ?= $(BACKENDS) $(VARIANTS)
 tsan:
 	CC="$(TSAN_CC)" TSAN_OUT=$(BUILD)/tsan tests/concurrency/run.sh $(call config_args,$(TSAN_CONFIGS))

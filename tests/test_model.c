@@ -624,10 +624,13 @@ START_TEST(hosted_default_panic_prints_and_aborts)
     pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
+        static struct lazy_mmu_sim child_sim; /* enter reads PKRU on x86_64_pkru */
         struct lazy_mmu m;
         lazy_mmu_state_t s;
         dup2(fds[1], 2);
+        lazy_mmu_sim_init(&child_sim, TEST_BASE, 1);
         lazy_mmu_init(&m);
+        lazy_mmu_sim_attach(&m, &child_sim);
         s = lazy_mmu_enter(&m);
         lazy_mmu_leave(&m, s);
         lazy_mmu_leave(&m, s);
