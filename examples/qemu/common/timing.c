@@ -113,23 +113,25 @@ static uint64_t timed(enum op op, unsigned n, bool lazy)
     return arch_cycles() - t0;
 }
 
+/* "<prefix> <op> n=<n>", how every line of this file names a measurement. */
+static void put_op(const char *prefix, enum op op, unsigned n)
+{
+    kputs(prefix);
+    kputs(" ");
+    kputs(op_name[op]);
+    kputs(" n=");
+    kput_u64(n);
+}
+
 static void report(enum op op, unsigned n, bool lazy, unsigned page, const char *what,
                    uint64_t got, uint64_t want)
 {
     kputs("  ");
-    kputs(MODE_NAME);
-    kputs(" ");
-    kputs(op_name[op]);
-    kputs(" n=");
-    kput_u64(n);
+    put_op(MODE_NAME, op, n);
     kputs(lazy ? " lazy" : " eager");
     kput_bad_page(page, what, got, want);
     kputs("FAIL ");
-    kputs(MODE_NAME);
-    kputs(" ");
-    kputs(op_name[op]);
-    kputs(" n=");
-    kput_u64(n);
+    put_op(MODE_NAME, op, n);
     kputs("\n");
     failures++;
 }
@@ -191,11 +193,7 @@ static void print_counts(enum op op, unsigned n, bool lazy)
 {
     const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&ctx);
     kputs("COUNT ");
-    kputs(arch_name);
-    kputs(" ");
-    kputs(op_name[op]);
-    kputs(" n=");
-    kput_u64(n);
+    put_op(arch_name, op, n);
     kputs(lazy ? " lazy" : " eager");
     kputs(": ");
     kput_stats(st);
@@ -240,11 +238,7 @@ static void print_time(enum op op, unsigned n, uint64_t *eager, uint64_t *lazy)
 {
     uint64_t e = median(eager, TIME_REPS), l = median(lazy, TIME_REPS);
     kputs("TIME ");
-    kputs(arch_name);
-    kputs(" ");
-    kputs(op_name[op]);
-    kputs(" n=");
-    kput_u64(n);
+    put_op(arch_name, op, n);
     kputs(" eager=");
     kput_u64(e);
     kputs(" lazy=");
