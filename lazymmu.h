@@ -575,24 +575,26 @@ static inline void lazy_mmu__queue_defer(struct lazy_mmu *m, const struct lazy_m
  * intermediate one can be walked and cached. */
 LAZY_MMU__SLOW void lazy_mmu__queue_drop_superseded(struct lazy_mmu *m)
 {
-    bool drop[LAZY_MMU_BATCH_MAX];
     uint64_t seen = 0;
     unsigned i, j, kept = 0;
 
+    /* Newest first, marking a dropped write with a NULL entry: the newest
+     * write of an entry is never dropped, so the search still finds it. */
     for (i = m->nwrites; i-- > 0;) {
-        uint64_t bit = lazy_mmu__wbit(m->writes[i].ptep);
-        drop[i] = false;
+        const lazy_mmu_pte_t *p = m->writes[i].ptep;
+        uint64_t bit = lazy_mmu__wbit(p);
         if (seen & bit)
-            for (j = i + 1; j < m->nwrites && !drop[i]; j++)
-                drop[i] = m->writes[j].ptep == m->writes[i].ptep;
+            for (j = i + 1; j < m->nwrites; j++)
+                if (m->writes[j].ptep == p) {
+                    lazy_mmu__queue_defer(m, &m->writes[i]); /* its va may differ */
+                    m->writes[i].ptep = NULL;
+                    break;
+                }
         seen |= bit;
     }
-    for (i = 0; i < m->nwrites; i++) {
-        if (drop[i])
-            lazy_mmu__queue_defer(m, &m->writes[i]); /* its va may differ */
-        else
+    for (i = 0; i < m->nwrites; i++)
+        if (m->writes[i].ptep)
             m->writes[kept++] = m->writes[i];
-    }
     lazy_mmu__queue_kept(m, kept);
 }
 
