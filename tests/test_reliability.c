@@ -361,7 +361,8 @@ START_TEST(test_x86_global_flag_survives_early_publish)
     lazy_mmu_state_t s;
     size_t i;
     const size_t g = 2 * LAZY_MMU_BATCH_MAX + 1; /* the global page, past the others */
-    struct lazy_mmu_sim *big = malloc(sizeof *big);
+    /* The simulator's table is page-aligned, as a real one. */
+    struct lazy_mmu_sim *big = aligned_alloc(_Alignof(struct lazy_mmu_sim), sizeof *big);
     struct lazy_mmu c;
 
     ck_assert_ptr_nonnull(big);

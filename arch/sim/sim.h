@@ -86,7 +86,9 @@ struct lazy_mmu_sim {
     const char *violation; /* the first rule broken, NULL while none */
     struct lazy_mmu_sim_counts n;
     size_t ndirty, ninval;
-    lazy_mmu_pte_t pt[LAZY_MMU_SIM_PAGES];
+    /* Page-aligned, as a real table is: every 512 entries from pt[0] are
+     * one 4 KiB table page (which aarch64's runs of entries care about). */
+    lazy_mmu_pte_t pt[LAZY_MMU_SIM_PAGES] __attribute__((aligned(4096)));
     lazy_mmu_pte_t walk[LAZY_MMU_SIM_PAGES];
     lazy_mmu_pte_t tlb[LAZY_MMU_SIM_PAGES];
     unsigned char tlb_state[LAZY_MMU_SIM_PAGES];
