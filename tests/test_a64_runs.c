@@ -121,10 +121,11 @@ START_TEST(test_a64_remap_is_an_output_address_change)
 }
 END_TEST
 
-/* A run is consecutive entries in memory, whatever the VAs or table
- * pages: entries 500..530 cross where a 512-entry table page would end and
- * stay one run; descending, the run grows at its front; two groups apart
- * are two runs. */
+/* A run is consecutive entries in memory: entries 500..530 cross where the
+ * window's first table page ends (the simulator's table is page-aligned)
+ * and are one run while the inline join extends it, two once synced (each
+ * table page's run knows its pages from its first entry's); descending, the
+ * run grows at its front; two groups apart are two runs. */
 START_TEST(test_a64_runs_coalesce_by_memory)
 {
     lazy_mmu_state_t s;
@@ -137,18 +138,118 @@ START_TEST(test_a64_runs_coalesce_by_memory)
     for (i = 500; i <= 530; i++)
         set(i, fresh());
     ck_assert_uint_eq(m.arch.nruns, 1);
+    ck_assert_uint_eq(run_count(0), 12);
+    ck_assert_uint_eq(run_count(1), 19);
     for (i = 20; i-- > 10;)
         set(i, fresh());
-    ck_assert_uint_eq(m.arch.nruns, 2);
+    ck_assert_uint_eq(m.arch.nruns, 3);
     set(9, fresh()); /* the front of the newest run */
     set(531, fresh()); /* the end of an older one: a new run */
-    ck_assert_uint_eq(m.arch.nruns, 3);
-    ck_assert_uint_eq(run_count(1), 11);
+    ck_assert_uint_eq(m.arch.nruns, 4);
+    ck_assert_uint_eq(run_count(2), 11);
     check_broken(9);
     check_broken(512);
     lazy_mmu_leave(&m, s);
     ck_assert_uint_eq(sim.n.dsb_ish, 1);
+    ck_assert_uint_eq(sim.n.tlbi_va, 31 + 11 + 1);
     check_visible("runs", 600);
+}
+END_TEST
+
+/* Two table pages next to each other in memory need not map neighbouring
+ * VAs.  A remap run from the end of one into the next is still one run by
+ * memory; the pages owed a TLBI are the VAs given, on each side (the second
+ * table page's counted back from its last entry's va), never the first
+ * table page's pages continued.  Outside the simulator's window: its TLBIs
+ * are only counted, so the pages owed are read from the context. */
+START_TEST(test_a64_run_into_another_table)
+{
+    static lazy_mmu_pte_t tbl[1024] __attribute__((aligned(4096)));
+    const uintptr_t a = (uintptr_t)0x40000000, b = (uintptr_t)0x80000000 + 7 * LAZY_MMU_PAGE_SIZE;
+    lazy_mmu_state_t s;
+    size_t i;
+
+#define TBL_VA(i) ((i) < 512 ? a + (i) * LAZY_MMU_PAGE_SIZE : b + ((i) - 512) * LAZY_MMU_PAGE_SIZE)
+    setup();
+    for (i = 508; i < 516; i++)
+        tbl[i] = test_pte(0x500 + i);
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (i = 508; i < 516; i++)
+        lazy_mmu_set_pte(&m, &tbl[i], test_pte(0x900 + i), TBL_VA(i));
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    for (i = 508; i < 516; i++)
+        ck_assert_msg(lazy_mmu__a64_inval_pending(&m, TBL_VA(i)), "entry %zu: page not owed", i);
+    ck_assert(!lazy_mmu__a64_inval_pending(&m, a + 512 * LAZY_MMU_PAGE_SIZE));
+    ck_assert(!lazy_mmu__a64_inval_pending(&m, b - LAZY_MMU_PAGE_SIZE));
+    ck_assert(!lazy_mmu__a64_inval_pending(&m, b + 4 * LAZY_MMU_PAGE_SIZE));
+    ck_assert_uint_eq(m.arch.nruns, 2);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.tlbi_va, 8);
+    ck_assert_uint_eq(sim.n.tlbi_all, 0);
+    for (i = 508; i < 516; i++)
+        ck_assert(tbl[i] == test_pte(0x900 + i));
+#undef TBL_VA
+}
+END_TEST
+
+/* A run through a whole table page into a third one: the middle table
+ * page's VAs were never given (only the first and last entries' are kept),
+ * so the batch invalidates everything. */
+START_TEST(test_a64_run_across_three_tables)
+{
+    static lazy_mmu_pte_t tbl[1536] __attribute__((aligned(4096)));
+    const uintptr_t a = (uintptr_t)0x40000000, b = (uintptr_t)0x80000000,
+                    c = (uintptr_t)0xc0000000;
+    lazy_mmu_state_t s;
+    size_t i;
+
+#define TBL_VA(i) ((i) < 512 ? a + (i) * LAZY_MMU_PAGE_SIZE \
+                   : (i) < 1024 ? c + ((i) - 512) * LAZY_MMU_PAGE_SIZE \
+                                : b + ((i) - 1024) * LAZY_MMU_PAGE_SIZE)
+    setup();
+    for (i = 511; i <= 1024; i++)
+        tbl[i] = test_pte(0x500 + i);
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (i = 511; i <= 1024; i++)
+        lazy_mmu_set_pte(&m, &tbl[i], test_pte(0x1000 + i), TBL_VA(i));
+    lazy_mmu__a64_sync(&m);
+    ck_assert(m.pending & LAZY_MMU__P_ALL);
+    ck_assert(lazy_mmu__a64_inval_pending(&m, c + 5 * LAZY_MMU_PAGE_SIZE));
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.tlbi_all, 1);
+    for (i = 511; i <= 1024; i++)
+        ck_assert(tbl[i] == test_pte(0x1000 + i));
+#undef TBL_VA
+}
+END_TEST
+
+/* The same split with no slot free for the second run: the batch
+ * invalidates everything (its pages would be lost otherwise), though far
+ * fewer pages than the threshold are owed. */
+START_TEST(test_a64_run_split_without_a_slot)
+{
+    lazy_mmu_state_t s;
+    size_t j;
+
+    setup();
+    for (j = 0; j < BATCH - 1; j++)
+        boot(2 * j, fresh());
+    for (j = 510; j < 514; j++)
+        boot(j, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (j = 0; j < BATCH - 1; j++)
+        set(2 * j, fresh());
+    for (j = 510; j < 514; j++)
+        set(j, fresh());
+    ck_assert_uint_eq(m.arch.nruns, BATCH);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.tlbi_all, 1);
+    ck_assert_uint_eq(sim.n.tlbi_va, 0);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 0);
+    check_visible("split without a slot", 514);
 }
 END_TEST
 
@@ -379,6 +480,9 @@ Suite *SUITE_FN(a64_runs)(void)
                         (int)(sizeof remap_sizes / sizeof remap_sizes[0]));
     tcase_add_test(tc, test_a64_remap_is_an_output_address_change);
     tcase_add_test(tc, test_a64_runs_coalesce_by_memory);
+    tcase_add_test(tc, test_a64_run_into_another_table);
+    tcase_add_test(tc, test_a64_run_across_three_tables);
+    tcase_add_test(tc, test_a64_run_split_without_a_slot);
     tcase_add_loop_test(tc, test_a64_invalidation_splits_the_run, 0, 4);
     tcase_add_loop_test(tc, test_a64_invalidation_in_the_newest_run, 0, 6);
     tcase_add_test(tc, test_a64_rewrite_of_a_broken_entry);

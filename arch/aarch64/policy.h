@@ -12,7 +12,11 @@
  * of remaps, however long, costs one DSB ISHST, the TLBIs (or one
  * VMALLE1IS), one DSB ISH, the makes, one DSB ISHST and one ISB.  Until
  * then memory holds the new value with bit 0 clear: lazy_mmu_get_pte, not a
- * plain load, returns what the entry will be.
+ * plain load, returns what the entry will be.  The runs of broken entries
+ * also say which pages their TLBIs are for (struct lazy_mmu_arch), so a
+ * remap records nothing in the generic ranges[]: extending a run is two
+ * stores, and the threshold is applied to ranges[] and runs together at
+ * the publish.
  *
  * With LAZY_MMU_STAGE2 the tables are a guest's stage 2: the per-page TLBIs
  * are IPAS2E1IS, completed by a DSB ISH and followed by one VMALLE1IS for
@@ -38,20 +42,68 @@ static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
 {
     m->arch.nruns = 0;
     m->arch.next = NULL;
+    m->arch.last_va = 0;
 }
 #define lazy_mmu_arch_init lazy_mmu_arch_init
 
-/* The inline join (lazy_mmu__a64_join) extends the newest run by moving
- * next alone, so run_count[nruns - 1] may lag behind: next is where the
- * newest run ends.  This folds it into the count, as lazy_mmu__sync does
- * for the generic ranges[]; whatever reads run_count[] calls it first. */
+/* The entries of one aligned 4 KiB block map consecutive pages (struct
+ * lazy_mmu_arch); which block p lies in. */
+#define LAZY_MMU__A64_BLOCK ((uintptr_t)4096)
+static inline uintptr_t lazy_mmu__a64_block(const lazy_mmu_pte_t *p)
+{
+    return (uintptr_t)p / LAZY_MMU__A64_BLOCK;
+}
+
+/* The page entry p of synced run i maps. */
+static inline uintptr_t lazy_mmu__a64_page_at(const struct lazy_mmu *m, unsigned i,
+                                              const lazy_mmu_pte_t *p)
+{
+    uintptr_t k = ((uintptr_t)p - (uintptr_t)m->arch.run_first[i]) / sizeof(*p);
+    return m->arch.run_va[i] + (k << LAZY_MMU_PAGE_SHIFT);
+}
+
+/* The newest run has grown out of its block.  Into the next one: it becomes
+ * two runs, the second one's pages counted back from last_va.  Further: the
+ * pages of the blocks in between were never given, so the batch
+ * invalidates everything, as it does without a slot for the split (with
+ * the default threshold, a run that long is past it anyway). */
+LAZY_MMU__SLOW void lazy_mmu__a64_split_newest(struct lazy_mmu *m)
+{
+    struct lazy_mmu_arch *a = &m->arch;
+    unsigned i = a->nruns - 1;
+    lazy_mmu_pte_t *last = a->next - 1;
+    lazy_mmu_pte_t *start = (lazy_mmu_pte_t *)((uintptr_t)last & ~(LAZY_MMU__A64_BLOCK - 1));
+
+    if (m->pending & LAZY_MMU__P_ALL)
+        return; /* no page is needed any more */
+    if (lazy_mmu__a64_block(a->run_first[i]) != lazy_mmu__a64_block(start - 1) ||
+        a->nruns == LAZY_MMU_BATCH_MAX) {
+        lazy_mmu__defer_all(m);
+        return;
+    }
+    a->run_count[i] = (uint32_t)(start - a->run_first[i]);
+    a->run_first[i + 1] = start;
+    a->run_count[i + 1] = (uint32_t)(last - start) + 1;
+    /* A release build takes a misaligned va as its page. */
+    a->run_va[i + 1] = (a->last_va & ~LAZY_MMU__PAGE_MASK) -
+                       ((uintptr_t)(last - start) << LAZY_MMU_PAGE_SHIFT);
+    a->nruns++;
+}
+
+/* The inline join (lazy_mmu__a64_extend) moves next and last_va alone.
+ * This makes the runs exact again, as lazy_mmu__sync does for the generic
+ * ranges[]: the newest run's count, and every run in one block (or
+ * everything pending); whatever reads the runs calls it first. */
 static inline void lazy_mmu__a64_sync(struct lazy_mmu *m)
 {
     struct lazy_mmu_arch *a = &m->arch;
-    if (a->nruns != 0)
-        a->run_count[a->nruns - 1] =
-            (uint32_t)(((uintptr_t)a->next - (uintptr_t)a->run_first[a->nruns - 1]) /
-                       sizeof(*a->next));
+    unsigned i = a->nruns - 1;
+
+    if (a->nruns == 0)
+        return;
+    a->run_count[i] = (uint32_t)(a->next - a->run_first[i]);
+    if (lazy_mmu__a64_block(a->run_first[i]) != lazy_mmu__a64_block(a->next - 1))
+        lazy_mmu__a64_split_newest(m);
 }
 
 /* Addresses, not pointer subtraction: entries of two runs may lie in two
@@ -63,7 +115,7 @@ static inline bool lazy_mmu__a64_in_run(const struct lazy_mmu *m, unsigned i,
     return off / sizeof(*ptep) < m->arch.run_count[i];
 }
 
-/* The run holding ptep, or nruns; the counts are synced afterwards.  Newest
+/* The run holding ptep, or nruns; the runs are synced afterwards.  Newest
  * first: rewrites tend to follow the update they rewrite. */
 static inline unsigned lazy_mmu__a64_find_run(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
@@ -75,58 +127,103 @@ static inline unsigned lazy_mmu__a64_find_run(struct lazy_mmu *m, const lazy_mmu
     return m->arch.nruns;
 }
 
-/* After a change of the (synced) counts: where the newest run now ends. */
+/* Is an invalidation of va's page still owed by this batch: recorded in
+ * ranges[], or the page of an entry broken in it? */
+static inline bool lazy_mmu__a64_inval_pending(struct lazy_mmu *m, uintptr_t va)
+{
+    unsigned i;
+    lazy_mmu__a64_sync(m);
+    if (lazy_mmu__inval_pending(m, va))
+        return true;
+    va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu__defer_page */
+    for (i = 0; i < m->arch.nruns; i++)
+        if (va - m->arch.run_va[i] < (uintptr_t)m->arch.run_count[i] << LAZY_MMU_PAGE_SHIFT)
+            return true;
+    return false;
+}
+
+/* After a change of the (synced) runs: where the newest run now ends. */
 static inline void lazy_mmu__a64_rearm(struct lazy_mmu *m)
 {
     struct lazy_mmu_arch *a = &m->arch;
-    a->next = a->nruns ? a->run_first[a->nruns - 1] + a->run_count[a->nruns - 1] : NULL;
+    unsigned i = a->nruns - 1;
+
+    if (a->nruns == 0) {
+        a->next = NULL;
+        return;
+    }
+    a->next = a->run_first[i] + a->run_count[i];
+    a->last_va = lazy_mmu__a64_page_at(m, i, a->next - 1);
 }
 
-/* Can ptep join the runs without a new slot, or is a slot free? */
-static inline bool lazy_mmu__a64_room(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+/* Can ptep join the runs without a new slot, or is a slot free?  Synced
+ * first: a split of the newest run may take the last slot. */
+static inline bool lazy_mmu__a64_room(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
     const struct lazy_mmu_arch *a = &m->arch;
+    lazy_mmu__a64_sync(m);
     return ptep == a->next || a->nruns < LAZY_MMU_BATCH_MAX ||
            ptep + 1 == a->run_first[a->nruns - 1];
 }
 
-LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *ptep)
+/* ptep, which maps va, extends the newest run: it is next. */
+static inline void lazy_mmu__a64_extend(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
+{
+    /* Consecutive entries of one block map consecutive pages: a va that
+     * does not follow would have the wrong page invalidated. */
+    LAZY_MMU__CHECK(((uintptr_t)ptep & (LAZY_MMU__A64_BLOCK - 1)) == 0 ||
+                        va == m->arch.last_va + LAZY_MMU_PAGE_SIZE,
+                    "lazy_mmu_set_pte: va is not the page after the previous entry's");
+    m->arch.next = ptep + 1; /* and the runs lag: lazy_mmu__a64_sync */
+    m->arch.last_va = va;
+}
+
+LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
 {
     struct lazy_mmu_arch *a = &m->arch;
 
+    lazy_mmu__a64_sync(m); /* the newest run may become an older one */
+    va &= ~LAZY_MMU__PAGE_MASK; /* a release build takes a misaligned va as its page */
     /* A descending remap grows the newest run at its front; next, its end,
      * stays. */
     if (a->nruns && ptep + 1 == a->run_first[a->nruns - 1]) {
+        LAZY_MMU__CHECK(((uintptr_t)a->run_first[a->nruns - 1] & (LAZY_MMU__A64_BLOCK - 1)) == 0 ||
+                            va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1],
+                        "lazy_mmu_set_pte: va is not the page before the next entry's");
         a->run_first[a->nruns - 1] = ptep;
+        a->run_va[a->nruns - 1] = va;
+        a->run_count[a->nruns - 1]++;
         return;
     }
     /* Callers made room before the break; a full array here would be a
      * library bug, and dropping the make would leave the page unmapped. */
     LAZY_MMU__CHECK(a->nruns < LAZY_MMU_BATCH_MAX, "lazy_mmu: aarch64 run array full");
-    lazy_mmu__a64_sync(m); /* the newest run becomes an older one */
     a->run_first[a->nruns] = ptep;
+    a->run_va[a->nruns] = va;
     a->run_count[a->nruns] = 1;
     a->nruns++;
     a->next = ptep + 1;
+    a->last_va = va;
     /* No generic write queue here: the bit means "makes owed", and keeps
      * a batch whose TLBIs an early publish already issued pending. */
     m->pending |= LAZY_MMU__P_WRITES;
 }
 
-/* ptep holds its new value with bit 0 clear; the next publish sets the bit
- * once the invalidation it waits for has completed. */
-static inline void lazy_mmu__a64_join(struct lazy_mmu *m, lazy_mmu_pte_t *ptep)
+/* ptep holds its new value with bit 0 clear; the next publish invalidates
+ * va and then sets the bit. */
+static inline void lazy_mmu__a64_join(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
 {
     if (ptep == m->arch.next) {
-        m->arch.next = ptep + 1; /* and run_count[] lags: lazy_mmu__a64_sync */
+        lazy_mmu__a64_extend(m, ptep, va);
         return;
     }
-    lazy_mmu__a64_join_slow(m, ptep);
+    lazy_mmu__a64_join_slow(m, ptep, va);
 }
 
 /* ptep (in run i, as lazy_mmu__a64_find_run found it: synced) becomes
- * invalid: it must leave the run, or the publish would validate it.  Returns
- * false, having changed nothing, when that needs a slot and none is free. */
+ * invalid: it must leave the run, or the publish would validate it; the
+ * caller records its page for invalidation instead.  Returns false, having
+ * changed nothing, when that needs a slot and none is free. */
 static inline bool lazy_mmu__a64_leave_run(struct lazy_mmu *m, unsigned i, lazy_mmu_pte_t *ptep)
 {
     struct lazy_mmu_arch *a = &m->arch;
@@ -137,11 +234,13 @@ static inline bool lazy_mmu__a64_leave_run(struct lazy_mmu *m, unsigned i, lazy_
     if (n == 1) {
         for (j = i + 1; j < a->nruns; j++) {
             a->run_first[j - 1] = a->run_first[j];
+            a->run_va[j - 1] = a->run_va[j];
             a->run_count[j - 1] = a->run_count[j];
         }
         a->nruns--;
     } else if (k == 0) {
         a->run_first[i]++;
+        a->run_va[i] += LAZY_MMU_PAGE_SIZE;
         a->run_count[i]--;
     } else if (k == n - 1) {
         a->run_count[i]--;
@@ -152,6 +251,7 @@ static inline bool lazy_mmu__a64_leave_run(struct lazy_mmu *m, unsigned i, lazy_
          * entry that extends it inline stays the same. */
         a->run_count[i] = k;
         a->run_first[a->nruns] = ptep + 1;
+        a->run_va[a->nruns] = lazy_mmu__a64_page_at(m, i, ptep + 1);
         a->run_count[a->nruns] = n - k - 1;
         a->nruns++;
     }
@@ -172,11 +272,11 @@ LAZY_MMU__SLOW void lazy_mmu__a64_rewrite(struct lazy_mmu *m, unsigned i, lazy_m
         /* No slot to split the run: publish (which makes the entry), then
          * unmap it like any valid entry. */
         lazy_mmu__publish_early(m);
-        lazy_mmu__hw_store_pte(m, ptep, pte);
-        lazy_mmu__defer_page(m, va);
-        return;
     }
+    /* Its old translation, cached before the break, is still owed a TLBI:
+     * recorded after the store, like any unmap. */
     lazy_mmu__hw_store_pte(m, ptep, pte);
+    lazy_mmu__defer_page(m, va);
 }
 
 /* Break now, make at the publish.  was_valid: a remap (break-before-make);
@@ -194,13 +294,9 @@ static inline void lazy_mmu__a64_break(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
         }
     }
     lazy_mmu__hw_store_pte(m, ptep, pte & ~(lazy_mmu_pte_t)1);
-    if (was_valid) {
+    if (was_valid)
         LAZY_MMU__COUNT(m, bbm, 1);
-        /* After the store, so an early publish here still orders it before
-         * the TLBI; and before the join, which such a publish would empty. */
-        lazy_mmu__defer_page(m, va);
-    }
-    lazy_mmu__a64_join(m, ptep);
+    lazy_mmu__a64_join(m, ptep, va);
 }
 
 /* A remap (lazy_mmu__a64_needs_bbm) of an entry that does not extend the
@@ -230,7 +326,7 @@ LAZY_MMU__SLOW void lazy_mmu__a64_set_pte_slow(struct lazy_mmu *m, lazy_mmu_pte_
         return;
     }
     if (lazy_mmu_arch_pte_valid(pte) && !lazy_mmu_arch_pte_valid(old) &&
-        lazy_mmu__inval_pending(m, va)) {
+        lazy_mmu__a64_inval_pending(m, va)) {
         lazy_mmu__a64_break(m, ptep, pte, va, false);
         return;
     }
@@ -261,18 +357,23 @@ static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pte
         /* needs_bbm: a remap. */
         if (ptep == m->arch.next) {
             /* A remap that extends the newest run: the join needs no slot,
-             * so there is room without a test (lazy_mmu__a64_room). */
+             * so there is room without a test (lazy_mmu__a64_room), and
+             * the run records the page. */
             lazy_mmu__hw_store_pte(m, ptep, pte & ~(lazy_mmu_pte_t)1);
             LAZY_MMU__COUNT(m, bbm, 1);
-            lazy_mmu__defer_page(m, va); /* may publish early: join after it */
-            lazy_mmu__a64_join(m, ptep);
+            lazy_mmu__a64_extend(m, ptep, va);
+            /* Runs are pending only inside an active section (elsewhere
+             * each update is published before it returns), so
+             * lazy_mmu__settle's test folds away after this path. */
+            LAZY_MMU__ASSUME(lazy_mmu_is_active(m),
+                             "lazymmu: internal: aarch64 runs pending outside a section");
             return;
         }
         lazy_mmu__a64_remap_slow(m, ptep, pte, va);
         return;
     } else if (m->arch.nruns == 0 && m->nranges == 0 && !(m->pending & LAZY_MMU__P_ALL)) {
         /* Not broken (no runs), and no invalidation owed for any page
-         * (lazy_mmu__inval_pending is false). */
+         * (lazy_mmu__a64_inval_pending is false). */
         lazy_mmu__hw_store_pte(m, ptep, pte);
         if (lazy_mmu_arch_pte_valid(pte))
             lazy_mmu__defer_sync(m); /* no TLB holds an invalid entry */
@@ -292,6 +393,57 @@ static inline lazy_mmu_pte_t lazy_mmu_arch_get_pte(struct lazy_mmu *m, const laz
 }
 #define lazy_mmu_arch_get_pte lazy_mmu_arch_get_pte
 
+/* Does ranges[] hold a page of run i?  Only a map of an entry unmapped
+ * earlier in the batch puts one there (lazy_mmu__a64_break, !was_valid). */
+static inline bool lazy_mmu__a64_run_in_ranges(const struct lazy_mmu *m, unsigned i)
+{
+    uintptr_t first = m->arch.run_va[i];
+    uintptr_t last = first + ((uintptr_t)(m->arch.run_count[i] - 1) << LAZY_MMU_PAGE_SHIFT);
+    unsigned j;
+    for (j = 0; j < m->nranges; j++)
+        if (lazy_mmu__ranges_touch(m->ranges[j].first, m->ranges[j].last, first, last))
+            return true;
+    return false;
+}
+
+/* Every page this batch owes a TLBI, once: ranges[], then the runs' pages
+ * that ranges[] do not hold. */
+static inline void lazy_mmu__a64_for_each_page(struct lazy_mmu *m,
+                                               void (*fn)(struct lazy_mmu *, uintptr_t))
+{
+    unsigned i;
+    uint32_t k;
+    lazy_mmu__for_each_page(m, fn); /* syncs ranges[] */
+    for (i = 0; i < m->arch.nruns; i++) {
+        uintptr_t va = m->arch.run_va[i];
+        if (!lazy_mmu__a64_run_in_ranges(m, i)) {
+            for (k = 0; k < m->arch.run_count[i]; k++, va += LAZY_MMU_PAGE_SIZE)
+                fn(m, va);
+            continue;
+        }
+        for (k = 0; k < m->arch.run_count[i]; k++, va += LAZY_MMU_PAGE_SIZE)
+            if (!lazy_mmu__inval_pending(m, va))
+                fn(m, va);
+    }
+}
+
+/* One TLBI of everything instead?  The generic threshold counts ranges[]
+ * (and has decided alone when no entry was broken); the runs' pages are
+ * added here, at the publish. */
+static inline bool lazy_mmu__a64_inval_all(struct lazy_mmu *m)
+{
+    uintptr_t n = m->npages;
+    unsigned i;
+    if (m->arch.nruns == 0)
+        return (m->pending & LAZY_MMU__P_ALL) != 0;
+    lazy_mmu__a64_sync(m); /* may find the pages unknown: P_ALL */
+    if (m->pending & LAZY_MMU__P_ALL)
+        return true;
+    for (i = 0; i < m->arch.nruns; i++)
+        n += m->arch.run_count[i];
+    return n > LAZY_MMU_FLUSH_ALL_THRESHOLD;
+}
+
 #if LAZY_MMU_STAGE2
 static inline void lazy_mmu__a64_tlbi_ipa_one(struct lazy_mmu *m, uintptr_t ipa)
 {
@@ -305,14 +457,14 @@ static inline void lazy_mmu__a64_tlbi_ipa_one(struct lazy_mmu *m, uintptr_t ipa)
  * and so can only be dropped all together. */
 static inline void lazy_mmu__a64_invalidate(struct lazy_mmu *m)
 {
-    if (m->pending & LAZY_MMU__P_ALL) {
+    if (lazy_mmu__a64_inval_all(m)) {
         lazy_mmu__a64_tlbi_s12_all(m);
         lazy_mmu__a64_dsb_ish(m);
         LAZY_MMU__COUNT(m, full_invals, 1);
         LAZY_MMU__COUNT(m, barriers, 1);
         return;
     }
-    lazy_mmu__for_each_page(m, lazy_mmu__a64_tlbi_ipa_one);
+    lazy_mmu__a64_for_each_page(m, lazy_mmu__a64_tlbi_ipa_one);
     lazy_mmu__a64_dsb_ish(m);
     lazy_mmu__a64_tlbi_all(m);
     lazy_mmu__a64_dsb_ish(m);
@@ -329,11 +481,11 @@ static inline void lazy_mmu__a64_tlbi_one(struct lazy_mmu *m, uintptr_t va)
 /* From stores the walker sees to old translations gone on every PE. */
 static inline void lazy_mmu__a64_invalidate(struct lazy_mmu *m)
 {
-    if (m->pending & LAZY_MMU__P_ALL) {
+    if (lazy_mmu__a64_inval_all(m)) {
         lazy_mmu__a64_tlbi_all(m);
         LAZY_MMU__COUNT(m, full_invals, 1);
     } else {
-        lazy_mmu__for_each_page(m, lazy_mmu__a64_tlbi_one);
+        lazy_mmu__a64_for_each_page(m, lazy_mmu__a64_tlbi_one);
     }
     lazy_mmu__a64_dsb_ish(m);
     LAZY_MMU__COUNT(m, barriers, 1);
@@ -349,17 +501,14 @@ static inline void lazy_mmu__a64_make(struct lazy_mmu *m, lazy_mmu_pte_t *p, laz
         lazy_mmu__hw_store_pte(m, p, *(volatile lazy_mmu_pte_t *)p | 1);
 }
 
-/* Every entry of every run, in any order: all come after the DSB ISH.  The
- * newest run ends at next, not where its count says (lazy_mmu__a64_sync). */
+/* Every entry of every run (synced by lazy_mmu__a64_invalidate), in any
+ * order: all come after the DSB ISH. */
 static inline void lazy_mmu__a64_make_all(struct lazy_mmu *m)
 {
     struct lazy_mmu_arch *a = &m->arch;
-    unsigned i, newest = a->nruns - 1;
+    unsigned i;
 
-    if (a->nruns == 0)
-        return;
-    lazy_mmu__a64_make(m, a->run_first[newest], a->next);
-    for (i = 0; i < newest; i++)
+    for (i = 0; i < a->nruns; i++)
         lazy_mmu__a64_make(m, a->run_first[i], a->run_first[i] + a->run_count[i]);
     a->nruns = 0;
     a->next = NULL;

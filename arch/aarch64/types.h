@@ -50,22 +50,31 @@
  * D8.16.1, "Using break-before-make").  The break stores the new value with
  * bit 0 clear: an invalid descriptor's other bits are ignored by the
  * hardware, so the page table itself keeps the value the make needs, and
- * the make is "set bit 0".  What the context remembers is only which
- * entries wait for it: runs of consecutive entries, so a remap of a whole
- * table page costs one run, not 512 queued writes.  A run array that is
- * full publishes early, as the generic ranges[] do; a scattered remap fills
- * both at the same pace, which is why they share LAZY_MMU_BATCH_MAX. */
+ * the make is "set bit 0".  What the context remembers is which entries
+ * wait for it, and so which pages their TLBIs are for: runs of consecutive
+ * entries, each with the page its first entry maps, so a remap of a whole
+ * table page costs one run, not 512 queued writes nor 512 recorded pages.
+ * The entries of one aligned 4 KiB block of a leaf table map consecutive
+ * pages (a leaf table is a whole granule, aligned to its size), so a run
+ * inside one block knows all its pages from the first.  A run array that
+ * is full publishes early, as the generic ranges[] do; a scattered remap
+ * fills both at the same pace, which is why they share LAZY_MMU_BATCH_MAX. */
 struct lazy_mmu_arch {
     unsigned nruns;
     /* The entry that extends the newest run inline, which is where that
      * run ends; NULL when there is none.  It may point one past a table
      * page: compared, or subtracted as an address, never dereferenced. */
     lazy_mmu_pte_t *next;
-    /* Split arrays: {pointer, count} pairs would pad to 16 bytes each.  A
-     * count cannot overflow: 2^32 entries are 32 GiB of page tables.  The
-     * newest run's count lags while the inline join moves next alone
-     * (lazy_mmu__a64_sync). */
+    /* The va given for the entry before next.  The inline join moves next
+     * and this alone, so the newest run may lag: its count, and, when it
+     * has grown into the next block, its split in two (lazy_mmu__a64_sync). */
+    uintptr_t last_va;
+    /* Split arrays: {pointer, va, count} would pad to 24 bytes each.  A
+     * count cannot overflow: 2^32 entries are 32 GiB of page tables.  Once
+     * synced, every run lies in one 4 KiB block of entries and run i's
+     * entry k maps run_va[i] + k pages. */
     lazy_mmu_pte_t *run_first[LAZY_MMU_BATCH_MAX];
+    uintptr_t run_va[LAZY_MMU_BATCH_MAX];
     uint32_t run_count[LAZY_MMU_BATCH_MAX];
 };
 
