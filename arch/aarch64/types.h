@@ -5,7 +5,10 @@
 #define LAZY_MMU_AARCH64_TYPES_H
 
 /* Linux's MAX_DVM_OPS: beyond 512 broadcast TLBIs one TLBI VMALLE1IS is
- * cheaper for every CPU in the inner-shareable domain. */
+ * cheaper for every CPU in the inner-shareable domain.  Raised, note that a
+ * run of remapped entries that spans three page-table pages (at least 514
+ * entries) is invalidated whole all the same: a run keeps the pages of its
+ * first and last page-table pages only (struct lazy_mmu_arch). */
 #ifndef LAZY_MMU_FLUSH_ALL_THRESHOLD
 #define LAZY_MMU_FLUSH_ALL_THRESHOLD 512
 #endif
@@ -67,7 +70,8 @@ struct lazy_mmu_arch {
     lazy_mmu_pte_t *next;
     /* The va given for the entry before next.  The inline join moves next
      * and this alone, so the newest run may lag: its count, and, when it
-     * has grown into the next block, its split in two (lazy_mmu__a64_sync). */
+     * has grown into the next block, its split in two, the second part's
+     * pages counted back from this (lazy_mmu__a64_sync). */
     uintptr_t last_va;
     /* Split arrays: {pointer, va, count} would pad to 24 bytes each.  A
      * count cannot overflow: 2^32 entries are 32 GiB of page tables.  Once
