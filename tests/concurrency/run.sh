@@ -30,12 +30,8 @@ SECTIONS=${TSAN_SECTIONS:-2000}
 W="-std=c11 -Wall -Wextra -Werror -pedantic"
 mkdir -p "$OUT"
 
-declare -A DEFS=()
-CONFIGS=""
-for arg in "$@"; do
-    DEFS[${arg%%=*}]=${arg#*=}
-    CONFIGS="$CONFIGS ${arg%%=*}"
-done
+. tests/configs.sh
+read_configs "$@"
 fail=0
 
 # 1. No data symbols.

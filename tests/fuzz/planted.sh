@@ -45,12 +45,8 @@ esac
 grep -c PLANTED "$OUT/src/lazymmu.h" "$OUT/src/arch/paravirt/policy.h" | sed "s/^/planted ($PLANTED_BUG): /"
 
 FLAGS="-std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-declare -A DEFS=()
-CONFIGS=""
-for arg in "$@"; do
-    DEFS[${arg%%=*}]=${arg#*=}
-    CONFIGS="$CONFIGS ${arg%%=*}"
-done
+. tests/configs.sh
+read_configs "$@"
 
 # One run: seconds to the first crash, or "-".
 one() {
