@@ -156,6 +156,30 @@ START_TEST(test_a64_runs_coalesce_by_memory)
 }
 END_TEST
 
+/* Descending across the same boundary: the run grows at its front up to
+ * the table page's first entry; the entry before that starts a new run,
+ * which grows on in its own table page. */
+START_TEST(test_a64_descending_run_across_a_table_page)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup();
+    for (i = 500; i < 530; i++)
+        boot(i, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (i = 520; i-- > 505;)
+        set(i, fresh());
+    ck_assert_uint_eq(m.arch.nruns, 2);
+    ck_assert_uint_eq(run_count(0), 8);
+    ck_assert_uint_eq(run_count(1), 7);
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.tlbi_va, 15);
+    check_visible("descending", 530);
+}
+END_TEST
+
 /* Two table pages next to each other in memory need not map neighbouring
  * VAs.  A remap run from the end of one into the next is still one run by
  * memory; the pages owed a TLBI are the VAs given, on each side (the second
@@ -480,6 +504,7 @@ Suite *SUITE_FN(a64_runs)(void)
                         (int)(sizeof remap_sizes / sizeof remap_sizes[0]));
     tcase_add_test(tc, test_a64_remap_is_an_output_address_change);
     tcase_add_test(tc, test_a64_runs_coalesce_by_memory);
+    tcase_add_test(tc, test_a64_descending_run_across_a_table_page);
     tcase_add_test(tc, test_a64_run_into_another_table);
     tcase_add_test(tc, test_a64_run_across_three_tables);
     tcase_add_test(tc, test_a64_run_split_without_a_slot);

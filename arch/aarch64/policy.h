@@ -185,10 +185,11 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
     lazy_mmu__a64_sync(m); /* the newest run may become an older one */
     va &= ~LAZY_MMU__PAGE_MASK; /* a release build takes a misaligned va as its page */
     /* A descending remap grows the newest run at its front; next, its end,
-     * stays. */
-    if (a->nruns && ptep + 1 == a->run_first[a->nruns - 1]) {
-        LAZY_MMU__CHECK(((uintptr_t)a->run_first[a->nruns - 1] & (LAZY_MMU__A64_BLOCK - 1)) == 0 ||
-                            va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1],
+     * stays.  Not into the block before: that part would have no page of
+     * its own, so ptep starts a new run there instead. */
+    if (a->nruns && ptep + 1 == a->run_first[a->nruns - 1] &&
+        lazy_mmu__a64_block(ptep) == lazy_mmu__a64_block(ptep + 1)) {
+        LAZY_MMU__CHECK(va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1],
                         "lazy_mmu_set_pte: va is not the page before the next entry's");
         a->run_first[a->nruns - 1] = ptep;
         a->run_va[a->nruns - 1] = va;
