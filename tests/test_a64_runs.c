@@ -180,6 +180,36 @@ START_TEST(test_a64_descending_run_across_a_table_page)
 }
 END_TEST
 
+/* With every slot taken, a descent that reaches the entry before the
+ * newest run's table page needs a new run: the batch is published early
+ * (the newest run starts a table page, so growing it at its front would
+ * not do). */
+START_TEST(test_a64_descent_into_another_table_page_with_full_runs)
+{
+    lazy_mmu_state_t s;
+    size_t j;
+
+    setup();
+    for (j = 0; j < BATCH - 1; j++)
+        boot(2 * j, fresh());
+    for (j = 511; j < 516; j++)
+        boot(j, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (j = 0; j < BATCH - 1; j++)
+        set(2 * j, fresh());
+    for (j = 512; j < 516; j++)
+        set(j, fresh());
+    ck_assert_uint_eq(m.arch.nruns, BATCH);
+    set(511, fresh());
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 1);
+    ck_assert_uint_eq(m.arch.nruns, 1);
+    check_broken(511);
+    lazy_mmu_leave(&m, s);
+    check_visible("descent with full runs", 516);
+}
+END_TEST
+
 /* Two table pages next to each other in memory need not map neighbouring
  * VAs.  A remap run from the end of one into the next is still one run by
  * memory; the pages owed a TLBI are the VAs given, on each side (the second
@@ -505,6 +535,7 @@ Suite *SUITE_FN(a64_runs)(void)
     tcase_add_test(tc, test_a64_remap_is_an_output_address_change);
     tcase_add_test(tc, test_a64_runs_coalesce_by_memory);
     tcase_add_test(tc, test_a64_descending_run_across_a_table_page);
+    tcase_add_test(tc, test_a64_descent_into_another_table_page_with_full_runs);
     tcase_add_test(tc, test_a64_run_into_another_table);
     tcase_add_test(tc, test_a64_run_across_three_tables);
     tcase_add_test(tc, test_a64_run_split_without_a_slot);

@@ -156,14 +156,22 @@ static inline void lazy_mmu__a64_rearm(struct lazy_mmu *m)
     a->last_va = lazy_mmu__a64_page_at(m, i, a->next - 1);
 }
 
+/* Does ptep, descending, grow the newest run at its front?  Not into the
+ * block before: that part would have no page of its own, so ptep starts a
+ * new run there instead. */
+static inline bool lazy_mmu__a64_grows_front(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+    return m->arch.nruns != 0 && ptep + 1 == m->arch.run_first[m->arch.nruns - 1] &&
+           lazy_mmu__a64_block(ptep) == lazy_mmu__a64_block(ptep + 1);
+}
+
 /* Can ptep join the runs without a new slot, or is a slot free?  Synced
  * first: a split of the newest run may take the last slot. */
 static inline bool lazy_mmu__a64_room(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
-    const struct lazy_mmu_arch *a = &m->arch;
     lazy_mmu__a64_sync(m);
-    return ptep == a->next || a->nruns < LAZY_MMU_BATCH_MAX ||
-           ptep + 1 == a->run_first[a->nruns - 1];
+    return ptep == m->arch.next || m->arch.nruns < LAZY_MMU_BATCH_MAX ||
+           lazy_mmu__a64_grows_front(m, ptep);
 }
 
 /* ptep, which maps va, extends the newest run: it is next. */
@@ -184,11 +192,8 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
 
     lazy_mmu__a64_sync(m); /* the newest run may become an older one */
     va &= ~LAZY_MMU__PAGE_MASK; /* a release build takes a misaligned va as its page */
-    /* A descending remap grows the newest run at its front; next, its end,
-     * stays.  Not into the block before: that part would have no page of
-     * its own, so ptep starts a new run there instead. */
-    if (a->nruns && ptep + 1 == a->run_first[a->nruns - 1] &&
-        lazy_mmu__a64_block(ptep) == lazy_mmu__a64_block(ptep + 1)) {
+    /* Growing at the front, next (the newest run's end) stays. */
+    if (lazy_mmu__a64_grows_front(m, ptep)) {
         LAZY_MMU__CHECK(va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1],
                         "lazy_mmu_set_pte: va is not the page before the next entry's");
         a->run_first[a->nruns - 1] = ptep;
