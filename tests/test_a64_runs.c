@@ -279,6 +279,42 @@ START_TEST(test_a64_run_across_three_tables)
 }
 END_TEST
 
+/* With everything pending, a run is not split (its pages no longer
+ * matter) and may hold two table pages of unrelated VAs.  Shortening it at
+ * its end, then extending it again with the right va, is correct use: the
+ * debug checks of a joining entry's va must not take the run's first page
+ * to say what its last one is.  Then the same at its front. */
+START_TEST(test_a64_run_of_two_tables_with_everything_pending)
+{
+    static lazy_mmu_pte_t tbl[1024] __attribute__((aligned(4096)));
+    const uintptr_t a = (uintptr_t)0x40000000, c = (uintptr_t)0xc0000000;
+    lazy_mmu_state_t s;
+    size_t i;
+
+#define TBL_VA(i) ((i) < 512 ? a + (i) * LAZY_MMU_PAGE_SIZE : c + ((i) - 512) * LAZY_MMU_PAGE_SIZE)
+    setup();
+    for (i = 508; i < 516; i++)
+        tbl[i] = test_pte(0x500 + i);
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    lazy_mmu_invalidate_all(&m);
+    for (i = 509; i < 516; i++)
+        lazy_mmu_set_pte(&m, &tbl[i], test_pte(0x900 + i), TBL_VA(i));
+    lazy_mmu_set_pte(&m, &tbl[515], 0, TBL_VA(515));
+    lazy_mmu_set_pte(&m, &tbl[515], test_pte(0x1900), TBL_VA(515));
+    lazy_mmu_set_pte(&m, &tbl[509], 0, TBL_VA(509));
+    lazy_mmu_set_pte(&m, &tbl[509], test_pte(0x1909), TBL_VA(509));
+    lazy_mmu_set_pte(&m, &tbl[508], test_pte(0x1908), TBL_VA(508));
+    lazy_mmu_leave(&m, s);
+    ck_assert_uint_eq(sim.n.tlbi_all, 1);
+    ck_assert(tbl[508] == test_pte(0x1908) && tbl[509] == test_pte(0x1909));
+    for (i = 510; i < 515; i++)
+        ck_assert(tbl[i] == test_pte(0x900 + i));
+    ck_assert(tbl[515] == test_pte(0x1900));
+#undef TBL_VA
+}
+END_TEST
+
 /* The same split with no slot free for the second run: the batch
  * invalidates everything (its pages would be lost otherwise), though far
  * fewer pages than the threshold are owed. */
@@ -539,6 +575,7 @@ Suite *SUITE_FN(a64_runs)(void)
     tcase_add_test(tc, test_a64_run_into_another_table);
     tcase_add_test(tc, test_a64_run_across_three_tables);
     tcase_add_test(tc, test_a64_run_split_without_a_slot);
+    tcase_add_test(tc, test_a64_run_of_two_tables_with_everything_pending);
     tcase_add_loop_test(tc, test_a64_invalidation_splits_the_run, 0, 4);
     tcase_add_loop_test(tc, test_a64_invalidation_in_the_newest_run, 0, 6);
     tcase_add_test(tc, test_a64_rewrite_of_a_broken_entry);

@@ -75,7 +75,7 @@ LAZY_MMU__SLOW void lazy_mmu__a64_split_newest(struct lazy_mmu *m)
     lazy_mmu_pte_t *start = (lazy_mmu_pte_t *)((uintptr_t)last & ~(LAZY_MMU__A64_BLOCK - 1));
 
     if (m->pending & LAZY_MMU__P_ALL)
-        return; /* no page is needed any more */
+        return; /* no page is needed any more: the run stays whole */
     if (lazy_mmu__a64_block(a->run_first[i]) != lazy_mmu__a64_block(start - 1) ||
         a->nruns == LAZY_MMU_BATCH_MAX) {
         lazy_mmu__defer_all(m);
@@ -178,9 +178,12 @@ static inline bool lazy_mmu__a64_room(struct lazy_mmu *m, const lazy_mmu_pte_t *
 static inline void lazy_mmu__a64_extend(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
 {
     /* Consecutive entries of one block map consecutive pages: a va that
-     * does not follow would have the wrong page invalidated. */
+     * does not follow would have the wrong page invalidated.  With
+     * everything pending no page matters, runs are no longer split and
+     * last_va may be a guess (lazy_mmu__a64_split_newest). */
     LAZY_MMU__CHECK(((uintptr_t)ptep & (LAZY_MMU__A64_BLOCK - 1)) == 0 ||
-                        va == m->arch.last_va + LAZY_MMU_PAGE_SIZE,
+                        va == m->arch.last_va + LAZY_MMU_PAGE_SIZE ||
+                        (m->pending & LAZY_MMU__P_ALL),
                     "lazy_mmu_set_pte: va is not the page after the previous entry's");
     m->arch.next = ptep + 1; /* and the runs lag: lazy_mmu__a64_sync */
     m->arch.last_va = va;
@@ -194,7 +197,8 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
     va &= ~LAZY_MMU__PAGE_MASK; /* a release build takes a misaligned va as its page */
     /* Growing at the front, next (the newest run's end) stays. */
     if (lazy_mmu__a64_grows_front(m, ptep)) {
-        LAZY_MMU__CHECK(va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1],
+        LAZY_MMU__CHECK(va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1] ||
+                            (m->pending & LAZY_MMU__P_ALL), /* as in lazy_mmu__a64_extend */
                         "lazy_mmu_set_pte: va is not the page before the next entry's");
         a->run_first[a->nruns - 1] = ptep;
         a->run_va[a->nruns - 1] = va;

@@ -76,7 +76,8 @@ struct lazy_mmu_arch {
     /* Split arrays: {pointer, va, count} would pad to 24 bytes each.  A
      * count cannot overflow: 2^32 entries are 32 GiB of page tables.  Once
      * synced, every run lies in one 4 KiB block of entries and run i's
-     * entry k maps run_va[i] + k pages. */
+     * entry k maps run_va[i] + k pages - unless the batch invalidates
+     * everything anyway, when no page matters and runs are left whole. */
     lazy_mmu_pte_t *run_first[LAZY_MMU_BATCH_MAX];
     uintptr_t run_va[LAZY_MMU_BATCH_MAX];
     uint32_t run_count[LAZY_MMU_BATCH_MAX];
