@@ -269,42 +269,6 @@ START_TEST(correct_use_never_panics)
 }
 END_TEST
 
-#ifdef LAZY_MMU_ARCH_AARCH64
-/* Consecutive entries of one table page map consecutive pages, and a remap
- * run records only its first and last entries' pages: an entry that joins
- * it given another va (_i: a page further on, the same page, a page of
- * another table) would have the wrong page invalidated.  Ascending (the
- * inline join) and descending (the run grows at its front). */
-static const uintptr_t a64_wrong_after[] = {TEST_VA(4), TEST_VA(2), 0x40000000};
-static const uintptr_t a64_wrong_before[] = {TEST_VA(1), TEST_VA(3), 0x40000000};
-
-START_TEST(a64_run_va_does_not_follow)
-{
-    lazy_mmu_state_t s;
-    lazy_mmu_sim_poke(&sim, TEST_VA(2), test_pte(2));
-    lazy_mmu_sim_poke(&sim, TEST_VA(3), test_pte(3));
-    s = lazy_mmu_enter(&m);
-    (void)s;
-    lazy_mmu_set_pte(&m, &sim.pt[2], test_pte(0x42), TEST_VA(2));
-    expect("lazy_mmu_set_pte: va is not the page after the previous entry's");
-    lazy_mmu_set_pte(&m, &sim.pt[3], test_pte(0x43), a64_wrong_after[_i]);
-}
-END_TEST
-
-START_TEST(a64_run_va_does_not_precede)
-{
-    lazy_mmu_state_t s;
-    lazy_mmu_sim_poke(&sim, TEST_VA(2), test_pte(2));
-    lazy_mmu_sim_poke(&sim, TEST_VA(3), test_pte(3));
-    s = lazy_mmu_enter(&m);
-    (void)s;
-    lazy_mmu_set_pte(&m, &sim.pt[3], test_pte(0x43), TEST_VA(3));
-    expect("lazy_mmu_set_pte: va is not the page before the next entry's");
-    lazy_mmu_set_pte(&m, &sim.pt[2], test_pte(0x42), a64_wrong_before[_i]);
-}
-END_TEST
-#endif
-
 #ifdef LAZY_MMU_ARCH_PARAVIRT
 /* A hypercall that applies only ops[0..k) is reported, whether k falls on
  * the first update, inside the updates, on the last one or on the
@@ -371,13 +335,6 @@ Suite *SUITE_FN(misuse)(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, correct_use_never_panics);
     suite_add_tcase(su, tc);
-#ifdef LAZY_MMU_ARCH_AARCH64
-    tc = tcase_create("aarch64");
-    tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_loop_exit_test(tc, a64_run_va_does_not_follow, PANIC_EXPECTED, 0, 3);
-    tcase_add_loop_exit_test(tc, a64_run_va_does_not_precede, PANIC_EXPECTED, 0, 3);
-    suite_add_tcase(su, tc);
-#endif
 #ifdef LAZY_MMU_ARCH_PARAVIRT
     tc = tcase_create("paravirt");
     tcase_add_checked_fixture(tc, setup, NULL);

@@ -62,48 +62,44 @@ static inline uintptr_t lazy_mmu__a64_page_at(const struct lazy_mmu *m, unsigned
     return m->arch.run_va[i] + (k << LAZY_MMU_PAGE_SHIFT);
 }
 
-/* The newest run has grown out of its block.  Into the next one: it becomes
- * two runs, the second one's pages counted back from last_va.  Further: the
- * pages of the blocks in between were never given, so the batch
- * invalidates everything, as it does without a slot for the split (with
- * the default threshold, a run that long is past it anyway). */
-LAZY_MMU__SLOW void lazy_mmu__a64_split_newest(struct lazy_mmu *m)
+/* Do the newest run's pages follow from its first one's?  Its last entry's
+ * va must be the page run_va + count - 1, and the run lie in at most two
+ * blocks: within one, consecutive entries map consecutive pages, and two
+ * neighbouring blocks whose ends agree do too.  Otherwise - the blocks map
+ * unrelated pages, the entries are block descriptors (a 2 MiB stride), a
+ * run spans a whole block whose pages were never seen, or a va was wrong -
+ * the batch invalidates everything rather than guess. */
+LAZY_MMU__SLOW void lazy_mmu__a64_check_newest(struct lazy_mmu *m)
 {
     struct lazy_mmu_arch *a = &m->arch;
     unsigned i = a->nruns - 1;
-    lazy_mmu_pte_t *last = a->next - 1;
-    lazy_mmu_pte_t *start = (lazy_mmu_pte_t *)((uintptr_t)last & ~(LAZY_MMU__A64_BLOCK - 1));
+    uintptr_t n = a->run_count[i] - 1;
 
-    if (m->pending & LAZY_MMU__P_ALL)
-        return; /* no page is needed any more: the run stays whole */
-    if (lazy_mmu__a64_block(a->run_first[i]) != lazy_mmu__a64_block(start - 1) ||
-        a->nruns == LAZY_MMU_BATCH_MAX) {
-        lazy_mmu__defer_all(m);
+    if ((m->pending & LAZY_MMU__P_ALL) ||
+        (lazy_mmu__a64_block(a->next - 1) - lazy_mmu__a64_block(a->run_first[i]) <= 1 &&
+         /* a release build takes a misaligned va as its page */
+         (a->last_va & ~LAZY_MMU__PAGE_MASK) == a->run_va[i] + (n << LAZY_MMU_PAGE_SHIFT)))
         return;
-    }
-    a->run_count[i] = (uint32_t)(start - a->run_first[i]);
-    a->run_first[i + 1] = start;
-    a->run_count[i + 1] = (uint32_t)(last - start) + 1;
-    /* A release build takes a misaligned va as its page. */
-    a->run_va[i + 1] = (a->last_va & ~LAZY_MMU__PAGE_MASK) -
-                       ((uintptr_t)(last - start) << LAZY_MMU_PAGE_SHIFT);
-    a->nruns++;
+    lazy_mmu__defer_all(m);
 }
 
 /* The inline join (lazy_mmu__a64_extend) moves next and last_va alone.
- * This makes the runs exact again, as lazy_mmu__sync does for the generic
- * ranges[]: the newest run's count, and every run in one block (or
- * everything pending); whatever reads the runs calls it first. */
+ * This makes the newest run exact again, as lazy_mmu__sync does for the
+ * generic ranges[]: its count, and its pages checked against last_va;
+ * whatever reads the runs calls it first. */
 static inline void lazy_mmu__a64_sync(struct lazy_mmu *m)
 {
     struct lazy_mmu_arch *a = &m->arch;
     unsigned i = a->nruns - 1;
+    uint32_t n;
 
     if (a->nruns == 0)
         return;
-    a->run_count[i] = (uint32_t)(a->next - a->run_first[i]);
-    if (lazy_mmu__a64_block(a->run_first[i]) != lazy_mmu__a64_block(a->next - 1))
-        lazy_mmu__a64_split_newest(m);
+    n = (uint32_t)(a->next - a->run_first[i]);
+    if (n != a->run_count[i]) {
+        a->run_count[i] = n;
+        lazy_mmu__a64_check_newest(m);
+    }
 }
 
 /* Addresses, not pointer subtraction: entries of two runs may lie in two
@@ -156,20 +152,15 @@ static inline void lazy_mmu__a64_rearm(struct lazy_mmu *m)
     a->last_va = lazy_mmu__a64_page_at(m, i, a->next - 1);
 }
 
-/* Does ptep, descending, grow the newest run at its front?  Not into the
- * block before: that part would have no page of its own, so ptep starts a
- * new run there instead. */
+/* Does ptep, descending, grow the newest run at its front? */
 static inline bool lazy_mmu__a64_grows_front(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
-    return m->arch.nruns != 0 && ptep + 1 == m->arch.run_first[m->arch.nruns - 1] &&
-           lazy_mmu__a64_block(ptep) == lazy_mmu__a64_block(ptep + 1);
+    return m->arch.nruns != 0 && ptep + 1 == m->arch.run_first[m->arch.nruns - 1];
 }
 
-/* Can ptep join the runs without a new slot, or is a slot free?  Synced
- * first: a split of the newest run may take the last slot. */
-static inline bool lazy_mmu__a64_room(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+/* Can ptep join the runs without a new slot, or is a slot free? */
+static inline bool lazy_mmu__a64_room(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
-    lazy_mmu__a64_sync(m);
     return ptep == m->arch.next || m->arch.nruns < LAZY_MMU_BATCH_MAX ||
            lazy_mmu__a64_grows_front(m, ptep);
 }
@@ -177,15 +168,7 @@ static inline bool lazy_mmu__a64_room(struct lazy_mmu *m, const lazy_mmu_pte_t *
 /* ptep, which maps va, extends the newest run: it is next. */
 static inline void lazy_mmu__a64_extend(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
 {
-    /* Consecutive entries of one block map consecutive pages: a va that
-     * does not follow would have the wrong page invalidated.  With
-     * everything pending no page matters, runs are no longer split and
-     * last_va may be a guess (lazy_mmu__a64_split_newest). */
-    LAZY_MMU__CHECK(((uintptr_t)ptep & (LAZY_MMU__A64_BLOCK - 1)) == 0 ||
-                        va == m->arch.last_va + LAZY_MMU_PAGE_SIZE ||
-                        (m->pending & LAZY_MMU__P_ALL),
-                    "lazy_mmu_set_pte: va is not the page after the previous entry's");
-    m->arch.next = ptep + 1; /* and the runs lag: lazy_mmu__a64_sync */
+    m->arch.next = ptep + 1; /* and the run lags: lazy_mmu__a64_sync */
     m->arch.last_va = va;
 }
 
@@ -195,11 +178,12 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
 
     lazy_mmu__a64_sync(m); /* the newest run may become an older one */
     va &= ~LAZY_MMU__PAGE_MASK; /* a release build takes a misaligned va as its page */
-    /* Growing at the front, next (the newest run's end) stays. */
+    /* Growing at the front, next (the newest run's end) stays; the new
+     * first page must lead to last_va like the old one did. */
     if (lazy_mmu__a64_grows_front(m, ptep)) {
-        LAZY_MMU__CHECK(va + LAZY_MMU_PAGE_SIZE == a->run_va[a->nruns - 1] ||
-                            (m->pending & LAZY_MMU__P_ALL), /* as in lazy_mmu__a64_extend */
-                        "lazy_mmu_set_pte: va is not the page before the next entry's");
+        if (va + LAZY_MMU_PAGE_SIZE != a->run_va[a->nruns - 1] ||
+            lazy_mmu__a64_block(a->next - 1) - lazy_mmu__a64_block(ptep) > 1)
+            lazy_mmu__defer_all(m); /* as in lazy_mmu__a64_check_newest */
         a->run_first[a->nruns - 1] = ptep;
         a->run_va[a->nruns - 1] = va;
         a->run_count[a->nruns - 1]++;

@@ -7,8 +7,8 @@
 /* Linux's MAX_DVM_OPS: beyond 512 broadcast TLBIs one TLBI VMALLE1IS is
  * cheaper for every CPU in the inner-shareable domain.  Raised, note that a
  * run of remapped entries that spans three page-table pages (at least 514
- * entries) is invalidated whole all the same: a run keeps the pages of its
- * first and last page-table pages only (struct lazy_mmu_arch). */
+ * entries) is invalidated whole all the same: a run only knows the pages
+ * of its first and last entries (struct lazy_mmu_arch). */
 #ifndef LAZY_MMU_FLUSH_ALL_THRESHOLD
 #define LAZY_MMU_FLUSH_ALL_THRESHOLD 512
 #endif
@@ -59,7 +59,9 @@
  * table page costs one run, not 512 queued writes nor 512 recorded pages.
  * The entries of one aligned 4 KiB block of a leaf table map consecutive
  * pages (a leaf table is a whole granule, aligned to its size), so a run
- * inside one block knows all its pages from the first.  A run array that
+ * inside one block knows all its pages from the first, and so does a run
+ * across two blocks whose last entry's va agrees (anything else makes the
+ * batch invalidate everything: lazy_mmu__a64_check_newest).  A run array that
  * is full publishes early, as the generic ranges[] do; a scattered remap
  * fills both at the same pace, which is why they share LAZY_MMU_BATCH_MAX. */
 struct lazy_mmu_arch {
@@ -69,15 +71,13 @@ struct lazy_mmu_arch {
      * page: compared, or subtracted as an address, never dereferenced. */
     lazy_mmu_pte_t *next;
     /* The va given for the entry before next.  The inline join moves next
-     * and this alone, so the newest run may lag: its count, and, when it
-     * has grown into the next block, its split in two, the second part's
-     * pages counted back from this (lazy_mmu__a64_sync). */
+     * and this alone, so the newest run lags: its count, and the check that
+     * this is the page its first entry's leads to (lazy_mmu__a64_sync). */
     uintptr_t last_va;
     /* Split arrays: {pointer, va, count} would pad to 24 bytes each.  A
      * count cannot overflow: 2^32 entries are 32 GiB of page tables.  Once
-     * synced, every run lies in one 4 KiB block of entries and run i's
-     * entry k maps run_va[i] + k pages - unless the batch invalidates
-     * everything anyway, when no page matters and runs are left whole. */
+     * synced, run i's entry k maps run_va[i] + k pages - unless the batch
+     * invalidates everything anyway, when no page matters. */
     lazy_mmu_pte_t *run_first[LAZY_MMU_BATCH_MAX];
     uintptr_t run_va[LAZY_MMU_BATCH_MAX];
     uint32_t run_count[LAZY_MMU_BATCH_MAX];
