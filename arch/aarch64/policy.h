@@ -181,12 +181,10 @@ LAZY_MMU__SLOW void lazy_mmu__a64_join_slow(struct lazy_mmu *m, lazy_mmu_pte_t *
     /* Growing at the front, next (the newest run's end) stays; the new
      * first page must lead to last_va like the old one did. */
     if (lazy_mmu__a64_grows_front(m, ptep)) {
-        if (va + LAZY_MMU_PAGE_SIZE != a->run_va[a->nruns - 1] ||
-            lazy_mmu__a64_block(a->next - 1) - lazy_mmu__a64_block(ptep) > 1)
-            lazy_mmu__defer_all(m); /* as in lazy_mmu__a64_check_newest */
         a->run_first[a->nruns - 1] = ptep;
         a->run_va[a->nruns - 1] = va;
         a->run_count[a->nruns - 1]++;
+        lazy_mmu__a64_check_newest(m);
         return;
     }
     /* Callers made room before the break; a full array here would be a
