@@ -156,6 +156,29 @@ START_TEST(test_a64_runs_coalesce_by_memory)
 }
 END_TEST
 
+/* A section whose runs take every slot: BATCH - 1 single remaps (pages 0,
+ * 2, ...), then the newest run, pages [lo, hi) remapped in ascending order.
+ * Pages lo - 1 .. hi - 1 are mapped and cached before. */
+static lazy_mmu_state_t enter_with_full_runs(size_t lo, size_t hi)
+{
+    lazy_mmu_state_t s;
+    size_t j;
+
+    setup();
+    for (j = 0; j < BATCH - 1; j++)
+        boot(2 * j, fresh());
+    for (j = lo - 1; j < hi; j++)
+        boot(j, fresh());
+    start_counting();
+    s = lazy_mmu_enter(&m);
+    for (j = 0; j < BATCH - 1; j++)
+        set(2 * j, fresh());
+    for (j = lo; j < hi; j++)
+        set(j, fresh());
+    ck_assert_uint_eq(m.arch.nruns, BATCH);
+    return s;
+}
+
 /* Descending across the same boundary: the run grows at its front into the
  * table page before, one run whose pages follow from its new first entry's. */
 START_TEST(test_a64_descending_run_across_a_table_page)
@@ -184,21 +207,8 @@ END_TEST
  * early publish. */
 START_TEST(test_a64_descent_into_another_table_page_with_full_runs)
 {
-    lazy_mmu_state_t s;
-    size_t j;
+    lazy_mmu_state_t s = enter_with_full_runs(512, 516);
 
-    setup();
-    for (j = 0; j < BATCH - 1; j++)
-        boot(2 * j, fresh());
-    for (j = 511; j < 516; j++)
-        boot(j, fresh());
-    start_counting();
-    s = lazy_mmu_enter(&m);
-    for (j = 0; j < BATCH - 1; j++)
-        set(2 * j, fresh());
-    for (j = 512; j < 516; j++)
-        set(j, fresh());
-    ck_assert_uint_eq(m.arch.nruns, BATCH);
     set(511, fresh());
     ck_assert_uint_eq(lazy_mmu_get_stats(&m)->early_flushes, 0);
     ck_assert_uint_eq(m.arch.nruns, BATCH);
@@ -347,21 +357,8 @@ END_TEST
  * own even with every slot taken: per-page TLBIs, nothing published early. */
 START_TEST(test_a64_run_across_tables_with_full_runs)
 {
-    lazy_mmu_state_t s;
-    size_t j;
+    lazy_mmu_state_t s = enter_with_full_runs(510, 514);
 
-    setup();
-    for (j = 0; j < BATCH - 1; j++)
-        boot(2 * j, fresh());
-    for (j = 510; j < 514; j++)
-        boot(j, fresh());
-    start_counting();
-    s = lazy_mmu_enter(&m);
-    for (j = 0; j < BATCH - 1; j++)
-        set(2 * j, fresh());
-    for (j = 510; j < 514; j++)
-        set(j, fresh());
-    ck_assert_uint_eq(m.arch.nruns, BATCH);
     lazy_mmu_leave(&m, s);
     ck_assert_uint_eq(sim.n.tlbi_all, 0);
     ck_assert_uint_eq(sim.n.tlbi_va, BATCH - 1 + 4);
