@@ -51,7 +51,12 @@
  *   Inside a section, an access through a VA whose entry changed in that
  *   section may use the old translation, the new one or (aarch64, pending
  *   break-before-make) fault: call lazy_mmu_flush() first if you need the new.
- *   Nothing is ever dropped: a full batch is published early.
+ *   Nothing is ever dropped.  The batch records each page once; past the
+ *   threshold it becomes one full invalidation; with every range slot taken
+ *   the two nearest ranges merge (struct lazy_mmu).  Only a backend's own
+ *   record can force an early publish (aarch64 break-before-make entries,
+ *   the paravirt write queue, which sends its updates and keeps their
+ *   invalidations for the visibility point).
  *   A context belongs to one CPU and is not reentrant: keep preemption off
  *   from choosing the context until after leave, and never use a context from
  *   an interrupt that may have interrupted it; give the handler its own
@@ -65,6 +70,9 @@
  *   LAZY_MMU_ARCH_PARAVIRT        0                  select the hypercall backend
  *   LAZY_MMU_SIMULATE             0                  hosted: swap the instructions
  *                                                    for the simulator (arch/sim)
+ *   LAZY_MMU_INSN_HEADER          the backend's      "path" of a header that
+ *                                 insn.h             defines the instructions
+ *                                                    instead (arch/select.h)
  *   LAZY_MMU_DEBUG                __STDC_HOSTED__    detect misuse, report it
  *                                                    through LAZY_MMU_PANIC
  *   LAZY_MMU_PANIC(msg)           hosted: print to   called with a constant string
@@ -75,10 +83,13 @@
  *   LAZY_MMU_STATS                0                  per-context counters
  *                                                    (lazy_mmu_get_stats)
  *   LAZY_MMU_PAGE_SHIFT           12                 log2 of the page size
- *   LAZY_MMU_BATCH_MAX            per backend        pending ranges (and queued
- *                                                    writes) before an early flush
- *   LAZY_MMU_FLUSH_ALL_THRESHOLD  per backend        pending pages above which one
- *                                                    full invalidation is issued
+ *   LAZY_MMU_BATCH_MAX            per backend        pending page ranges kept
+ *                                                    apart; one more merges the
+ *                                                    nearest two
+ *   LAZY_MMU_FLUSH_ALL_THRESHOLD  per backend        most per-page invalidations
+ *                                                    at one visibility point;
+ *                                                    more pages: one full
+ *                                                    invalidation (< 2^31)
  *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
  *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
@@ -98,9 +109,13 @@
  *                                                    see arch/paravirt/types.h
  *   LAZY_MMU_PV_ERROR(m,i,op)     panic              paravirt: a commit applied
  *                                                    fewer entries than asked
- *   Per-backend defaults:           x86_64 aarch64 riscv64 paravirt
- *     LAZY_MMU_FLUSH_ALL_THRESHOLD    33    512     64      64
- *     LAZY_MMU_BATCH_MAX              32     64     64      32
+ *   LAZY_MMU_PV_QUEUE_MAX         32                 paravirt: updates per call
+ *   LAZY_MMU_PV_VALID             1                  paravirt: the present bit
+ *   Per-backend defaults (Linux's thresholds: x86 tlb_single_page_flush_
+ *   ceiling, arm64 MAX_DVM_OPS - 1, riscv tlb_flush_all_threshold; a Xen
+ *   PV guest is an x86 one):      x86_64 aarch64 riscv64 paravirt
+ *     LAZY_MMU_FLUSH_ALL_THRESHOLD    33    511     64      33
+ *     LAZY_MMU_BATCH_MAX              32     64     64      16
  *
  * LICENSE: MIT, see LICENSE.  Porting a backend: docs/porting.md.
  */
@@ -209,7 +224,11 @@ struct lazy_mmu_stats {
     uint64_t updates;        /* lazy_mmu_set_pte calls */
     uint64_t inval_requests; /* lazy_mmu_invalidate_{page,range,all} calls */
     uint64_t publishes;      /* visibility points that had work to publish */
-    uint64_t early_flushes;  /* publishes forced by a full batch */
+    uint64_t early_flushes;  /* sends forced by a full backend record:
+                                aarch64 entries to make, paravirt queue */
+    uint64_t merges;         /* new ranges that found every slot taken:
+                                the nearest two merged (or the batch
+                                escalated); see LAZY_MMU_BATCH_MAX */
     uint64_t page_invals;    /* invalidate-one-page instructions issued */
     uint64_t full_invals;    /* invalidate-everything instructions issued */
     uint64_t barriers;       /* barrier/fence/sync instructions issued */
@@ -231,57 +250,95 @@ struct lazy_mmu_stats {
 #error "lazymmu: LAZY_MMU_STAGE2 is offered by the x86_64 (EPT) and aarch64 (stage 2) backends only"
 #endif
 
-struct lazy_mmu__range {
-    uintptr_t first, last; /* page addresses, inclusive: the top page fits */
-};
-
-struct lazy_mmu__write {
-    lazy_mmu_pte_t *ptep;
-    lazy_mmu_pte_t pte;
-    uintptr_t va; /* the page it maps: invalidated when sent, if the entry
-                     in memory is valid then (lazy_mmu__queue_defer) */
-};
+/* What the backend's hardware needs, as facts (Concurrency Kit's CK_F_*
+ * habit): its types.h defines those that hold, to 1; the generic layer
+ * (arch/generic/update.h) makes every decision from them.
+ *   F_PAGE_INVAL      there is a per-page invalidation (EPT: none, so every
+ *                     change is a full one)
+ *   F_PAGE_INVAL_LEAF the per-page form covers leaf entries only: an
+ *                     explicit request, which may be for a table, is a
+ *                     full one (riscv SFENCE.VMA with an address)
+ *   F_CACHES_INVALID  the TLB may hold an invalid entry: invalid->valid
+ *                     owes the page an invalidation (riscv without Svvptc)
+ *   F_WALK_BARRIER    the walker sees a store only after a barrier:
+ *                     invalid->valid owes one (aarch64)
+ *   F_BBM             a change of output address of a valid entry needs
+ *                     break-before-make (aarch64); the backend then names
+ *                     LAZY_MMU__ARCH_PTE_VALID and LAZY_MMU__ARCH_PTE_OA
+ *   F_GLOBAL          an entry may be global and a full flush that drops
+ *                     global entries is another instruction (x86)
+ *   F_QUEUES_WRITES   the backend writes the entries itself, later
+ *                     (paravirt: a hypercall) */
+#ifndef LAZY_MMU__F_PAGE_INVAL
+#define LAZY_MMU__F_PAGE_INVAL 1
+#endif
+#ifndef LAZY_MMU__F_PAGE_INVAL_LEAF
+#define LAZY_MMU__F_PAGE_INVAL_LEAF 0
+#endif
+#ifndef LAZY_MMU__F_CACHES_INVALID
+#define LAZY_MMU__F_CACHES_INVALID 0
+#endif
+#ifndef LAZY_MMU__F_WALK_BARRIER
+#define LAZY_MMU__F_WALK_BARRIER 0
+#endif
+#ifndef LAZY_MMU__F_BBM
+#define LAZY_MMU__F_BBM 0
+#endif
+#ifndef LAZY_MMU__F_GLOBAL
+#define LAZY_MMU__F_GLOBAL 0
+#endif
+#ifndef LAZY_MMU__F_QUEUES_WRITES
+#define LAZY_MMU__F_QUEUES_WRITES 0
+#endif
 
 /* Why something is pending; 0 means a flush has nothing to do. */
-#define LAZY_MMU__P_RANGES 1u /* ranges[] hold pages to invalidate */
-#define LAZY_MMU__P_ALL 2u    /* invalidate everything instead */
-#define LAZY_MMU__P_WRITES 4u /* entries wait to be written: writes[], or the
-                                 backend's own list (aarch64 makes) */
-#define LAZY_MMU__P_SYNC 8u   /* only barriers: new entries, nothing stale */
+#define LAZY_MMU__P_PAGES 1u   /* the ranges hold pages to invalidate */
+#define LAZY_MMU__P_ALL 2u     /* invalidate everything instead */
+#define LAZY_MMU__P_WRITES 4u  /* entries wait: to be made (F_BBM), or in the
+                                  backend's queue (F_QUEUES_WRITES) */
+#define LAZY_MMU__P_SYNC 8u    /* only barriers: new entries, nothing stale */
+#define LAZY_MMU__P_GLOBAL 16u /* a global translation may be among them */
+/* Entries waiting for their make (arch/generic/bbm.h). */
+#define LAZY_MMU__MAKES_MAX 16
+
+#if LAZY_MMU_FLUSH_ALL_THRESHOLD < 1 || LAZY_MMU_FLUSH_ALL_THRESHOLD > 0x7fffffff
+#error "lazymmu: LAZY_MMU_FLUSH_ALL_THRESHOLD must be 1 .. 2^31 - 1 pages"
+#endif
+#if LAZY_MMU_BATCH_MAX < 2
+#error "lazymmu: LAZY_MMU_BATCH_MAX must be at least 2 ranges"
+#endif
 
 struct lazy_mmu_sim;
 
-/* Per-CPU context.  Fields are private: use the functions below. */
+/* Per-CPU context.  Fields are private: use the functions below.  The batch
+ * fields are arch/generic/batch.h's. */
 struct lazy_mmu {
     /* Enters not yet left, minus 0x10000 per pause not yet resumed: positive
      * exactly when entered and not paused, so "active" is one compare with
-     * zero (lazy_mmu_is_active), which every update outside the inline
-     * fast paths makes. */
+     * zero (lazy_mmu_is_active). */
     int32_t depth;
     unsigned pending; /* LAZY_MMU__P_* */
     unsigned nranges;
-    /* The inline fast path (lazy_mmu__defer_page) extends ranges[tail] by
-     * moving next_va alone; lazy_mmu__sync folds what it took into
-     * ranges[tail].last and npages before anything else reads them.  It is
-     * armed only inside an active section, so an update it takes needs no
-     * test for an eager publish. */
-    uintptr_t npages;  /* pages covered by ranges[] (once synced) */
-    uintptr_t next_va; /* the page the fast path takes next: ranges[tail]
-                          then ends before it; 1 (no page address): disarmed */
+    unsigned hint;     /* the range the inline path extends */
+    uintptr_t npages;  /* pages in the ranges; at most the threshold */
+    uintptr_t next_va; /* the page right after range hint, while the inline
+                          path may take it; 1 (no page address): disarmed */
     uintptr_t stop_va; /* the last page it may take: the threshold has room
-                          for it, and the page after it does not wrap; 0
-                          while disarmed, so a (release-build) misaligned va
-                          of 1 is not taken either */
-    unsigned tail;
-    struct lazy_mmu__range ranges[LAZY_MMU_BATCH_MAX];
-#if LAZY_MMU_ARCH_QUEUES_WRITES
-    unsigned nwrites;
-    /* A bit per queued entry's address, hashed, for writes[0..nfiltered):
-     * a clear bit means "not queued" without a search.  Folded in by the
-     * readers (lazy_mmu_get_pte), so an update does not pay for it. */
-    uint64_t wfilter;
-    unsigned nfiltered;
-    struct lazy_mmu__write writes[LAZY_MMU_BATCH_MAX];
+                          for it and it does not touch the next range; 0
+                          while disarmed */
+    uintptr_t range_first[LAZY_MMU_BATCH_MAX]; /* page addresses, ascending */
+    uint32_t range_pages[LAZY_MMU_BATCH_MAX];  /* >= 1 */
+#if LAZY_MMU__F_GLOBAL
+    lazy_mmu_pte_t olds; /* every replaced valid entry ORed: one was global? */
+#endif
+#if LAZY_MMU__F_BBM
+    /* Entries waiting for their make: runs a fixed stride apart
+     * (arch/generic/bbm.h). */
+    unsigned nmakes;
+    lazy_mmu_pte_t *make_next; /* extends the newest run inline; NULL: none */
+    lazy_mmu_pte_t *make_first[LAZY_MMU__MAKES_MAX];
+    int16_t make_stride[LAZY_MMU__MAKES_MAX]; /* in entries; set by the second */
+    uint16_t make_count[LAZY_MMU__MAKES_MAX];
 #endif
     struct lazy_mmu_arch arch;
 #if LAZY_MMU_STATS
@@ -312,7 +369,7 @@ typedef struct lazy_mmu_state {
 #define LAZY_MMU__KIND_ENTER 0x51u
 #define LAZY_MMU__KIND_PAUSE 0xa7u
 
-/* ---- generic batch, used by the backends' policies ---- */
+/* ---- the batch, used by the backends' policies ---- */
 
 static inline void lazy_mmu__publish(struct lazy_mmu *m);
 
@@ -338,404 +395,22 @@ static inline bool lazy_mmu_is_active(const struct lazy_mmu *m)
     return m->depth > 0;
 }
 
-/* A full batch is published before it takes more: never drop, never wait. */
+/* A publish the batch did not choose: a backend's own record is full
+ * (aarch64 entries to make, paravirt's write queue).  Counted apart. */
 static inline void lazy_mmu__publish_early(struct lazy_mmu *m)
 {
     LAZY_MMU__COUNT(m, early_flushes, 1);
     lazy_mmu__publish(m);
 }
 
-static inline void lazy_mmu__disarm(struct lazy_mmu *m)
-{
-    m->next_va = 1;
-    m->stop_va = 0;
-}
+#include "arch/generic/batch.h"
 
-static inline void lazy_mmu__defer_all(struct lazy_mmu *m)
-{
-    m->pending = (m->pending & ~LAZY_MMU__P_RANGES) | LAZY_MMU__P_ALL;
-    m->nranges = 0;
-    m->npages = 0;
-    lazy_mmu__disarm(m);
-}
-
-/* Makes ranges[] and npages exact again and disarms the fast path. */
-static inline void lazy_mmu__sync(struct lazy_mmu *m)
-{
-    if (m->next_va != 1) {
-        struct lazy_mmu__range *r = &m->ranges[m->tail];
-        uintptr_t last = m->next_va - LAZY_MMU_PAGE_SIZE;
-        m->npages += (last - r->last) >> LAZY_MMU_PAGE_SHIFT;
-        r->last = last;
-        lazy_mmu__disarm(m);
-    }
-}
-
-/* Arms the fast path for the pages right after the newest range, as many as
- * the threshold has room for, but never the top page of the address space:
- * the page after it would be 0, which the fast path would take as the next
- * one.  Outside an active section every update is published at once, so
- * there is nothing to arm for. */
-static inline void lazy_mmu__rearm(struct lazy_mmu *m)
-{
-    const uintptr_t top = (uintptr_t)0 - LAZY_MMU_PAGE_SIZE;
-    uintptr_t next, room, below_top;
-
-    lazy_mmu__disarm(m);
-    if (m->nranges == 0 || m->npages >= LAZY_MMU_FLUSH_ALL_THRESHOLD || !lazy_mmu_is_active(m))
-        return;
-    next = m->ranges[m->nranges - 1].last + LAZY_MMU_PAGE_SIZE;
-    if (next == 0 || next == top)
-        return;
-    room = LAZY_MMU_FLUSH_ALL_THRESHOLD - m->npages;
-    below_top = (top - next) >> LAZY_MMU_PAGE_SHIFT;
-    if (room > below_top)
-        room = below_top;
-    m->stop_va = next + ((room - 1) << LAZY_MMU_PAGE_SHIFT);
-    m->next_va = next;
-    m->tail = m->nranges - 1;
-}
-
-/* Do the page ranges [a, b] and [c, d] overlap or touch?  Written so that
- * the top page of the address space does not wrap. */
-static inline bool lazy_mmu__ranges_touch(uintptr_t a, uintptr_t b, uintptr_t c, uintptr_t d)
-{
-    return (c <= b || c - b == LAZY_MMU_PAGE_SIZE) && (a <= d || a - d == LAZY_MMU_PAGE_SIZE);
-}
-
-/* Record that the translations of pages [first, last] (page addresses) must
- * be invalidated by the next visibility point.  A backend calls it after the
- * entry was stored or queued, so an early publish can never invalidate
- * before the write. */
-LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
-{
-    unsigned i;
-
-    lazy_mmu__sync(m);
-    if (m->pending & LAZY_MMU__P_ALL)
-        return;
-    /* Runs are the common case: try the newest range first. */
-    for (i = m->nranges; i-- > 0;) {
-        struct lazy_mmu__range *r = &m->ranges[i];
-        uintptr_t f, l, added;
-
-        if (!lazy_mmu__ranges_touch(r->first, r->last, first, last))
-            continue;
-        f = first < r->first ? first : r->first;
-        l = last > r->last ? last : r->last;
-        added = ((r->first - f) + (l - r->last)) >> LAZY_MMU_PAGE_SHIFT;
-        if (added > LAZY_MMU_FLUSH_ALL_THRESHOLD - m->npages) {
-            lazy_mmu__defer_all(m);
-            return;
-        }
-        r->first = f;
-        r->last = l;
-        m->npages += added;
-        lazy_mmu__rearm(m);
-        return;
-    }
-    /* n - 1 cannot overflow; n itself can only for the whole address space. */
-    if (((last - first) >> LAZY_MMU_PAGE_SHIFT) >= LAZY_MMU_FLUSH_ALL_THRESHOLD - m->npages) {
-        lazy_mmu__defer_all(m);
-        return;
-    }
-    if (m->nranges == LAZY_MMU_BATCH_MAX) {
-        lazy_mmu__publish_early(m);
-        if (m->nranges == LAZY_MMU_BATCH_MAX) { /* a failed commit kept them */
-            lazy_mmu__defer_all(m);
-            return;
-        }
-    }
-    m->ranges[m->nranges].first = first;
-    m->ranges[m->nranges].last = last;
-    m->nranges++;
-    m->npages += ((last - first) >> LAZY_MMU_PAGE_SHIFT) + 1;
-    m->pending |= LAZY_MMU__P_RANGES;
-    lazy_mmu__rearm(m);
-}
-
-static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
-{
-    /* The common case inline: the page right after the newest range, while
-     * the slow path's precomputed limit allows.  A misaligned va never
-     * equals next_va (a page address, or 1 with stop_va 0). */
-    if (va == m->next_va && va <= m->stop_va) {
-        /* Armed, next_va is a page address: the new one is not 1, and
-         * lazy_mmu__settle's test folds away after this path. */
-        m->next_va = va + LAZY_MMU_PAGE_SIZE;
-        LAZY_MMU__ASSUME(m->next_va != 1 && lazy_mmu_is_active(m),
-                         "lazymmu: internal: fast path armed outside a section or misaligned");
-        return;
-    }
-    /* Past the threshold every later update of the batch comes here: no
-     * call (the fast path is disarmed, nothing to sync). */
-    if (m->pending & LAZY_MMU__P_ALL)
-        return;
-    /* A misaligned va (only a release build lets one through) means its
-     * page: ranges, TLBI operands and hypercall ops hold page addresses.
-     * Masked here, off the fast path. */
-    va &= ~LAZY_MMU__PAGE_MASK;
-    lazy_mmu__defer_pages(m, va, va);
-}
-
-/* Nothing stale to invalidate, but the backend owes barriers (an invalid
- * entry became valid). */
-static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
-{
-    m->pending |= LAZY_MMU__P_SYNC;
-}
-
-/* Is an invalidation of va's page still owed by this batch? */
-static inline bool lazy_mmu__inval_pending(const struct lazy_mmu *m, uintptr_t va)
-{
-    unsigned i;
-    va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu__defer_page */
-    if (m->pending & LAZY_MMU__P_ALL)
-        return true;
-    for (i = 0; i < m->nranges; i++) {
-        /* The tail's last as lazy_mmu__sync would make it. */
-        uintptr_t last = i == m->tail && m->next_va != 1 ? m->next_va - LAZY_MMU_PAGE_SIZE
-                                                          : m->ranges[i].last;
-        if (va >= m->ranges[i].first && va <= last)
-            return true;
-    }
-    return false;
-}
-
-/* Calls fn(m, va) for every page the pending ranges cover; fn is a static
- * inline of the backend, so the compiler folds it into the loop. */
-static inline void lazy_mmu__for_each_page(struct lazy_mmu *m,
-                                           void (*fn)(struct lazy_mmu *, uintptr_t))
-{
-    unsigned i;
-    lazy_mmu__sync(m);
-    for (i = 0; i < m->nranges; i++) {
-        uintptr_t va = m->ranges[i].first;
-        for (;; va += LAZY_MMU_PAGE_SIZE) {
-            fn(m, va);
-            if (va == m->ranges[i].last)
-                break;
-        }
-    }
-}
-
-#if LAZY_MMU_ARCH_QUEUES_WRITES
-/* Entries are 8-byte aligned: consecutive ones get consecutive bits. */
-static inline uint64_t lazy_mmu__wbit(const lazy_mmu_pte_t *ptep)
-{
-    return (uint64_t)1 << (((uintptr_t)ptep / sizeof(*ptep)) & 63);
-}
-
-LAZY_MMU__SLOW struct lazy_mmu__write *lazy_mmu__find_queued_slow(struct lazy_mmu *m,
-                                                                  const lazy_mmu_pte_t *ptep)
-{
-    unsigned i;
-    for (i = m->nwrites; i-- > 0;)
-        if (m->writes[i].ptep == ptep)
-            return &m->writes[i];
-    return NULL;
-}
-
-static inline struct lazy_mmu__write *lazy_mmu__find_queued(struct lazy_mmu *m,
-                                                            const lazy_mmu_pte_t *ptep)
-{
-    for (; m->nfiltered < m->nwrites; m->nfiltered++)
-        m->wfilter |= lazy_mmu__wbit(m->writes[m->nfiltered].ptep);
-    if (!(m->wfilter & lazy_mmu__wbit(ptep)))
-        return NULL;
-    return lazy_mmu__find_queued_slow(m, ptep);
-}
-
-/* The queue now holds its first `kept` writes (moved down, in order): the
- * filter is folded again from the start. */
-static inline void lazy_mmu__queue_kept(struct lazy_mmu *m, unsigned kept)
-{
-    m->nwrites = kept;
-    m->wfilter = 0;
-    m->nfiltered = 0;
-}
-
-/* A write leaves the queue - sent, or dropped unsent - and its page's
- * translation may be cached only if the entry in memory is valid: queued
- * values are never walked, and each publish sends everything it queued.
- * Deciding this here, not per update, keeps the entry load off the fast
- * path.  Never publishes (with ranges[] full it invalidates everything), so
- * a walk of the queue can call it. */
-static inline void lazy_mmu__queue_defer(struct lazy_mmu *m, const struct lazy_mmu__write *w)
-{
-    if (!lazy_mmu_arch_pte_valid(*(const volatile lazy_mmu_pte_t *)w->ptep))
-        return;
-    if (m->nranges == LAZY_MMU_BATCH_MAX)
-        lazy_mmu__defer_all(m);
-    lazy_mmu__defer_page(m, w->va);
-}
-
-/* Drops every write that a later one of the same entry supersedes, keeping
- * the others in order: only an entry's last value is ever sent, so no
- * intermediate one can be walked and cached. */
-LAZY_MMU__SLOW void lazy_mmu__queue_drop_superseded(struct lazy_mmu *m)
-{
-    uint64_t seen = 0;
-    unsigned i, j, kept = 0;
-
-    /* Newest first, marking a dropped write with a NULL entry: the newest
-     * write of an entry is never dropped, so the search still finds it. */
-    for (i = m->nwrites; i-- > 0;) {
-        const lazy_mmu_pte_t *p = m->writes[i].ptep;
-        uint64_t bit = lazy_mmu__wbit(p);
-        if (seen & bit)
-            for (j = i + 1; j < m->nwrites; j++)
-                if (m->writes[j].ptep == p) {
-                    lazy_mmu__queue_defer(m, &m->writes[i]); /* its va may differ */
-                    m->writes[i].ptep = NULL;
-                    break;
-                }
-        seen |= bit;
-    }
-    for (i = 0; i < m->nwrites; i++)
-        if (m->writes[i].ptep)
-            m->writes[kept++] = m->writes[i];
-    lazy_mmu__queue_kept(m, kept);
-}
-
-/* Before a publish sends the queue: records the invalidation of every
- * write's page, superseded ones too (their va may differ), and drops the
- * superseded writes if there are any. */
-static inline void lazy_mmu__queue_prepare(struct lazy_mmu *m)
-{
-    uintptr_t prev = 0;
-    bool ascending = true;
-    unsigned i;
-
-    for (i = 0; i < m->nwrites; i++) {
-        /* Entries in ascending order are all different: the common case
-         * (runs of consecutive entries) skips the search. */
-        ascending &= (uintptr_t)m->writes[i].ptep > prev;
-        prev = (uintptr_t)m->writes[i].ptep;
-        lazy_mmu__queue_defer(m, &m->writes[i]); /* the entries in memory: before any is sent */
-    }
-    if (!ascending)
-        lazy_mmu__queue_drop_superseded(m);
-    lazy_mmu__sync(m); /* the deferrals may have used the fast path */
-}
-
-/* Makes room for one more queued write when the queue is full. */
-LAZY_MMU__SLOW void lazy_mmu__queue_make_room(struct lazy_mmu *m)
-{
-    /* Rewrites of one entry hold a slot each: reclaim them before paying
-     * for an early publish.  Entries in ascending order have none. */
-    unsigned i;
-    for (i = 1; i < m->nwrites; i++)
-        if ((uintptr_t)m->writes[i].ptep <= (uintptr_t)m->writes[i - 1].ptep) {
-            lazy_mmu__queue_drop_superseded(m);
-            break;
-        }
-    if (m->nwrites == LAZY_MMU_BATCH_MAX) {
-        lazy_mmu__publish_early(m);
-        /* Only a failed commit whose error hook returned leaves it full;
-         * taking the write would need room we do not have. */
-        if (m->nwrites == LAZY_MMU_BATCH_MAX)
-            LAZY_MMU_PANIC("lazy_mmu: write queue still full after a failed commit");
-    }
-}
-
-/* Queue a write, to be sent at the next visibility point with the
- * invalidation its page needs then (lazy_mmu__queue_defer).  A write of an
- * entry already queued goes in after the earlier one, which the publish
- * drops: queued writes reach the page tables in the order of their last
- * update. */
-static inline void lazy_mmu__queue_write(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                         lazy_mmu_pte_t pte, uintptr_t va)
-{
-    struct lazy_mmu__write *w;
-
-    if (m->nwrites == LAZY_MMU_BATCH_MAX)
-        lazy_mmu__queue_make_room(m);
-    w = &m->writes[m->nwrites++];
-    w->ptep = ptep;
-    w->pte = pte;
-    w->va = va;
-    m->pending |= LAZY_MMU__P_WRITES;
-}
-#endif
-
-/* Called by a backend's publish once its work is issued. */
-static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
-{
-    m->pending = 0;
-    m->nranges = 0;
-    m->npages = 0;
-    lazy_mmu__disarm(m);
-    m->tail = 0;
-#if LAZY_MMU_ARCH_QUEUES_WRITES
-    m->nwrites = 0;
-    m->wfilter = 0;
-    m->nfiltered = 0;
-#endif
-}
-
-/* The backend's policy, over its primitives (real instructions or the
- * simulator). */
+/* The instructions (arch/select.h says whose), then the backend's policy
+ * over them. */
+#include LAZY_MMU__ARCH_INSN
 #include LAZY_MMU__ARCH_POLICY
 
-/* ---- fallbacks for what a backend may leave out ---- */
-
-#ifndef lazy_mmu_arch_init
-static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
-{
-    (void)m;
-}
-#endif
-
-#if LAZY_MMU_ARCH_HAS_STATE
-#ifndef lazy_mmu_arch_enter
-static inline void lazy_mmu_arch_enter(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
-{
-    (void)m;
-    (void)s;
-}
-#endif
-#ifndef lazy_mmu_arch_leave
-static inline void lazy_mmu_arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
-{
-    (void)m;
-    (void)s;
-}
-#endif
-#endif
-
-/* Read an entry as this context will have written it.  A backend that keeps
- * entries' new values somewhere else than writes[] says where. */
-#ifndef lazy_mmu_arch_get_pte
-static inline lazy_mmu_pte_t lazy_mmu_arch_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
-{
-#if LAZY_MMU_ARCH_QUEUES_WRITES
-    const struct lazy_mmu__write *w = lazy_mmu__find_queued(m, ptep);
-    if (w)
-        return w->pte;
-#endif
-    (void)m;
-    return *(const volatile lazy_mmu_pte_t *)ptep;
-}
-#endif
-
-#ifndef lazy_mmu_arch_invalidate_all
-static inline void lazy_mmu_arch_invalidate_all(struct lazy_mmu *m)
-{
-    (void)m;
-}
-#endif
-
-/* An explicit request may follow a change of a table (non-leaf) entry, which
- * not every per-page invalidation covers: a backend whose per-page form is
- * leaf-only overrides this. */
-#ifndef lazy_mmu_arch_invalidate_pages
-static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t first,
-                                                  uintptr_t last)
-{
-    lazy_mmu__defer_pages(m, first, last);
-}
-#endif
+#include "arch/generic/update.h"
 
 /* ---- the generic layer ---- */
 
@@ -744,11 +419,11 @@ static inline void lazy_mmu_arch_invalidate_pages(struct lazy_mmu *m, uintptr_t 
  * what a failing hypercall did not apply). */
 LAZY_MMU__SLOW void lazy_mmu__publish_slow(struct lazy_mmu *m)
 {
-    /* Also keeps the fast path disarmed in whatever a failed publish leaves
-     * behind, so that leaving the last section or pausing disarms it. */
-    lazy_mmu__sync(m);
+    /* A failed publish (paravirt) keeps its batch: disarmed, so that
+     * leaving the last section or pausing leaves it disarmed. */
+    lazy_mmu__disarm(m);
     LAZY_MMU__COUNT(m, publishes, 1);
-    lazy_mmu_arch_publish(m);
+    lazy_mmu__issue(m);
 }
 
 static inline void lazy_mmu__publish(struct lazy_mmu *m)
@@ -773,6 +448,7 @@ static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
     m->stats.inval_requests = 0;
     m->stats.publishes = 0;
     m->stats.early_flushes = 0;
+    m->stats.merges = 0;
     m->stats.page_invals = 0;
     m->stats.full_invals = 0;
     m->stats.barriers = 0;
@@ -788,11 +464,13 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
     m->nranges = 0;
     m->npages = 0;
     lazy_mmu__disarm(m);
-    m->tail = 0;
-#if LAZY_MMU_ARCH_QUEUES_WRITES
-    m->nwrites = 0;
-    m->wfilter = 0;
-    m->nfiltered = 0;
+    m->hint = 0;
+#if LAZY_MMU__F_GLOBAL
+    m->olds = 0;
+#endif
+#if LAZY_MMU__F_BBM
+    m->nmakes = 0;
+    m->make_next = NULL;
 #endif
 #if LAZY_MMU_STATS
     lazy_mmu_reset_stats(m);
@@ -803,7 +481,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
 #if LAZY_MMU_SIMULATE
     m->sim = NULL;
 #endif
-    lazy_mmu_arch_init(m);
+    lazy_mmu__arch_init(m);
 }
 
 static inline lazy_mmu_state_t lazy_mmu__open(struct lazy_mmu *m, unsigned kind)
@@ -843,7 +521,7 @@ static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
     m->depth += LAZY_MMU__ENTER_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_ENTER);
 #if LAZY_MMU_ARCH_HAS_STATE
-    lazy_mmu_arch_enter(m, &s.arch);
+    lazy_mmu__arch_enter(m, &s.arch);
 #endif
     return s;
 }
@@ -858,7 +536,7 @@ static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
                           "lazy_mmu_leave: sections left out of order (not LIFO)");
     lazy_mmu__publish(m);
 #if LAZY_MMU_ARCH_HAS_STATE
-    lazy_mmu_arch_leave(m, &s.arch);
+    lazy_mmu__arch_leave(m, &s.arch);
 #endif
     m->depth -= LAZY_MMU__ENTER_ONE;
 }
@@ -878,7 +556,7 @@ static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
     m->depth -= LAZY_MMU__PAUSE_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
 #if LAZY_MMU_ARCH_HAS_STATE
-    lazy_mmu_arch_pause(m, &s.arch); /* required of a backend with state */
+    lazy_mmu__arch_pause(m, &s.arch); /* required of a backend with state */
 #endif
     return s;
 }
@@ -915,14 +593,20 @@ static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
     LAZY_MMU__COUNT(m, updates, 1);
     /* A release build takes a misaligned va as its page, in the slow paths
      * that record it (lazy_mmu__defer_pages). */
-    lazy_mmu_arch_set_pte(m, ptep, pte, va);
+#if !LAZY_MMU__F_QUEUES_WRITES
+    if (!lazy_mmu_is_active(m) && m->pending == 0) {
+        lazy_mmu__update_now(m, ptep, pte, va & ~LAZY_MMU__PAGE_MASK);
+        return;
+    }
+#endif
+    lazy_mmu__update(m, ptep, pte, va);
     lazy_mmu__settle(m);
 }
 
 static inline lazy_mmu_pte_t lazy_mmu_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
     lazy_mmu__check_ctx(m, "lazy_mmu_get_pte: context used before lazy_mmu_init");
-    return lazy_mmu_arch_get_pte(m, ptep);
+    return lazy_mmu__read(m, ptep);
 }
 
 static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
@@ -932,7 +616,7 @@ static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
                     "lazy_mmu_invalidate_page: va is not page-aligned");
     LAZY_MMU__COUNT(m, inval_requests, 1);
     va &= ~LAZY_MMU__PAGE_MASK; /* as in lazy_mmu_set_pte */
-    lazy_mmu_arch_invalidate_pages(m, va, va);
+    lazy_mmu__request_pages(m, va, va);
     lazy_mmu__settle(m);
 }
 
@@ -946,7 +630,7 @@ static inline void lazy_mmu_invalidate_range(struct lazy_mmu *m, uintptr_t start
     LAZY_MMU__COUNT(m, inval_requests, 1);
     if (end <= start)
         return;
-    lazy_mmu_arch_invalidate_pages(m, start & ~LAZY_MMU__PAGE_MASK, (end - 1) & ~LAZY_MMU__PAGE_MASK);
+    lazy_mmu__request_pages(m, start & ~LAZY_MMU__PAGE_MASK, (end - 1) & ~LAZY_MMU__PAGE_MASK);
     lazy_mmu__settle(m);
 }
 
@@ -954,8 +638,8 @@ static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
 {
     lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_all: context used before lazy_mmu_init");
     LAZY_MMU__COUNT(m, inval_requests, 1);
-    lazy_mmu_arch_invalidate_all(m);
     lazy_mmu__defer_all(m);
+    m->pending |= LAZY_MMU__P_GLOBAL; /* a change behind the library's back */
     lazy_mmu__settle(m);
 }
 

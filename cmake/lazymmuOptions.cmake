@@ -26,6 +26,9 @@
 #   LAZYMMU_STAGE2              LAZY_MMU_STAGE2                boolean -> 1/0
 #   LAZYMMU_X86_EPT_ALL_CONTEXT LAZY_MMU_X86_EPT_ALL_CONTEXT   boolean -> 1/0
 #   LAZYMMU_PV_COMMIT           LAZY_MMU_PV_COMMIT             a C identifier (your hypercall)
+#   LAZYMMU_PV_QUEUE_MAX        LAZY_MMU_PV_QUEUE_MAX          integer
+#   LAZYMMU_INSN_HEADER         LAZY_MMU_INSN_HEADER           a header path (quoted for you)
+#   LAZYMMU_PV_VALID            LAZY_MMU_PV_VALID              integer (the present bit's mask)
 #
 # The function-like hooks LAZY_MMU_PANIC(msg) and LAZY_MMU_PV_ERROR(m, i, op)
 # are not offered here: a compile definition cannot portably carry a macro
@@ -34,7 +37,7 @@
 
 set(LAZYMMU_OPTION_BOOLS SIMULATE DEBUG STATS X86_GLOBAL_PAGES X86_INVPCID X86_PKRU
                           RISCV_SVVPTC RISCV_SVINVAL STAGE2 X86_EPT_ALL_CONTEXT)
-set(LAZYMMU_OPTION_INTS PAGE_SHIFT BATCH_MAX FLUSH_ALL_THRESHOLD X86_PKRU_KEY)
+set(LAZYMMU_OPTION_INTS PAGE_SHIFT BATCH_MAX FLUSH_ALL_THRESHOLD X86_PKRU_KEY PV_QUEUE_MAX PV_VALID)
 
 # Adds to <target>'s INTERFACE compile definitions the macros whose variable
 # is set (non-empty); a bad value is a configure-time error, not a puzzling
@@ -74,6 +77,9 @@ function(lazymmu_apply_options target)
       message(FATAL_ERROR "lazymmu: LAZYMMU_PV_COMMIT is '${LAZYMMU_PV_COMMIT}'; it must name a function")
     endif()
     list(APPEND defs "LAZY_MMU_PV_COMMIT=${LAZYMMU_PV_COMMIT}")
+  endif()
+  if(NOT "${LAZYMMU_INSN_HEADER}" STREQUAL "")
+    list(APPEND defs "LAZY_MMU_INSN_HEADER=\"${LAZYMMU_INSN_HEADER}\"")
   endif()
   if(defs)
     target_compile_definitions(${target} INTERFACE ${defs})

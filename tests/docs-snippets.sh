@@ -176,6 +176,13 @@ if [ -n "$newbackends" ]; then
             echo "#$kw defined(LAZY_MMU_ARCH_$B)"
             echo "#define LAZY_MMU__ARCH_TYPES \"arch/$b/types.h\""
             echo "#define LAZY_MMU__ARCH_POLICY \"arch/$b/policy.h\""
+            echo "#if defined(LAZY_MMU_INSN_HEADER)"
+            echo "#define LAZY_MMU__ARCH_INSN LAZY_MMU_INSN_HEADER"
+            echo "#elif LAZY_MMU_SIMULATE"
+            echo "#define LAZY_MMU__ARCH_INSN \"arch/sim/sim.h\""
+            echo "#else"
+            echo "#define LAZY_MMU__ARCH_INSN \"arch/$b/insn.h\""
+            echo "#endif"
             kw=elif
         done
         echo "#else"

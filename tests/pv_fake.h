@@ -4,11 +4,9 @@
 #ifndef LAZYMMU_TEST_PV_FAKE_H
 #define LAZYMMU_TEST_PV_FAKE_H
 
-/* tests/test_paravirt.c - the paravirt backend against a fake hypervisor.
- *
- * The simulator's own hypercall applies ops but keeps no record, so it cannot
- * tell "the right updates" from "the right updates, one of them twice".  The
- * hypervisor here logs every call and op, checks the interface of
+/* The simulator's own hypercall applies ops but keeps no record, so it cannot
+ * tell "the right updates" from "the right updates, one of them twice".  This
+ * hypervisor logs every call and op, checks the interface of
  * arch/paravirt/types.h on every call, applies ops to the simulated page
  * tables and TLB as a real one would, and can be told to stop at op k of call
  * c.  Built for the paravirt configuration only (SUITE_CONFIGS_paravirt).
@@ -32,10 +30,11 @@ static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_p
 #error "tests/test_paravirt.c is only meaningful on the paravirt backend"
 #endif
 
-#define B LAZY_MMU_BATCH_MAX
+#define B LAZY_MMU_PV_QUEUE_MAX /* SETs per call */
+#define R LAZY_MMU_BATCH_MAX /* pending ranges: INVLPG ops per call */
 #define T LAZY_MMU_FLUSH_ALL_THRESHOLD
-#define PAGES 1024
-#define LOG_MAX 4096
+#define PAGES 4096 /* a long section: ceil(PAGES / B) calls */
+#define LOG_MAX 8192
 #define CALLS_MAX 512
 #define SET LAZY_MMU_PV_SET
 #define INVLPG LAZY_MMU_PV_INVLPG
@@ -68,7 +67,7 @@ static struct {
     const char *bad;                  /* the first interface rule broken, in bad_call */
     unsigned bad_call, nerrors, err_call; /* and what the error hook saw last */
     size_t err_index;
-    bool err_ptr_ok, err_state_ok;
+    bool err_ptr_ok, err_ops_ok, err_state_ok;
 } hv;
 
 static struct lazy_mmu_sim sim;
@@ -107,15 +106,18 @@ static void broken(const char *why)
 }
 
 /* Every op is checked against the rules of arch/paravirt/types.h, even those
- * after a failure; ops are applied in order up to the first failing one. */
+ * after a failure; ops are applied in order up to the first failing one.
+ * INVLPGs must also come as the batch keeps its pages: ascending, apart (a
+ * page named twice in a call, or two touching ranges, is a lost merge). */
 static size_t fake_commit(void *handle, const struct lazy_mmu_pv_op *ops, size_t n)
 {
     unsigned call = hv.ncalls++;
     size_t k, j, i, done = n, cnt[3] = {0, 0, 0};
+    uint64_t after = 0; /* the page after the previous INVLPG */
 
     hv.ops = ops;
-    if (handle != (void *)&hv || n == 0 || n > 2 * B)
-        broken("a foreign handle, or no ops, or more than 2 * LAZY_MMU_BATCH_MAX");
+    if (handle != (void *)&hv || n == 0 || n > B + R)
+        broken("a foreign handle, or no ops, or more than B + R ops");
     if (call >= CALLS_MAX || n > LOG_MAX - hv.nlog) {
         broken("the fake hypervisor's log is full");
         return n;
@@ -132,6 +134,10 @@ static size_t fake_commit(void *handle, const struct lazy_mmu_pv_op *ops, size_t
         if ((cmd == INVLPG && (op->val == 0 || (ARG(op) & (LAZY_MMU_PAGE_SIZE - 1)))) ||
             (cmd == INVAL_ALL && (op->ptr != INVAL_ALL || op->val != 0)))
             broken("an INVLPG of 0 pages or of an unaligned address, or a malformed INVAL_ALL");
+        if (cmd == INVLPG && cnt[INVLPG] && ARG(op) <= after)
+            broken("INVLPGs out of order, overlapping or touching");
+        if (cmd == INVLPG)
+            after = ARG(op) + (op->val << LAZY_MMU_PAGE_SHIFT);
         for (j = 0; cmd == SET && j < k; j++)
             if (ops[j].ptr == op->ptr)
                 broken("two SETs of one entry in one call (a superseded write was sent)");
@@ -152,8 +158,8 @@ static size_t fake_commit(void *handle, const struct lazy_mmu_pv_op *ops, size_t
             if (names(op, TEST_VA(i)))
                 sim.tlb_state[i] = LAZY_MMU_SIM_EMPTY;
     }
-    if (cnt[SET] > B || cnt[INVLPG] > B || cnt[INVAL_ALL] > 1 || (cnt[INVAL_ALL] && cnt[INVLPG]))
-        broken("more than B SETs or INVLPGs, or INVAL_ALL with other invalidations");
+    if (cnt[SET] > B || cnt[INVLPG] > R || cnt[INVAL_ALL] > 1 || (cnt[INVAL_ALL] && cnt[INVLPG]))
+        broken("more than B SETs or R INVLPGs, or INVAL_ALL with other invalidations");
     return done;
 }
 
@@ -184,6 +190,36 @@ static bool shape(unsigned c, size_t sets, size_t invlpgs, size_t alls)
            n[INVAL_ALL] == alls;
 }
 
+/* Calls 0 .. n - 1 were sent by a full queue: B SETs, nothing else. */
+static void early_calls(unsigned n)
+{
+    unsigned c;
+    for (c = 0; c < n; c++)
+        ck_assert_msg(shape(c, B, 0, 0), "call %u is not B SETs alone", c);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&ctx)->early_flushes, n);
+}
+
+/* Invalidation ops of calls [from, to) that name page i. */
+static unsigned named(unsigned from, unsigned to, size_t i)
+{
+    unsigned c, hits = 0;
+    size_t j;
+    for (c = from; c < to; c++)
+        for (j = 0; j < call_n(c); j++)
+            hits += CMD(call_op(c, j)) != SET && names(call_op(c, j), TEST_VA(i));
+    return hits;
+}
+
+/* Pages the INVLPG ops of call c name, all told. */
+static uint64_t invlpg_pages(unsigned c)
+{
+    uint64_t pages = 0;
+    size_t j;
+    for (j = 0; j < call_n(c); j++)
+        pages += CMD(call_op(c, j)) == INVLPG ? call_op(c, j)->val : 0;
+    return pages;
+}
+
 /* After call c stopped at op k: its SETs before k are in the page tables,
  * the others are not, and lazy_mmu_get_pte still sees those as written. */
 static bool failed_state_ok(unsigned c, size_t k)
@@ -203,17 +239,30 @@ static bool failed_state_ok(unsigned c, size_t k)
 
 /* The embedder's LAZY_MMU_PV_ERROR.  It judges the state here, when control
  * comes back to the embedder: later updates of the same section may re-send
- * the rest before the test body looks again. */
+ * the rest before the test body looks again.  The array the call was given
+ * must still hold what was sent: the applied SETs leave the queue (and the
+ * rest move down) only after the hook returns. */
 static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_pv_op *op)
 {
+    unsigned c = hv.ncalls - 1;
+    size_t j;
+
     hv.nerrors++;
-    hv.err_call = hv.ncalls - 1;
+    hv.err_call = c;
     hv.err_index = index;
     hv.err_ptr_ok = m == &ctx && op == hv.ops + index;
-    hv.err_state_ok = hv.err_call < CALLS_MAX && failed_state_ok(hv.err_call, index);
+    hv.err_ops_ok = c < CALLS_MAX;
+    for (j = 0; hv.err_ops_ok && j < hv.nops[c]; j++)
+        hv.err_ops_ok = memcmp(&hv.ops[j], &hv.log[hv.first[c] + j].op, sizeof *op) == 0;
+    hv.err_state_ok = c < CALLS_MAX && failed_state_ok(c, index);
 }
 
 /* ---- test helpers ---- */
+
+static const struct lazy_mmu_stats *stats(void)
+{
+    return lazy_mmu_get_stats(&ctx);
+}
 
 static void setup(size_t npages)
 {
@@ -272,6 +321,23 @@ static void remap(size_t from, size_t to, size_t stride)
         upd(from, NEW(from));
 }
 
+/* A section of nothing but remap(from, to, stride), left. */
+static void section_remap(size_t from, size_t to, size_t stride)
+{
+    lazy_mmu_state_t s = lazy_mmu_enter(&ctx);
+    remap(from, to, stride);
+    lazy_mmu_leave(&ctx, s);
+}
+
+/* A section of nothing but requests for pages [from, to), each repeated. */
+static void section_inval(size_t from, size_t to, unsigned times)
+{
+    lazy_mmu_state_t s = lazy_mmu_enter(&ctx);
+    while (times--)
+        lazy_mmu_invalidate_range(&ctx, TEST_VA(from), TEST_VA(to));
+    lazy_mmu_leave(&ctx, s);
+}
+
 static void arm(unsigned calls_from_now, size_t k)
 {
     hv.fail_call = hv.ncalls + calls_from_now;
@@ -308,6 +374,78 @@ static void verify_final(size_t npages)
                   (lazy_mmu_arch_pte_valid(model[i]) ? model[i] : 0));
     }
     ck_assert_uint_eq(lazy_mmu_get_stats(&ctx)->hypercalls, hv.ncalls);
+}
+
+/* ---- partial failure ---- */
+
+/* Call c stopped at op k: the hook ran at once, with k and &ops[k] of the
+ * array as sent, and saw the unapplied SETs still queued. */
+static void check_failed(unsigned c, size_t k)
+{
+    ck_assert_msg(hv.bad == NULL, "hypercall %u: %s", hv.bad_call, hv.bad);
+    ck_assert(hv.nerrors == hv.armed && hv.err_call == c && hv.err_index == k);
+    ck_assert_msg(hv.err_ptr_ok, "the hook was not given the context and &ops[index]");
+    ck_assert_msg(hv.err_ops_ok, "at the hook the array no longer holds the ops as sent");
+    ck_assert_msg(hv.err_state_ok, "at the hook: applied/unapplied/get_pte disagree");
+    if (hv.ncalls == c + 1) /* nothing has happened since the hook */
+        ck_assert(failed_state_ok(c, k));
+}
+
+/* Ops before the first invalidation op of call c: its SETs. */
+static size_t sets_of(unsigned c)
+{
+    size_t j = 0;
+    while (j < call_n(c) && CMD(call_op(c, j)) == SET)
+        j++;
+    return j;
+}
+
+/* The call after failed call c starts with exactly c's unapplied SETs, in
+ * order, and names every page that any of c's invalidation ops named,
+ * applied or not: the batch is kept whole.  `same`: nothing owed was added
+ * since, so its invalidation ops are c's, op for op. */
+static void check_resend(unsigned c, size_t k, bool same)
+{
+    size_t j, s = 0, i, inv = call_n(c) - sets_of(c);
+
+    ck_assert_uint_gt(hv.ncalls, c + 1);
+    for (j = k; j < sets_of(c); j++, s++)
+        ck_assert_msg(s < call_n(c + 1) && op_is(c + 1, s, call_op(c, j)->ptr, call_op(c, j)->val),
+                      "op %zu of call %u is not re-sent as op %zu of call %u", j, c, s, c + 1);
+    for (i = 0; i < sim.npages; i++)
+        ck_assert_msg(!named(c, c + 1, i) || named(c + 1, c + 2, i), "page %zu: invalidation lost", i);
+    ck_assert(!same || call_n(c + 1) - sets_of(c + 1) == inv);
+    for (j = 0; same && j < inv; j++) {
+        const struct lazy_mmu_pv_op *op = call_op(c, call_n(c) - inv + j);
+        ck_assert(op_is(c + 1, sets_of(c + 1) + j, op->ptr, op->val));
+    }
+}
+
+/* The largest call: B SETs and R one-page INVLPGs (every other update's
+ * entry was valid). */
+static lazy_mmu_state_t full_call_section(size_t npages)
+{
+    lazy_mmu_state_t s;
+
+    setup(npages);
+    map_old(0, 2 * B, 4);
+    s = lazy_mmu_enter(&ctx);
+    remap(0, 2 * B, 2);
+    return s;
+}
+
+/* A flush in section s is call 0 and stops at op k of nops; leaving s
+ * re-sends the rest and the whole batch. */
+static void flush_fails_then_leave(lazy_mmu_state_t s, size_t k, size_t nops, size_t npages)
+{
+    arm(0, k);
+    lazy_mmu_flush(&ctx);
+    ck_assert(hv.ncalls == 1 && call_n(0) == nops);
+    check_failed(0, k);
+    lazy_mmu_leave(&ctx, s);
+    ck_assert_uint_eq(hv.ncalls, 2);
+    check_resend(0, k, true);
+    verify_final(npages);
 }
 
 #endif

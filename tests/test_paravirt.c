@@ -1,11 +1,6 @@
-/* tests/test_paravirt.c - the paravirt backend against a fake hypervisor.
- *
- * The simulator's own hypercall applies ops but keeps no record, so it cannot
- * tell "the right updates" from "the right updates, one of them twice".  The
- * hypervisor here logs every call and op, checks the interface of
- * arch/paravirt/types.h on every call, applies ops to the simulated page
- * tables and TLB as a real one would, and can be told to stop at op k of call
- * c.  Built for the paravirt configuration only (SUITE_CONFIGS_paravirt).
+/* tests/test_paravirt.c - the paravirt backend against a fake hypervisor
+ * (tests/pv_fake.h): exact calls and ops, and what a failing call leaves.
+ * B SETs per call, R pending ranges, more than T pages: one INVAL_ALL.
  */
 #include "pv_fake.h"
 
@@ -14,12 +9,13 @@
 static const size_t batch_ns[] = {B - 1, B, B + 1, 10 * B};
 
 /* _i / 3 picks N; _i % 3 the kind: map (nothing to invalidate), remap of a
- * run (one range per batch), remap of every other page (one per update). */
+ * run, remap of every other page.  A full queue goes alone, SETs only; the
+ * pages stay in the one batch, so the last call decides for all of them. */
 START_TEST(test_batch_boundaries)
 {
-    size_t n = batch_ns[_i / 3], kind = (size_t)_i % 3, st = kind == 2 ? 2 : 1, i;
+    size_t n = batch_ns[_i / 3], kind = (size_t)_i % 3, st = kind == 2 ? 2 : 1, i, sets;
     lazy_mmu_state_t s;
-    unsigned c;
+    unsigned last = (unsigned)((n + B - 1) / B) - 1;
 
     setup(n * st);
     if (kind != 0)
@@ -27,14 +23,18 @@ START_TEST(test_batch_boundaries)
     s = lazy_mmu_enter(&ctx);
     for (i = 0; i < n; i++) {
         upd(i * st, NEW(i * st));
-        ck_assert_uint_eq(hv.ncalls, i / B); /* early only when the batch is full */
+        ck_assert_uint_eq(hv.ncalls, i / B); /* early only when the queue is full */
     }
     lazy_mmu_leave(&ctx, s);
-    ck_assert_uint_eq(hv.ncalls, (n + B - 1) / B);
-    for (c = 0; c < hv.ncalls; c++) {
-        size_t sets = c + 1 < hv.ncalls ? B : n - (size_t)c * B;
-        ck_assert(shape(c, sets, kind == 0 ? 0 : kind == 1 ? 1 : sets, 0));
-    }
+    ck_assert_uint_eq(hv.ncalls, last + 1);
+    early_calls(last);
+    sets = n - (size_t)last * B;
+    if (kind == 0)
+        ck_assert(shape(last, sets, 0, 0));
+    else if (kind == 1 && n <= T)
+        ck_assert(shape(last, sets, 1, 0) && op_is(last, sets, INVLPG_AT(0), n));
+    else /* a run past T; lone pages past R merge, gaps and all: 2n - R > T */
+        ck_assert(shape(last, sets, 0, 1) && op_is(last, sets, INVAL_ALL, 0));
     verify_final(n * st);
 }
 END_TEST
@@ -86,7 +86,8 @@ START_TEST(test_visibility_points_mid_batch)
     remap(8, 18, 1);
     ck_assert_uint_eq(hv.ncalls, 1);
     lazy_mmu_flush(&ctx);
-    ck_assert(hv.ncalls == 2 && shape(1, 10, 1, 0) && lazy_mmu_sim_stale(&sim) == 0);
+    ck_assert(hv.ncalls == 2 && shape(1, 10, 1, 0) && op_is(1, 10, INVLPG_AT(8), 10));
+    ck_assert_uint_eq(lazy_mmu_sim_stale(&sim), 0);
     remap(18, 21, 1);
     p1 = lazy_mmu_pause(&ctx);
     ck_assert(hv.ncalls == 3 && shape(2, 3, 1, 0) && lazy_mmu_sim_stale(&sim) == 0);
@@ -101,12 +102,12 @@ START_TEST(test_visibility_points_mid_batch)
     remap(24, 28, 1);
     ck_assert(hv.ncalls == 6 && lazy_mmu_is_active(&ctx));
     lazy_mmu_leave(&ctx, outer);
-    ck_assert(hv.ncalls == 7 && shape(6, 4, 1, 0));
+    ck_assert(hv.ncalls == 7 && shape(6, 4, 1, 0) && op_is(6, 4, INVLPG_AT(24), 4));
     verify_final(40);
 }
 END_TEST
 
-/* ---- read-your-writes and superseded writes ---- */
+/* ---- read-your-writes and rewrites ---- */
 
 START_TEST(test_read_your_writes)
 {
@@ -123,33 +124,34 @@ START_TEST(test_read_your_writes)
     put(2, NEW(2));
     put(1, NEW2(1));
     put(0, NEW3(0));
-    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == NEW3(0));
-    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[1]) == NEW2(1));
-    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[2]) == NEW(2));
+    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == NEW3(0) &&
+              lazy_mmu_get_pte(&ctx, &sim.pt[1]) == NEW2(1) && lazy_mmu_get_pte(&ctx, &sim.pt[2]) == NEW(2));
     ck_assert(hv.ncalls == 0 && sim.pt[0] == OLD(0) && sim.pt[1] == OLD(1));
     lazy_mmu_leave(&ctx, s);
     /* One SET per entry, with its last value, in the order of last update. */
-    ck_assert(hv.ncalls == 1 && shape(0, 3, 1, 0));
+    ck_assert(hv.ncalls == 1 && shape(0, 3, 1, 0) && op_is(0, 3, INVLPG_AT(0), 3));
     expect_set(2, NEW(2));
     expect_set(1, NEW2(1));
     expect_set(0, NEW3(0));
-    /* Far more rewrites of one entry than a batch holds: the superseded
-     * slots fill the queue, but only the last value is ever sent. */
+    /* Far more rewrites of one entry than a call holds: each takes the
+     * earlier one's place, so the queue never fills. */
     s = lazy_mmu_enter(&ctx);
     for (j = 0; j < 3 * B + 5; j++) {
         put(3, test_pte(0x5000u + j));
         ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[3]) == test_pte(0x5000u + j));
     }
     lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 2 && shape(1, 1, 1, 0) && op_is(1, 1, INVLPG_AT(3), 1));
+    ck_assert_uint_eq(stats()->early_flushes, 0);
     expect_set(3, test_pte(0x5000u + 3 * B + 4));
     verify_final(8);
 }
 END_TEST
 
-/* lazy_mmu_get_pte folds queued writes into the filter as it needs them; a
- * full queue that drops superseded writes moves later writes down into the
- * slots already folded, and each must still be found. */
-START_TEST(test_read_your_writes_after_reclaim)
+/* A rewrite moves the entry to the end of a full queue, the SETs behind its
+ * old place move down: lookups (a hashed filter, then a search) must still
+ * find every one, and the full queue takes it without an early send. */
+START_TEST(test_rewrite_in_a_full_queue)
 {
     lazy_mmu_state_t s;
     size_t i;
@@ -157,50 +159,63 @@ START_TEST(test_read_your_writes_after_reclaim)
     setup(B + 8);
     map_old(0, B + 8, 1);
     s = lazy_mmu_enter(&ctx);
-    for (i = 0; i < B / 2; i++)
-        put(0, test_pte(0x5000u + i));
-    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == test_pte(0x5000u + B / 2 - 1));
-    for (i = 1; i <= B / 2 + 4; i++) /* fills the queue: the rewrites of 0 go */
+    for (i = 0; i < B; i++)
         put(i, NEW(i));
+    put(B / 2, NEW2(B / 2));
+    put(0, NEW2(0));
     ck_assert_uint_eq(hv.ncalls, 0);
-    for (i = 1; i <= B / 2 + 4; i++)
-        ck_assert_msg(lazy_mmu_get_pte(&ctx, &sim.pt[i]) == NEW(i),
-                      "entry %zu reads %#llx, its queued write is %#llx", i,
-                      (unsigned long long)lazy_mmu_get_pte(&ctx, &sim.pt[i]),
-                      (unsigned long long)NEW(i));
-    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == test_pte(0x5000u + B / 2 - 1));
+    for (i = 0; i < B; i++)
+        ck_assert_msg(lazy_mmu_get_pte(&ctx, &sim.pt[i]) == (i % (B / 2) ? NEW(i) : NEW2(i)),
+                      "entry %zu: its queued write is not found", i);
+    ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[B]) == OLD(B));
     lazy_mmu_leave(&ctx, s);
-    ck_assert(hv.ncalls == 1);
-    expect_set(0, test_pte(0x5000u + B / 2 - 1));
-    for (i = 1; i <= B / 2 + 4; i++)
-        expect_set(i, NEW(i));
+    ck_assert(hv.ncalls == 1 && shape(0, B, 1, 0) && op_is(0, B, INVLPG_AT(0), B));
+    ck_assert(op_is(0, B - 2, PTR(B / 2), NEW2(B / 2)) && op_is(0, B - 1, PTR(0), NEW2(0)));
+    for (i = 1; i < B; i++)
+        if (i != B / 2)
+            expect_set(i, NEW(i));
+    expect_set(B / 2, NEW2(B / 2));
+    expect_set(0, NEW2(0));
     verify_final(B + 8);
 }
 END_TEST
 
 /* One entry updated under two VAs (a table page mapped twice): both pages
- * are invalidated, also when a full queue drops the first update unsent. */
-START_TEST(test_superseded_write_keeps_its_va)
+ * are invalidated, whether the first SET was still queued (_i == 0: the
+ * rewrite dropped it; _i == 2: and it was an unmap, the entry in memory
+ * still decides) or already sent by a full queue (_i == 1).  The simulator
+ * ties entry i to page i, so the alias is checked by name. */
+START_TEST(test_entry_under_two_vas)
 {
-    const size_t alias = B + 4;
+    const size_t alias = 2 * B + 4;
+    unsigned last = _i == 1;
     lazy_mmu_state_t s;
     size_t i;
 
-    setup(B + 8);
-    map_old(0, B + 8, 1);
+    setup(2 * B + 8);
+    map_old(0, 1, 1);
     s = lazy_mmu_enter(&ctx);
-    lazy_mmu_set_pte(&ctx, &sim.pt[0], NEW2(0), TEST_VA(alias));
-    for (i = 0; i < B; i++) /* the last one finds the queue full */
-        upd(i, NEW(i));
+    lazy_mmu_set_pte(&ctx, &sim.pt[0], _i == 2 ? 0 : NEW2(0), TEST_VA(alias));
+    if (_i == 1) {
+        expect_set(0, NEW2(0));
+        for (i = 1; i <= B; i++) /* fresh entries: the last finds the queue full */
+            upd(i, NEW(i));
+        ck_assert(hv.ncalls == 1 && shape(0, B, 0, 0));
+        upd(0, NEW(0));
+        ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[0]) == NEW(0));
+    } else {
+        for (i = 0; i < B; i++)
+            upd(i, NEW(i));
+    }
     lazy_mmu_leave(&ctx, s);
-    ck_assert(hv.ncalls == 1 && shape(0, B, 2, 0));
-    ck_assert_msg(names(call_op(0, B), TEST_VA(alias)) || names(call_op(0, B + 1), TEST_VA(alias)),
-                  "the dropped update's page was not invalidated");
-    verify_final(B + 8);
+    ck_assert(hv.ncalls == last + 1 && shape(last, last ? 2 : B, 2, 0));
+    ck_assert(op_is(last, last ? 2 : B, INVLPG_AT(0), 1));
+    ck_assert(op_is(last, last ? 3 : B + 1, INVLPG_AT(alias), 1));
+    verify_final(2 * B + 8);
 }
 END_TEST
 
-/* ---- invalidation encoding ---- */
+/* ---- invalidation encoding: one op per range, INVAL_ALL past T pages ---- */
 
 START_TEST(test_runs_become_one_invlpg)
 {
@@ -209,9 +224,7 @@ START_TEST(test_runs_become_one_invlpg)
 
     setup(64);
     map_old(0, 64, 1);
-    s = lazy_mmu_enter(&ctx);
-    remap(0, 20, 1);
-    lazy_mmu_leave(&ctx, s);
+    section_remap(0, 20, 1);
     ck_assert(shape(0, 20, 1, 0) && op_is(0, 20, INVLPG_AT(0), 20));
     s = lazy_mmu_enter(&ctx); /* the same, written backwards */
     for (i = 40; i-- > 20;)
@@ -229,20 +242,87 @@ START_TEST(test_runs_become_one_invlpg)
 }
 END_TEST
 
+/* Two runs, then the page that joins them, then a page already owed: one
+ * range of 24 pages, each page counted once. */
+START_TEST(test_touching_runs_join)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup(32);
+    map_old(0, 24, 1);
+    s = lazy_mmu_enter(&ctx);
+    for (i = 0; i < 24; i++) /* pages 0-15 and 17-23 */
+        if (i != 16)
+            put(i, NEW(i));
+    put(16, NEW(16));
+    put(15, NEW2(15));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 1 && shape(0, 24, 1, 0) && op_is(0, 24, INVLPG_AT(0), 24));
+    ck_assert(stats()->page_invals == 24 && stats()->merges == 0);
+    for (i = 0; i < 24; i++)
+        if (i != 15 && i != 16)
+            expect_set(i, NEW(i));
+    expect_set(16, NEW(16));
+    expect_set(15, NEW2(15));
+    verify_final(32);
+}
+END_TEST
+
+/* More than R ranges under T pages: the nearest two merge, the gap pages
+ * added to the count; a merge that passes T turns into one INVAL_ALL. */
+START_TEST(test_scattered_pages_merge)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    /* R lone pages one apart, then a far one: the nearest pair (the lowest
+     * of equals) merges and the far page takes the slot it frees. */
+    setup(128);
+    map_old(0, 2 * R, 2);
+    map_old(100, 101, 1);
+    s = lazy_mmu_enter(&ctx);
+    remap(0, 2 * R, 2);
+    upd(100, NEW(100));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 1 && shape(0, R + 1, R, 0) && op_is(0, R + 1, INVLPG_AT(0), 3));
+    for (i = 1; i < R - 1; i++)
+        ck_assert(op_is(0, R + 1 + i, INVLPG_AT(2 * i + 2), 1));
+    ck_assert(op_is(0, 2 * R, INVLPG_AT(100), 1) && invlpg_pages(0) == R + 2);
+    ck_assert_uint_eq(stats()->merges, 1);
+    verify_final(128);
+
+    /* Pages three apart: past R each new page joins the last range, 3 more
+     * pages a time; R + 5 pages are 31 owed, R + 6 would be 34 > T. */
+    for (i = 0; i < 2; i++) {
+        size_t n = R + 5 + i, j;
+        setup(3 * n);
+        map_old(0, 3 * n, 3);
+        section_remap(0, 3 * n, 3);
+        ck_assert_uint_eq(hv.ncalls, 1);
+        if (i == 1) {
+            ck_assert(shape(0, n, 0, 1) && stats()->page_invals == 0);
+        } else {
+            ck_assert(shape(0, n, R, 0) && invlpg_pages(0) == 31 && stats()->merges == 5);
+            for (j = 0; j < R - 1; j++)
+                ck_assert(op_is(0, n + j, INVLPG_AT(3 * j), 1));
+            ck_assert(op_is(0, n + R - 1, INVLPG_AT(3 * (R - 1)), 16));
+        }
+        verify_final(3 * n);
+    }
+}
+END_TEST
+
 START_TEST(test_above_threshold_one_inval_all)
 {
     lazy_mmu_state_t s;
 
     setup(200 + T + 6);
     changed_behind(0, T + 1, 1);
-    s = lazy_mmu_enter(&ctx); /* exactly T pages: still by address */
-    lazy_mmu_invalidate_range(&ctx, TEST_VA(0), TEST_VA(T));
-    lazy_mmu_leave(&ctx, s);
+    section_inval(0, T, 1); /* exactly T pages: still by address */
     ck_assert(hv.ncalls == 1 && shape(0, 0, 1, 0) && op_is(0, 0, INVLPG_AT(0), T));
     ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(T)) == OLD(T)); /* T pages, not T + 1 */
-    s = lazy_mmu_enter(&ctx); /* T + 1 pages */
-    lazy_mmu_invalidate_range(&ctx, TEST_VA(0), TEST_VA(T + 1));
-    lazy_mmu_leave(&ctx, s);
+    section_inval(0, T + 1, 1);
     ck_assert(hv.ncalls == 2 && shape(1, 0, 0, 1) && op_is(1, 0, INVAL_ALL, 0));
     /* Updates and a request adding up to T + 1 pages: SETs, then INVAL_ALL. */
     map_old(100, 120, 1);
@@ -252,13 +332,25 @@ START_TEST(test_above_threshold_one_inval_all)
     lazy_mmu_invalidate_range(&ctx, TEST_VA(150), TEST_VA(150 + T - 19));
     lazy_mmu_leave(&ctx, s);
     ck_assert(hv.ncalls == 3 && shape(2, 20, 0, 1) && op_is(2, 20, INVAL_ALL, 0));
-    /* A run that outgrows T by merging requests: one INVAL_ALL as well. */
+    /* A run that outgrows T by joining requests: one INVAL_ALL as well. */
     changed_behind(200, 200 + T + 6, 1);
     s = lazy_mmu_enter(&ctx);
-    lazy_mmu_invalidate_range(&ctx, TEST_VA(200), TEST_VA(240));
-    lazy_mmu_invalidate_range(&ctx, TEST_VA(240), TEST_VA(200 + T + 6));
+    lazy_mmu_invalidate_range(&ctx, TEST_VA(200), TEST_VA(220));
+    lazy_mmu_invalidate_range(&ctx, TEST_VA(220), TEST_VA(200 + T + 6));
     lazy_mmu_leave(&ctx, s);
     ck_assert(hv.ncalls == 4 && shape(3, 0, 0, 1));
+    /* A page owed again adds nothing, also to a batch of exactly T pages
+     * (the first B of them sent early): T pages stay by address. */
+    map_old(0, T, 1);
+    s = lazy_mmu_enter(&ctx);
+    remap(0, T, 1);
+    upd(0, NEW2(0));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 6 && shape(4, B, 0, 0) && shape(5, T - B + 1, 1, 0));
+    ck_assert(op_is(5, T - B + 1, INVLPG_AT(0), T));
+    changed_behind(0, T, 1);
+    section_inval(0, T, 2); /* the second request names pages already owed */
+    ck_assert(hv.ncalls == 7 && shape(6, 0, 1, 0) && op_is(6, 0, INVLPG_AT(0), T));
     verify_final(200 + T + 6);
 }
 END_TEST
@@ -298,148 +390,181 @@ START_TEST(test_invalidation_requests_travel_in_the_batch)
 }
 END_TEST
 
-/* ---- partial failure ---- */
+/* ---- long sections: early sends carry no invalidation ---- */
 
-/* Call c stopped at op k: the hook ran at once, with k and &ops[k], and saw
- * the unapplied SETs still queued. */
-static void check_failed(unsigned c, size_t k)
+/* 4096 remaps, in order (_i == 0) or scattered (_i == 1: stride 33, every
+ * page once): ceil(4096 / B) calls, the last one ends in the only
+ * invalidation op of the section. */
+START_TEST(test_long_section_one_inval_all)
 {
-    ck_assert_msg(hv.bad == NULL, "hypercall %u: %s", hv.bad_call, hv.bad);
-    ck_assert(hv.nerrors == hv.armed && hv.err_call == c && hv.err_index == k);
-    ck_assert_msg(hv.err_ptr_ok, "the hook was not given the context and &ops[index]");
-    ck_assert_msg(hv.err_state_ok, "at the hook: applied/unapplied/get_pte disagree");
-    if (hv.ncalls == c + 1) /* nothing has happened since the hook */
-        ck_assert(failed_state_ok(c, k));
-}
+    const size_t n = PAGES;
+    lazy_mmu_state_t s;
+    size_t j;
+    unsigned calls = (unsigned)((n + B - 1) / B);
 
-/* The call after failed call c starts with exactly c's unapplied SETs, in
- * order, and invalidates whatever c's unapplied invalidation ops named. */
-static void check_resend(unsigned c, size_t k)
-{
-    size_t j, s = 0, i;
-
-    ck_assert_uint_gt(hv.ncalls, c + 1);
-    for (j = k; j < call_n(c); j++) {
-        const struct lazy_mmu_pv_op *op = call_op(c, j);
-        if (CMD(op) == SET) {
-            ck_assert_msg(s < call_n(c + 1) && op_is(c + 1, s, op->ptr, op->val),
-                          "op %zu of call %u is not re-sent as op %zu of call %u", j, c, s, c + 1);
-            s++;
-            continue;
-        }
-        for (i = 0; i < sim.npages; i++) {
-            size_t q;
-            bool again = false;
-            for (q = s; q < call_n(c + 1); q++)
-                again = again || names(call_op(c + 1, q), TEST_VA(i));
-            ck_assert_msg(!names(op, TEST_VA(i)) || again, "page %zu: invalidation lost", i);
-        }
+    setup(n);
+    map_old(0, n, 1);
+    s = lazy_mmu_enter(&ctx);
+    for (j = 0; j < n; j++) {
+        size_t i = _i ? j * 33 % n : j;
+        upd(i, NEW(i));
+        ck_assert_uint_eq(hv.ncalls, j / B);
     }
-}
-
-/* A flush in section s is call 0 and stops at op k of nops; leaving s must
- * re-send the rest. */
-static void flush_fails_then_leave(lazy_mmu_state_t s, size_t k, size_t nops, size_t npages)
-{
-    arm(0, k);
-    lazy_mmu_flush(&ctx);
-    ck_assert(hv.ncalls == 1 && call_n(0) == nops);
-    check_failed(0, k);
     lazy_mmu_leave(&ctx, s);
-    ck_assert_uint_eq(hv.ncalls, 2);
-    check_resend(0, k);
-    verify_final(npages);
+    ck_assert_uint_eq(hv.ncalls, calls);
+    early_calls(calls - 1);
+    ck_assert(shape(calls - 1, n - (size_t)(calls - 1) * B, 0, 1));
+    ck_assert(stats()->full_invals == 1 && stats()->page_invals == 0);
+    verify_final(n);
 }
+END_TEST
 
-/* B remaps of every other page: B SETs and B one-page INVLPGs, the 2 * B ops
- * a call may carry at most; op _i fails. */
-START_TEST(test_fail_at_flush)
+/* A page updated again after its first SET went out early is owed once:
+ * the early call leaves the old translation cached, the last call drops it. */
+START_TEST(test_page_across_an_early_send_invalidated_once)
 {
     lazy_mmu_state_t s;
+    size_t i;
 
-    setup(2 * B);
-    map_old(0, 2 * B, 2);
+    setup(B + 2);
+    map_old(0, B, 1);
     s = lazy_mmu_enter(&ctx);
-    remap(0, 2 * B, 2);
-    flush_fails_then_leave(s, (size_t)_i, 2 * B, 2 * B);
+    remap(0, B + 1, 1); /* entry B is fresh: the queue's B SETs go early */
+    ck_assert(hv.ncalls == 1 && shape(0, B, 0, 0) && stats()->early_flushes == 1);
+    ck_assert(sim.pt[0] == NEW(0) && lazy_mmu_sim_access(&sim, TEST_VA(0)) == OLD(0));
+    upd(0, NEW2(0));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 2 && shape(1, 2, 1, 0) && op_is(1, 0, PTR(B), NEW(B)));
+    ck_assert(op_is(1, 1, PTR(0), NEW2(0)) && op_is(1, 2, INVLPG_AT(0), B));
+    for (i = 0; i <= B; i++)
+        ck_assert_uint_eq(named(0, 2, i), i < B);
+    ck_assert_uint_eq(stats()->page_invals, B);
+    verify_final(B + 2);
+}
+END_TEST
+
+/* ---- partial failure ---- */
+
+START_TEST(test_fail_at_flush)
+{
+    lazy_mmu_state_t s = full_call_section(2 * B);
+    flush_fails_then_leave(s, (size_t)_i, B + R, 2 * B);
+    ck_assert(shape(0, B, R, 0));
 }
 END_TEST
 
 /* The outermost leave fails: the section is over, the rest is still queued,
- * and whatever publishes next sends it first -- an eager update (odd k) or
- * an empty section's leave (even k). */
+ * and whatever publishes next sends it first -- an eager update of a fresh
+ * entry (odd k) or an empty section's leave (even k). */
 START_TEST(test_fail_at_leave)
 {
     size_t k = (size_t)_i;
-    lazy_mmu_state_t s;
+    lazy_mmu_state_t s = full_call_section(2 * B + 2);
 
-    setup(2 * B + 2);
-    map_old(0, 2 * B + 2, 2);
-    s = lazy_mmu_enter(&ctx);
-    remap(0, 2 * B, 2);
     arm(0, k);
     lazy_mmu_leave(&ctx, s);
-    ck_assert(hv.ncalls == 1 && call_n(0) == 2 * B && !lazy_mmu_is_active(&ctx));
+    ck_assert(hv.ncalls == 1 && shape(0, B, R, 0) && !lazy_mmu_is_active(&ctx));
     check_failed(0, k);
-    if (k % 2) {
+    if (k % 2)
         upd(2 * B, NEW(2 * B));
-    } else {
-        s = lazy_mmu_enter(&ctx);
-        lazy_mmu_leave(&ctx, s);
-    }
-    check_resend(0, k);
+    else
+        lazy_mmu_leave(&ctx, lazy_mmu_enter(&ctx));
+    ck_assert_uint_eq(hv.ncalls, 2);
+    check_resend(0, k, true);
     verify_final(2 * B + 2);
 }
 END_TEST
 
-/* The call a full queue forces out mid-section fails at op k (of 2 * B);
- * the section carries on and its later updates come after the re-sent ones.
- * _i < 2 * B: the first call of the run fails at k = _i, else the second at
- * k = _i - 2 * B + 1.
- * KNOWN GAP at k = 0, pinned so that a change shows: the queue is still full
- * after the hook returns and set_pte panics, although types.h says a
- * returning hook leaves the updates queued for the next visibility point. */
-START_TEST(test_fail_at_early_flush)
+/* The early send of a full queue (B SETs, nothing else) stops at op k of
+ * call c; the section carries on, its later updates queue behind the kept
+ * ones, and every call but the last is again B SETs alone.  _i < B: call 0
+ * at k = _i, else call 1 at k = _i - B + 1.  At k = 0 nothing was applied,
+ * the queue has no room for the update that forced the send: a panic. */
+START_TEST(test_fail_at_early_send)
 {
-    unsigned c = _i >= 2 * B;
-    size_t k = c ? (size_t)_i - 2 * B + 1 : (size_t)_i;
+    const size_t n = 2 * B + 4; /* every other page: the batch ends in INVAL_ALL */
+    unsigned c = _i >= B, last;
+    size_t k = c ? (size_t)_i - B + 1 : (size_t)_i, sent;
     lazy_mmu_state_t s;
 
     if (k == 0)
-        test_expected_panic = "write queue still full";
-    setup(4 * B + 8);
-    map_old(0, 4 * B + 8, 2);
+        test_expected_panic = "write queue still full after a failed commit";
+    setup(2 * n);
+    map_old(0, 2 * n, 2);
     s = lazy_mmu_enter(&ctx);
     arm(c, k);
-    remap(0, 4 * B + 8, 2);
+    remap(0, 2 * n, 2);
+    ck_assert(k != 0);
     lazy_mmu_leave(&ctx, s);
-    ck_assert(call_n(c) == 2 * B && (c == 0 || shape(0, B, B, 0)));
+    sent = n + B - k; /* SET ops over all calls: the kept ones go twice */
+    last = (unsigned)((sent + B - 1) / B) - 1;
+    ck_assert_uint_eq(hv.ncalls, last + 1);
+    early_calls(last);
+    ck_assert(shape(last, sent - (size_t)last * B, 0, 1));
+    c = _i >= B;
     check_failed(c, k);
-    check_resend(c, k);
-    verify_final(4 * B + 8);
+    check_resend(c, k, false);
+    verify_final(2 * n);
 }
 END_TEST
 
-/* The call a full list of ranges forces out (B lone-page requests after 8
- * SETs of new entries) fails at op _i; the library then falls back to one
- * INVAL_ALL, which must still be sent. */
-START_TEST(test_fail_at_early_flush_of_ranges)
+/* A failed early send keeps its unapplied SETs, which later rewrites still
+ * replace, and the pages of all its SETs, applied or not: the visibility
+ * point invalidates every page owed.  k runs over 2 .. B - 1 (at 1 the kept
+ * SETs and the new one fill the queue again: test_fail_at_early_send). */
+START_TEST(test_failed_early_send_keeps_its_work)
 {
-    size_t k = (size_t)_i, i;
+    size_t k = (size_t)_i, i, at;
     lazy_mmu_state_t s;
 
-    setup(2 * B + 18);
-    changed_behind(0, 2 * B + 1, 2);
+    setup(B + 8);
+    map_old(0, B + 1, 4); /* 9 valid entries among B + 1 */
     s = lazy_mmu_enter(&ctx);
-    remap(2 * B + 10, 2 * B + 18, 1);
+    for (i = 0; i < B; i++)
+        put(i, NEW(i));
     arm(0, k);
-    for (i = 0; i <= 2 * B; i += 2)
-        lazy_mmu_invalidate_page(&ctx, TEST_VA(i));
-    lazy_mmu_leave(&ctx, s);
-    ck_assert(shape(0, 8, B, 0));
+    put(B, NEW(B));
+    ck_assert(hv.ncalls == 1 && shape(0, B, 0, 0) && stats()->early_flushes == 1);
     check_failed(0, k);
-    check_resend(0, k);
-    verify_final(2 * B + 18);
+    /* applied, its old translation still cached: the batch owes it */
+    ck_assert(sim.pt[0] == NEW(0) && lazy_mmu_sim_access(&sim, TEST_VA(0)) == OLD(0));
+    put(0, NEW2(0));         /* applied, rewritten */
+    put(B - 1, NEW2(B - 1)); /* kept, rewritten: its kept SET goes */
+    for (i = k; i < B - 1; i++)
+        ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[i]) == NEW(i) && sim.pt[i] != NEW(i));
+    lazy_mmu_leave(&ctx, s);
+    ck_assert(hv.ncalls == 2 && shape(1, B - k + 2, 9, 0));
+    for (i = k, at = 0; i < B - 1; i++)
+        ck_assert(op_is(1, at++, PTR(i), NEW(i)));
+    ck_assert(op_is(1, at, PTR(B), NEW(B)) && op_is(1, at + 1, PTR(0), NEW2(0)) &&
+              op_is(1, at + 2, PTR(B - 1), NEW2(B - 1)));
+    for (i = 0; i < 9; i++)
+        ck_assert(op_is(1, at + 3 + i, INVLPG_AT(4 * i), 1));
+    for (i = 0; i <= B; i++)
+        if (i != B - 1)
+            expect_set(i, NEW(i));
+    expect_set(0, NEW2(0));
+    expect_set(B - 1, NEW2(B - 1));
+    verify_final(B + 8);
+}
+END_TEST
+
+/* Invalidation requests for lone pages past R: merged ranges (one of three
+ * pages) after 8 SETs of fresh entries; op _i fails. */
+START_TEST(test_fail_with_merged_ranges)
+{
+    lazy_mmu_state_t s;
+    size_t i;
+
+    setup(48);
+    changed_behind(0, 2 * R + 1, 2);
+    s = lazy_mmu_enter(&ctx);
+    remap(40, 48, 1);
+    for (i = 0; i <= 2 * R; i += 2)
+        lazy_mmu_invalidate_page(&ctx, TEST_VA(i));
+    ck_assert_uint_eq(hv.ncalls, 0);
+    flush_fails_then_leave(s, (size_t)_i, 8 + R, 48);
+    ck_assert(shape(0, 8, R, 0) && op_is(0, 8 + R - 1, INVLPG_AT(2 * R - 2), 3));
 }
 END_TEST
 
@@ -459,12 +584,12 @@ START_TEST(test_fail_with_inval_all)
 }
 END_TEST
 
-/* Superseded writes leave holes in the queue; the failing index counts ops,
- * not queue slots, so the holes must not shift what is kept. */
-START_TEST(test_fail_with_superseded_writes)
+/* Rewrites move entries within the queue; the failing index counts ops of
+ * the call, so what is kept is the call's tail whatever moved. */
+START_TEST(test_fail_with_rewrites)
 {
     const size_t n = B / 2;
-    size_t i, j;
+    size_t i;
     lazy_mmu_state_t s;
 
     setup(n);
@@ -479,10 +604,7 @@ START_TEST(test_fail_with_superseded_writes)
             expect_set(i, NEW(i));
     for (i = 0; i < n; i += 5)
         expect_set(i, NEW2(i));
-    flush_fails_then_leave(s, (size_t)_i, n + 1, n);
-    for (j = 0; j < hv.nlog; j++)
-        for (i = 0; i < n; i += 5)
-            ck_assert(hv.log[j].op.val != NEW(i));
+    flush_fails_then_leave(s, (size_t)_i, n + 1, n); /* superseded SETs: never sent */
 }
 END_TEST
 
@@ -490,22 +612,18 @@ END_TEST
  * failure reaches the hook, and the third call still lands the rest once. */
 START_TEST(test_fail_twice)
 {
-    lazy_mmu_state_t s;
+    lazy_mmu_state_t s = full_call_section(2 * B);
 
-    setup(2 * B);
-    map_old(0, 2 * B, 2);
-    s = lazy_mmu_enter(&ctx);
-    remap(0, 2 * B, 2);
     arm(0, 5);
     lazy_mmu_flush(&ctx);
     check_failed(0, 5);
     arm(0, 3);
     lazy_mmu_flush(&ctx);
     check_failed(1, 3);
-    check_resend(0, 5);
+    check_resend(0, 5, true);
     lazy_mmu_leave(&ctx, s);
-    ck_assert_uint_eq(hv.ncalls, 3);
-    check_resend(1, 3);
+    ck_assert(hv.ncalls == 3 && shape(2, B - 8, R, 0));
+    check_resend(1, 3, true);
     verify_final(2 * B);
 }
 END_TEST
@@ -519,21 +637,26 @@ Suite *SUITE_FN(paravirt)(void)
     tcase_add_test(tc, test_eager_one_call_per_update);
     tcase_add_test(tc, test_visibility_points_mid_batch);
     tcase_add_test(tc, test_read_your_writes);
-    tcase_add_test(tc, test_read_your_writes_after_reclaim);
-    tcase_add_test(tc, test_superseded_write_keeps_its_va);
+    tcase_add_test(tc, test_rewrite_in_a_full_queue);
+    tcase_add_loop_test(tc, test_entry_under_two_vas, 0, 3);
     tcase_add_test(tc, test_runs_become_one_invlpg);
+    tcase_add_test(tc, test_touching_runs_join);
+    tcase_add_test(tc, test_scattered_pages_merge);
     tcase_add_test(tc, test_above_threshold_one_inval_all);
     tcase_add_test(tc, test_invalidation_requests_travel_in_the_batch);
+    tcase_add_loop_test(tc, test_long_section_one_inval_all, 0, 2);
+    tcase_add_test(tc, test_page_across_an_early_send_invalidated_once);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("paravirt-partial-failure");
-    tcase_add_loop_test(tc, test_fail_at_flush, 0, 2 * B);
-    tcase_add_loop_test(tc, test_fail_at_leave, 0, 2 * B);
-    tcase_add_loop_exit_test(tc, test_fail_at_early_flush, PANIC_EXPECTED, 0, 1); /* the gap */
-    tcase_add_loop_test(tc, test_fail_at_early_flush, 1, 4 * B - 1);
-    tcase_add_loop_test(tc, test_fail_at_early_flush_of_ranges, 0, B + 8);
+    tcase_add_loop_test(tc, test_fail_at_flush, 0, B + R);
+    tcase_add_loop_test(tc, test_fail_at_leave, 0, B + R);
+    tcase_add_loop_exit_test(tc, test_fail_at_early_send, PANIC_EXPECTED, 0, 1);
+    tcase_add_loop_test(tc, test_fail_at_early_send, 1, 2 * B - 1);
+    tcase_add_loop_test(tc, test_failed_early_send_keeps_its_work, 2, B);
+    tcase_add_loop_test(tc, test_fail_with_merged_ranges, 0, 8 + R);
     tcase_add_loop_test(tc, test_fail_with_inval_all, 0, B + 1);
-    tcase_add_loop_test(tc, test_fail_with_superseded_writes, 0, B / 2 + 1);
+    tcase_add_loop_test(tc, test_fail_with_rewrites, 0, B / 2 + 1);
     tcase_add_test(tc, test_fail_twice);
     suite_add_tcase(s, tc);
     return s;

@@ -309,7 +309,7 @@ START_TEST(test_eager_write_opens_around_its_store)
 END_TEST
 
 /* Every store of a section - runs, unmaps, maps, past the full-flush
- * threshold and through early flushes of a full batch - happens with the
+ * threshold and through merges in a full batch - happens with the
  * key open, and the section publishes as it would without PKRU. */
 START_TEST(test_all_section_stores_see_the_key_open)
 {
@@ -320,9 +320,9 @@ START_TEST(test_all_section_stores_see_the_key_open)
     for (i = 0; i < WINDOW; i++)
         boot_map(i);
     s = lazy_mmu_enter(&m);
-    for (i = 0; i < SPARSE; i++) /* separate ranges: the batch fills, publishes early */
+    for (i = 0; i < SPARSE; i++) /* separate ranges: the batch fills, merges */
         set(2 * i);
-    ck_assert_uint_gt(lazy_mmu_get_stats(&m)->early_flushes, 0);
+    ck_assert_uint_gt(lazy_mmu_get_stats(&m)->merges, 0);
     for (i = RUN_FIRST; i < RUN_FIRST + RUN_N; i++) /* past the threshold: a full flush */
         set(i);
     lazy_mmu_set_pte(&m, ptep(WINDOW - 1), 0, TEST_VA(WINDOW - 1)); /* unmap */

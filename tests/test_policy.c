@@ -138,13 +138,14 @@ struct flushes {
     unsigned long pub, early, pages, full;
 };
 
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
 static unsigned long ceil_div(unsigned long a, unsigned long b)
 {
     return (a + b - 1) / b;
 }
+#endif
 
-#if !defined(LAZY_MMU_ARCH_PARAVIRT)
-/* n pages that coalesce into one range: one publish, per page up to the
+/* n pages to invalidate at one visibility point: per page up to the
  * threshold, past it one full invalidation. */
 static struct flushes coalesced(unsigned long n)
 {
@@ -152,20 +153,14 @@ static struct flushes coalesced(unsigned long n)
     return f;
 }
 
-#endif
 
-#if defined(LAZY_MMU_ARCH_X86_64) || defined(LAZY_MMU_ARCH_RISCV64)
-/* n pages that never touch: one range each.  The batch fills at BATCH ranges
- * and is published early, unless THR pages pile up first, which turns the
- * rest of the section into one full invalidation (checked first). */
-static struct flushes one_range_each(unsigned long n)
+/* Pages the batch ends up invalidating for n pages that never touch, one
+ * page apart: a range each while slots last, then every new one merges
+ * with its nearest neighbour, adding the page between them. */
+static unsigned long covered_sparse(unsigned long n)
 {
-    struct flushes f = {ceil_div(n, BATCH), ceil_div(n, BATCH) - 1, n, 0};
-    if (THR > BATCH)
-        return f;
-    return coalesced(n);
+    return n + (n > BATCH ? n - BATCH : 0);
 }
-#endif
 
 static void count_flushes(struct expect *e, struct flushes f)
 {
@@ -232,18 +227,14 @@ static struct expect expect_section(enum kind k, unsigned long n)
     if (k == MAP_UP && LAZY_MMU_RISCV_SVVPTC)
         return e; /* the walker sees invalid->valid without a fence */
 #endif
-    issue(&e, k == REMAP_SPARSE ? one_range_each(n) : coalesced(n));
+    issue(&e, coalesced(k == REMAP_SPARSE ? covered_sparse(n) : n));
     return e;
 }
 #elif defined(LAZY_MMU_ARCH_AARCH64)
-/* Scattered remaps fill ranges[] and the runs of broken entries at the same
- * pace, BATCH at a time, and a publish of BATCH pages stays per page. */
-_Static_assert(LAZY_MMU_BATCH_MAX <= LAZY_MMU_FLUSH_ALL_THRESHOLD, "formula below");
-
 static struct expect expect_section(enum kind k, unsigned long n)
 {
     struct expect e = none();
-    struct flushes f;
+    struct flushes f = coalesced(k == REMAP_SPARSE ? covered_sparse(n) : n);
 
     e.st.updates = n;
     if (k == MAP_UP) { /* nothing stale: the stores only need to be walkable */
@@ -253,61 +244,45 @@ static struct expect expect_section(enum kind k, unsigned long n)
         e.st.barriers = 2;
         return e;
     }
+    count_flushes(&e, f);
+    e.hw.tlbi_va = f.pages;
+    e.hw.tlbi_all = f.full;
     if (k == PERM_UP) { /* same output address: stored in place, no BBM */
-        f = coalesced(n);
-        count_flushes(&e, f);
         e.hw.stores = n;
-        e.hw.tlbi_va = f.pages;
-        e.hw.tlbi_all = f.full;
         e.hw.dsb_ishst = e.hw.dsb_ish = e.hw.isb = 1;
         e.st.barriers = 3;
         return e;
     }
-    /* Break-before-make: each page stored with bit 0 clear now and made
-     * after its TLBI.  Consecutive entries are one run, so a remap in either
-     * direction is one publish, like any run of pages; every other page
-     * publishes early every BATCH pages.  Each publish: DSB ISHST, TLBIs,
-     * DSB ISH, the makes, DSB ISHST, ISB. */
-    if (k == REMAP_SPARSE) {
-        f.pub = ceil_div(n, BATCH);
-        f.early = f.pub - 1;
-        f.pages = n;
-        f.full = 0;
-    } else {
-        f = coalesced(n);
-    }
-    count_flushes(&e, f);
+    /* Break-before-make: each entry stored with bit 0 clear now and made
+     * after the TLBIs.  Entries a fixed stride apart are one run of makes
+     * (ascending, descending, every other one), so every section here is
+     * one publish: DSB ISHST, TLBIs, DSB ISH, the makes, DSB ISHST, ISB. */
     e.hw.stores = 2 * n;
-    e.hw.tlbi_va = f.pages;
-    e.hw.tlbi_all = f.full;
-    e.hw.dsb_ishst = 2 * f.pub;
-    e.hw.dsb_ish = e.hw.isb = f.pub;
-    e.st.barriers = 4 * f.pub;
+    e.hw.dsb_ishst = 2;
+    e.hw.dsb_ish = e.hw.isb = 1;
+    e.st.barriers = 4;
     e.st.bbm = n;
     return e;
 }
 #else
-/* Writes and ranges grow together and the queue is checked first, so a
- * batch never holds more than BATCH pages: the threshold is out of reach. */
-_Static_assert(LAZY_MMU_BATCH_MAX <= LAZY_MMU_FLUSH_ALL_THRESHOLD, "formula below");
-
+#define QUEUE ((unsigned long)LAZY_MMU_PV_QUEUE_MAX)
+/* A full queue is sent on its own (SETs only); the visibility point sends
+ * the rest with the batch's invalidations: INVLPG ops for its ranges, or
+ * one INVAL_ALL past the threshold. */
 static struct expect expect_section(enum kind k, unsigned long n)
 {
     struct expect e = none();
-    struct flushes f = {ceil_div(n, BATCH), ceil_div(n, BATCH) - 1, n, 0};
+    unsigned long pages = k == MAP_UP ? 0 : k == REMAP_SPARSE ? covered_sparse(n) : n;
+    unsigned long ranges = k == MAP_UP ? 0 : k == REMAP_SPARSE ? (n < BATCH ? n : BATCH) : 1;
+    struct flushes f = coalesced(pages);
 
-    e.st.updates = n;
-    if (k == MAP_UP)
+    if (pages == 0)
         f.pages = 0;
+    f.early = ceil_div(n, QUEUE) - 1;
+    e.st.updates = n;
     count_flushes(&e, f);
-    e.hw.hypercalls = e.st.hypercalls = f.pub;
-    /* Each hypercall: its SETs, then one INVLPG per range. */
-    if (k == MAP_UP)
-        e.hw.hypercall_ops = n;
-    else if (k == REMAP_SPARSE)
-        e.hw.hypercall_ops = 2 * n;
-    else
-        e.hw.hypercall_ops = n + f.pub;
+    e.hw.hypercalls = e.st.hypercalls = ceil_div(n, QUEUE);
+    e.hw.hypercall_ops = n + (f.full ? 1 : f.pages ? ranges : 0);
     return e;
 }
 #endif

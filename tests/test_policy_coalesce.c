@@ -243,13 +243,11 @@ START_TEST(test_pending_full_invalidation_absorbs_pages)
     e.hw.stores = n;
     e.hw.sfence_all = 1;
 #else
-    /* The queue of SETs still fills every BATCH writes.  The first publish
-     * carries BATCH SETs and the INVAL_ALL; after it the pages are ranges
-     * again: BATCH SETs and BATCH INVLPGs, then one SET and one INVLPG. */
-    e.st.publishes = e.hw.hypercalls = e.st.hypercalls = 3;
-    e.st.early_flushes = 2;
-    e.st.page_invals = BATCH + 1;
-    e.hw.hypercall_ops = (BATCH + 1) + 2 * BATCH + 2;
+    /* The queue fills once and is sent on its own; the visibility point
+     * sends the last SET and the one INVAL_ALL that covers every page. */
+    e.hw.hypercalls = e.st.hypercalls = 2;
+    e.st.early_flushes = 1;
+    e.hw.hypercall_ops = n + 1;
 #endif
     check_counts(&e, "invalidate_all, then 2 * BATCH + 1 write-protects");
     check_visible("after the full invalidation");

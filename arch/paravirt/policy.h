@@ -3,19 +3,13 @@
  *
  * Every update is queued; a visibility point sends the queue and the
  * invalidations it needs in one hypercall.  A full queue is sent early, so N
- * updates in a section cost ceil(N / LAZY_MMU_BATCH_MAX) hypercalls instead
- * of N.  The interface is described in types.h.
+ * updates in a section cost ceil(N / LAZY_MMU_PV_QUEUE_MAX) hypercalls
+ * instead of N, and the pages they owe stay in the one batch, which decides
+ * per page or everything for the whole section.  The interface is described
+ * in types.h.
  */
 #ifndef LAZY_MMU_PARAVIRT_POLICY_H
 #define LAZY_MMU_PARAVIRT_POLICY_H
-
-#if LAZY_MMU_SIMULATE
-#include "../sim/sim.h"
-#endif
-
-#ifndef LAZY_MMU_PV_COMMIT
-#error "lazymmu paravirt: define LAZY_MMU_PV_COMMIT to your hypercall (see arch/paravirt/types.h)"
-#endif
 
 #ifndef LAZY_MMU_PV_ERROR
 #define LAZY_MMU_PV_ERROR(m, index, op) \
@@ -28,72 +22,146 @@ static inline void lazy_mmu_pv_set_hypervisor(struct lazy_mmu *m, void *hv)
     m->arch.hv = hv;
 }
 
-static inline void lazy_mmu_arch_init(struct lazy_mmu *m)
+static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
 {
     m->arch.hv = NULL;
+    m->arch.nops = 0;
+    m->arch.ninval = 0;
+    m->arch.filter = 0;
 }
-#define lazy_mmu_arch_init lazy_mmu_arch_init
+#define lazy_mmu__arch_init lazy_mmu__arch_init
 
-/* Every update is queued as it is; which pages the batch must invalidate is
- * decided when it is sent, from the entries then in memory (the generic
- * lazy_mmu__queue_defer), so an update loads nothing. */
-static inline void lazy_mmu_arch_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                         lazy_mmu_pte_t pte, uintptr_t va)
+/* Entries are 8-byte aligned: consecutive ones get consecutive bits. */
+static inline uint64_t lazy_mmu__pv_bit(const lazy_mmu_pte_t *ptep)
 {
-    lazy_mmu__queue_write(m, ptep, pte, va);
+    return (uint64_t)1 << (((uintptr_t)ptep / sizeof(*ptep)) & 63);
 }
 
-/* Drops the first `applied` ops' updates from the queue and keeps the rest,
- * in order, for the next visibility point. */
-static inline void lazy_mmu__pv_keep_unapplied(struct lazy_mmu *m, size_t applied)
+static inline lazy_mmu_pte_t *lazy_mmu__pv_entry(const struct lazy_mmu_pv_op *op)
 {
-    unsigned i, kept = 0;
+    return (lazy_mmu_pte_t *)(uintptr_t)(op->ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK);
+}
 
-    for (i = 0; i < m->nwrites; i++)
-        if (i >= applied)
-            m->writes[kept++] = m->writes[i];
-    lazy_mmu__queue_kept(m, kept);
-    if (!kept)
+/* The queued SET of ptep, or nops. */
+static inline unsigned lazy_mmu__pv_find(const struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
+{
+    unsigned i;
+    if (!(m->arch.filter & lazy_mmu__pv_bit(ptep)))
+        return m->arch.nops;
+    for (i = m->arch.nops; i-- > 0;)
+        if (lazy_mmu__pv_entry(&m->arch.ops[i]) == ptep)
+            return i;
+    return m->arch.nops;
+}
+
+/* Ops [from, from + n) leave the queue; the rest keep their order. */
+static inline void lazy_mmu__pv_remove(struct lazy_mmu *m, unsigned from, unsigned n)
+{
+    unsigned i;
+    m->arch.filter = 0;
+    for (i = 0; i < m->arch.nops; i++)
+        if (i < from || i >= from + n) {
+            m->arch.ops[i - (i >= from + n ? n : 0)] = m->arch.ops[i];
+            m->arch.filter |= lazy_mmu__pv_bit(lazy_mmu__pv_entry(&m->arch.ops[i]));
+        }
+    m->arch.nops -= n;
+    if (m->arch.nops == 0)
         m->pending &= ~LAZY_MMU__P_WRITES;
 }
 
-static inline void lazy_mmu_arch_publish(struct lazy_mmu *m)
+/* Sends ops[0..n) and returns how many were applied.  On a short count the
+ * unapplied SETs stay queued, in order, and the error hook hears of it. */
+static inline size_t lazy_mmu__pv_commit(struct lazy_mmu *m, size_t n)
 {
-    struct lazy_mmu_pv_op *op = m->arch.ops;
-    size_t n = 0, done;
-    unsigned i;
-
-    lazy_mmu__queue_prepare(m);
-    for (i = 0; i < m->nwrites; i++) {
-        op[n].ptr = (uint64_t)(uintptr_t)m->writes[i].ptep | LAZY_MMU_PV_SET;
-        op[n].val = m->writes[i].pte;
-        n++;
-    }
-    if (m->pending & LAZY_MMU__P_ALL) {
-        op[n].ptr = LAZY_MMU_PV_INVAL_ALL;
-        op[n].val = 0;
-        n++;
-        LAZY_MMU__COUNT(m, full_invals, 1);
-    } else {
-        for (i = 0; i < m->nranges; i++) {
-            op[n].ptr = (uint64_t)m->ranges[i].first | LAZY_MMU_PV_INVLPG;
-            op[n].val = ((m->ranges[i].last - m->ranges[i].first) >> LAZY_MMU_PAGE_SHIFT) + 1;
-            LAZY_MMU__COUNT(m, page_invals, op[n].val);
-            n++;
-        }
-    }
-    if (n == 0) { /* only barriers were owed: nothing to send */
-        lazy_mmu__batch_done(m);
-        return;
-    }
-    done = LAZY_MMU_PV_COMMIT(m->arch.hv, op, n);
+    size_t done = LAZY_MMU_PV_COMMIT(m->arch.hv, m->arch.ops, n);
     LAZY_MMU__COUNT(m, hypercalls, 1);
     if (done >= n) {
-        lazy_mmu__batch_done(m);
-        return;
+        lazy_mmu__pv_remove(m, 0, m->arch.nops);
+        return n;
     }
-    lazy_mmu__pv_keep_unapplied(m, done);
-    LAZY_MMU_PV_ERROR(m, done, &op[done]);
+    /* The hook sees the op in the array the call was given; the applied
+     * SETs leave the queue once it returns. */
+    LAZY_MMU_PV_ERROR(m, done, &m->arch.ops[done]);
+    lazy_mmu__pv_remove(m, 0, done < m->arch.nops ? (unsigned)done : m->arch.nops);
+    return done;
+}
+
+/* A full queue inside a section: its SETs go now, their invalidations stay
+ * in the batch for the visibility point. */
+LAZY_MMU__SLOW void lazy_mmu__pv_make_room(struct lazy_mmu *m)
+{
+    LAZY_MMU__COUNT(m, early_flushes, 1);
+    (void)lazy_mmu__pv_commit(m, m->arch.nops);
+    /* Only a failed call whose error hook returned leaves it full; taking
+     * the write would need room we do not have. */
+    if (m->arch.nops == LAZY_MMU_PV_QUEUE_MAX)
+        LAZY_MMU_PANIC("lazy_mmu: write queue still full after a failed commit");
+}
+
+/* Queues the write, replacing a queued one of the same entry (entries reach
+ * the tables in the order of their last update, each once per call).  The
+ * page is owed an invalidation when the entry the hypervisor holds - what a
+ * TLB may have cached - is valid. */
+static inline void lazy_mmu__arch_queue(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
+                                        uintptr_t va)
+{
+    lazy_mmu_pte_t held = *(const volatile lazy_mmu_pte_t *)ptep;
+    unsigned q = lazy_mmu__pv_find(m, ptep);
+    struct lazy_mmu_pv_op *op;
+
+    if (q != m->arch.nops)
+        lazy_mmu__pv_remove(m, q, 1);
+    else if (m->arch.nops == LAZY_MMU_PV_QUEUE_MAX)
+        lazy_mmu__pv_make_room(m);
+    op = &m->arch.ops[m->arch.nops++];
+    op->ptr = (uint64_t)(uintptr_t)ptep | LAZY_MMU_PV_SET;
+    op->val = pte;
+    m->arch.filter |= lazy_mmu__pv_bit(ptep);
+    m->pending |= LAZY_MMU__P_WRITES;
+    if (lazy_mmu_arch_pte_valid(held))
+        lazy_mmu__defer_page(m, va);
+}
+
+static inline bool lazy_mmu__arch_queued(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep,
+                                         lazy_mmu_pte_t *pte)
+{
+    unsigned q = lazy_mmu__pv_find(m, ptep);
+    if (q == m->arch.nops)
+        return false;
+    *pte = m->arch.ops[q].val;
+    return true;
+}
+
+/* The invalidation ops, behind the queued SETs. */
+static inline struct lazy_mmu_pv_op *lazy_mmu__pv_inval_op(struct lazy_mmu *m)
+{
+    return &m->arch.ops[m->arch.nops + m->arch.ninval++];
+}
+
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n)
+{
+    struct lazy_mmu_pv_op *op = lazy_mmu__pv_inval_op(m);
+    op->ptr = (uint64_t)va | LAZY_MMU_PV_INVLPG;
+    op->val = n;
+}
+#define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
+
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+{
+    struct lazy_mmu_pv_op *op = lazy_mmu__pv_inval_op(m);
+    (void)global;
+    op->ptr = LAZY_MMU_PV_INVAL_ALL;
+    op->val = 0;
+}
+
+/* One call: the queued SETs, then the batch's invalidations.  A failed call
+ * keeps the unapplied SETs and every invalidation for the next visibility
+ * point (sending one twice is harmless; dropping one is not). */
+static inline bool lazy_mmu__arch_send(struct lazy_mmu *m)
+{
+    size_t n = m->arch.nops + m->arch.ninval;
+    m->arch.ninval = 0;
+    return n == 0 || lazy_mmu__pv_commit(m, n) == n;
 }
 
 #endif

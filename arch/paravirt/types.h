@@ -18,32 +18,43 @@
  *
  * It applies ops[0..n) in order, stops at the first it cannot apply and
  * returns how many it applied (n on success).  hv is what the embedder passed
- * to lazy_mmu_pv_set_hypervisor().  One call carries the updates of a batch
- * (SETs in program order, at most LAZY_MMU_BATCH_MAX) followed by the
- * invalidations that make them visible (at most LAZY_MMU_BATCH_MAX INVLPGs or
- * one INVAL_ALL), so it never exceeds 2 * LAZY_MMU_BATCH_MAX ops.  Invalidation
- * ops name guest virtual addresses of the current address space; the
- * hypervisor performs the TLB maintenance its architecture needs.
+ * to lazy_mmu_pv_set_hypervisor().  A visibility point sends one call: the
+ * queued updates (SETs, one per entry with its last value, in the order of
+ * their last update, at most LAZY_MMU_PV_QUEUE_MAX) followed by the
+ * invalidations that make them visible (at most LAZY_MMU_BATCH_MAX INVLPGs,
+ * or one INVAL_ALL once more than LAZY_MMU_FLUSH_ALL_THRESHOLD pages are
+ * owed), so never more than LAZY_MMU_PV_QUEUE_MAX + LAZY_MMU_BATCH_MAX ops.
+ * Inside a section a full queue is sent on its own, SETs only: the
+ * invalidations of those updates wait for the visibility point, where they
+ * are counted with the rest (so a long section still ends in one INVAL_ALL,
+ * not one INVLPG per page).  Invalidation ops name guest virtual addresses
+ * of the current address space; the hypervisor performs the TLB maintenance
+ * its architecture needs.
  *
  * A short count is an error: LAZY_MMU_PV_ERROR(m, index, op) is called with the
- * index of the first op not applied and a pointer to it.  The default panics.
- * If an overriding hook returns, the unapplied updates stay queued in order
- * (lazy_mmu_get_pte still sees them) and the invalidations stay pending; the
- * next visibility point sends them again.  Nothing is dropped or reordered.
- * One case cannot continue: a call forced by a full queue (inside a section)
- * that applies nothing leaves no room for the update that forced it, so
- * lazymmu panics ("write queue still full after a failed commit") rather
- * than drop it.
+ * index of the first op not applied and a pointer to it.  The
+ * default panics.  If an overriding hook returns, the unapplied updates stay
+ * queued in order (lazy_mmu_get_pte still sees them) and the invalidations
+ * stay pending; the next visibility point sends them again.  Nothing is
+ * dropped or reordered.  One case cannot continue: a call forced by a full
+ * queue (inside a section) that applies nothing leaves no room for the
+ * update that forced it, so lazymmu panics ("write queue still full after a
+ * failed commit") rather than drop it.
  */
 #ifndef LAZY_MMU_PARAVIRT_TYPES_H
 #define LAZY_MMU_PARAVIRT_TYPES_H
 
+/* Xen PV guests are x86 guests: Linux's tlb_single_page_flush_ceiling. */
 #ifndef LAZY_MMU_FLUSH_ALL_THRESHOLD
-#define LAZY_MMU_FLUSH_ALL_THRESHOLD 64
+#define LAZY_MMU_FLUSH_ALL_THRESHOLD 33
 #endif
-/* Linux batches 32 entries per Xen multicall. */
+/* Pending page ranges; their INVLPG ops ride in the same call. */
 #ifndef LAZY_MMU_BATCH_MAX
-#define LAZY_MMU_BATCH_MAX 32
+#define LAZY_MMU_BATCH_MAX 16
+#endif
+/* Updates per call: Linux batches 32 entries per Xen multicall. */
+#ifndef LAZY_MMU_PV_QUEUE_MAX
+#define LAZY_MMU_PV_QUEUE_MAX 32
 #endif
 /* The guest's "present" bit. */
 #ifndef LAZY_MMU_PV_VALID
@@ -60,12 +71,21 @@ struct lazy_mmu_pv_op {
     uint64_t val;
 };
 
-#define LAZY_MMU_ARCH_QUEUES_WRITES 1
+/* The fact (lazymmu.h): the guest cannot write its tables; the backend
+ * queues every write for the hypervisor. */
+#define LAZY_MMU__F_QUEUES_WRITES 1
 #define LAZY_MMU_ARCH_HAS_STATE 0
 
+/* The queue is the call's own op array: SETs in ops[0..nops), the
+ * invalidation ops appended behind them (ninval) when a visibility point
+ * sends it. */
 struct lazy_mmu_arch {
     void *hv; /* passed to LAZY_MMU_PV_COMMIT */
-    struct lazy_mmu_pv_op ops[2 * LAZY_MMU_BATCH_MAX];
+    unsigned nops, ninval;
+    /* A bit per queued entry's address, hashed: a clear bit means "not
+     * queued" without a search (lazy_mmu__pv_find). */
+    uint64_t filter;
+    struct lazy_mmu_pv_op ops[LAZY_MMU_PV_QUEUE_MAX + LAZY_MMU_BATCH_MAX];
 };
 
 static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)

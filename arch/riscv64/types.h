@@ -23,8 +23,12 @@
 #define LAZY_MMU_RISCV_SVINVAL 0
 #endif
 
-/* Stores go to memory at once; only the fences are deferred. */
-#define LAZY_MMU_ARCH_QUEUES_WRITES 0
+/* The facts (lazymmu.h): a hart may cache invalid entries unless it
+ * implements Svvptc, and SFENCE.VMA with an address covers leaf entries
+ * only (Privileged ISA, "Supervisor Memory-Management Fence Instruction").
+ * Stores go to memory at once; only the fences are deferred. */
+#define LAZY_MMU__F_CACHES_INVALID (!LAZY_MMU_RISCV_SVVPTC)
+#define LAZY_MMU__F_PAGE_INVAL_LEAF 1
 #define LAZY_MMU_ARCH_HAS_STATE 0
 
 struct lazy_mmu_arch {

@@ -81,12 +81,19 @@
 #error "lazymmu: LAZY_MMU_X86_INVPCID does not apply to EPT (LAZY_MMU_STAGE2): INVEPT, not INVPCID, invalidates guest-physical mappings"
 #endif
 
-/* x86 never caches not-present entries and its walker sees the CPU's own
- * stores, so every write goes straight to memory: nothing is queued. */
 /* This backend implements LAZY_MMU_STAGE2. */
 #define LAZY_MMU_ARCH_HAS_STAGE2 1
 
-#define LAZY_MMU_ARCH_QUEUES_WRITES 0
+/* The facts (lazymmu.h): x86 never caches not-present entries (SDM 4.10.2.3)
+ * and its walker sees the CPU's own stores, so every write goes straight to
+ * memory and only a valid old entry owes an invalidation.  Paging entries
+ * may be global (G, bit 8), which a CR3 reload keeps.  EPT has no global
+ * bit and INVEPT no per-address form. */
+#if LAZY_MMU_STAGE2
+#define LAZY_MMU__F_PAGE_INVAL 0
+#else
+#define LAZY_MMU__F_GLOBAL 1
+#endif
 
 #if LAZY_MMU_X86_PKRU
 /* Only the PKRU value: with release builds the whole lazy_mmu_state_t is 8
@@ -117,14 +124,17 @@ static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
 }
 #else
 struct lazy_mmu_arch {
-    /* A pending invalidation covers a global entry: a full flush must drop
-     * global translations too (CR3 reload keeps them). */
-    bool global;
+    char unused; /* everything x86 defers lives in the generic batch */
 };
 
 static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & LAZY_MMU_X86_PTE_P) != 0;
+}
+
+static inline bool lazy_mmu__arch_pte_global(lazy_mmu_pte_t pte)
+{
+    return (pte & LAZY_MMU_X86_PTE_G) != 0;
 }
 #endif
 

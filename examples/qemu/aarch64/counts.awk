@@ -16,7 +16,7 @@
 # remap the makes and another DSB ISHST, then one ISB; a map has only the
 # DSB ISHST and the ISB.  A contiguous remap's broken entries are one run
 # (arch/aarch64/types.h), so it too publishes once: barriers=4 publishes=1.
-# Usage: awk -v threshold=512 -f counts.awk kernel.log
+# Usage: awk -v threshold=511 -f counts.awk kernel.log
 function invals(pages) {
     want["page_invals"] = pages <= threshold ? pages : 0
     want["full_invals"] = pages <= threshold ? 0 : 1
