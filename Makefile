@@ -100,6 +100,32 @@ qemu-test:
 bench:
 	CC="$(CC)" bench/run.sh
 
+# Instructions per update, lazymmu against the same strategies, counted by
+# callgrind (bench/insns_peers.c): part 5 of `make bench` alone, printed, and
+# docs/bench/ left as it is.  Needs valgrind; no gnuplot, no QEMU.
+.PHONY: bench-insns-peers
+bench-insns-peers:
+	CC="$(CC)" bench/run.sh insns-peers
+
+# lazymmu against the strategies a kernel would otherwise write (mmu_gather,
+# arm64/riscv64 range flushes, Xen PV batches, eager), on the simulated MMU:
+# modelled costs, every run verified.  No valgrind, no QEMU; a few seconds.
+.PHONY: bench-peers
+bench-peers: $(BUILD)/peers/peers
+	$< $(BUILD)/peers/peers.tsv
+# One object per backend: a translation unit holds exactly one backend.
+define peers_obj
+$(BUILD)/peers/$(1).o: bench/peers_backend.c bench/peers.h $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_DEBUG=1 -c $$< -o $$@
+endef
+$(foreach b,$(BACKENDS),$(eval $(call peers_obj,$(b))))
+$(BUILD)/peers/main.o: bench/peers.c bench/peers.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -c $< -o $@
+$(BUILD)/peers/peers: $(BUILD)/peers/main.o $(BACKENDS:%=$(BUILD)/peers/%.o)
+	$(CC) $^ -o $@
+
 demo: $(BUILD)/demo/demo
 	$(BUILD)/demo/demo
 

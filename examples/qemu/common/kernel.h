@@ -95,4 +95,10 @@ unsigned kernel_count_ops(void);
  * of failed checks. */
 unsigned kernel_time_ops(void);
 
+/* ---- provided by common/peers.c, built twice ---- */
+/* lazymmu against bench/peers.h's strategies, in the same boot: the PEER
+ * lines.  Does nothing unless built with KERNEL_PEERS.  Returns the number
+ * of failed checks. */
+unsigned kernel_peer_ops(void);
+
 #endif

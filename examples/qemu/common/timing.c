@@ -280,7 +280,7 @@ unsigned kernel_time_ops(void)
         for (op = OP_MAP; op < OP_UNMAP; op++)
             print_time(op, sizes[k], t[op][0], t[op][1]);
     }
-    return failures;
+    return failures + kernel_peer_ops(); /* the same window, after the TIME lines */
 }
 
 #endif
