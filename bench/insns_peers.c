@@ -44,7 +44,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nullinsn.h"
+#define LAZY_MMU_INSN_HEADER "nullinsn.h" /* the instructions: one nop each */
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 struct lazy_mmu_pv_op;

@@ -3,17 +3,12 @@
  * run (and be counted by callgrind) as an ordinary host program.
  *
  * HOW IT PLUGS IN (nothing under arch/ changes)
- *   arch/<arch>/policy.h includes its primitives with `#include "insn.h"`.
- *   The quote form searches arch/<arch>/ first, so no -I can shadow it; but
- *   every insn.h is wrapped in an include guard.  This header defines the
- *   same static inline functions under the same names, then defines that
- *   guard: when policy.h includes insn.h it expands to nothing and the
- *   policy calls these instead.  Include it *before* lazymmu.h, with the
- *   backend's LAZY_MMU_ARCH_* macro already defined.  If a guard is ever
- *   renamed the build fails loudly (two definitions of each primitive); it
- *   cannot silently measure the real instructions.
+ *   Built with LAZY_MMU_INSN_HEADER "nullinsn.h" (and -Ibench), the
+ *   instruction seam of arch/select.h: lazymmu.h includes this header
+ *   where it would include the backend's insn.h, so the policy calls these
+ *   functions, under the same names, instead of the real instructions.
  *
- *   Why not LAZY_MMU_SIMULATE with a stand-in for arch/sim/sim.h?  That
+ *   Why not LAZY_MMU_SIMULATE with a stand-in for the simulator?  That
  *   build adds a pointer to struct lazy_mmu and is not the configuration a
  *   kernel ships; this one is byte for byte the release freestanding
  *   library (LAZY_MMU_SIMULATE=0), only the privileged instructions differ.
@@ -40,7 +35,6 @@
 
 #include <stdint.h>
 
-struct lazy_mmu; /* defined by lazymmu.h; the primitives only pass it on */
 
 static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, uint64_t *ptep, uint64_t pte)
 {
@@ -52,7 +46,6 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, uint64_t *ptep, ui
 #define LAZY_MMU__BENCH_NOP0() __asm__ __volatile__("nop" : : : "memory")
 
 #if defined(LAZY_MMU_ARCH_X86_64)
-#define LAZY_MMU_X86_64_INSN_H 1 /* arch/x86_64/insn.h is now empty */
 
 static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
 {
@@ -111,7 +104,6 @@ static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
 }
 
 #elif defined(LAZY_MMU_ARCH_AARCH64)
-#define LAZY_MMU_AARCH64_INSN_H 1 /* arch/aarch64/insn.h is now empty */
 
 static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
 {
@@ -144,7 +136,6 @@ static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
 }
 
 #elif defined(LAZY_MMU_ARCH_RISCV64)
-#define LAZY_MMU_RISCV64_INSN_H 1 /* arch/riscv64/insn.h is now empty */
 
 static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
 {

@@ -184,8 +184,8 @@ md "Counted by \`valgrind --tool=callgrind\` (instructions retired, not time: an
    "configuration (\`LAZY_MMU_DEBUG=0\`, \`LAZY_MMU_STATS=0\`, no simulator), over" \
    "\`bench/nullinsn.h\`: it defines the backend's primitives under their own" \
    "names, one \`nop\` per privileged instruction with the same operands and" \
-   "clobbers, and then the include guard of \`arch/<arch>/insn.h\`, so the policy's" \
-   "\`#include \"insn.h\"\` adds nothing and nothing under \`arch/\` changes.  The" \
+   "clobbers, and is plugged in as \`LAZY_MMU_INSN_HEADER\` (the instruction seam" \
+   "of \`arch/select.h\`), so nothing under \`arch/\` changes.  The" \
    "counts are x86_64 instructions of each backend's generic layer + policy" \
    "(aarch64 and riscv64 native code would differ by a few instructions)." \
    "Paravirt's hypercall is an out-of-line function that applies the ops" \
