@@ -51,12 +51,8 @@
  *   Inside a section, an access through a VA whose entry changed in that
  *   section may use the old translation, the new one or (aarch64, pending
  *   break-before-make) fault: call lazy_mmu_flush() first if you need the new.
- *   Nothing is ever dropped.  The batch records each page once; past the
- *   threshold it becomes one full invalidation; with every range slot taken
- *   the two nearest ranges merge (struct lazy_mmu).  Only a backend's own
- *   record can force an early publish (aarch64 break-before-make entries,
- *   the paravirt write queue, which sends its updates and keeps their
- *   invalidations for the visibility point).
+ *   Nothing is ever dropped; each page is invalidated once per visibility
+ *   point, past the threshold all at once (arch/generic/batch.h).
  *   A context belongs to one CPU and is not reentrant: keep preemption off
  *   from choosing the context until after leave, and never use a context from
  *   an interrupt that may have interrupted it; give the handler its own
@@ -175,8 +171,8 @@ static inline void lazy_mmu__trap(const char *msg)
 #if defined(__GNUC__) || defined(__clang__)
     __builtin_trap();
 #else
-    for (;;) {
-    }
+    for (;;)
+        continue;
 #endif
 }
 
@@ -250,46 +246,7 @@ struct lazy_mmu_stats {
 #error "lazymmu: LAZY_MMU_STAGE2 is offered by the x86_64 (EPT) and aarch64 (stage 2) backends only"
 #endif
 
-/* What the backend's hardware needs, as facts (Concurrency Kit's CK_F_*
- * habit): its types.h defines those that hold, to 1; the generic layer
- * (arch/generic/update.h) makes every decision from them.
- *   F_PAGE_INVAL      there is a per-page invalidation (EPT: none, so every
- *                     change is a full one)
- *   F_PAGE_INVAL_LEAF the per-page form covers leaf entries only: an
- *                     explicit request, which may be for a table, is a
- *                     full one (riscv SFENCE.VMA with an address)
- *   F_CACHES_INVALID  the TLB may hold an invalid entry: invalid->valid
- *                     owes the page an invalidation (riscv without Svvptc)
- *   F_WALK_BARRIER    the walker sees a store only after a barrier:
- *                     invalid->valid owes one (aarch64)
- *   F_BBM             a change of output address of a valid entry needs
- *                     break-before-make (aarch64); the backend then names
- *                     LAZY_MMU__ARCH_PTE_VALID and LAZY_MMU__ARCH_PTE_OA
- *   F_GLOBAL          an entry may be global and a full flush that drops
- *                     global entries is another instruction (x86)
- *   F_QUEUES_WRITES   the backend writes the entries itself, later
- *                     (paravirt: a hypercall) */
-#ifndef LAZY_MMU__F_PAGE_INVAL
-#define LAZY_MMU__F_PAGE_INVAL 1
-#endif
-#ifndef LAZY_MMU__F_PAGE_INVAL_LEAF
-#define LAZY_MMU__F_PAGE_INVAL_LEAF 0
-#endif
-#ifndef LAZY_MMU__F_CACHES_INVALID
-#define LAZY_MMU__F_CACHES_INVALID 0
-#endif
-#ifndef LAZY_MMU__F_WALK_BARRIER
-#define LAZY_MMU__F_WALK_BARRIER 0
-#endif
-#ifndef LAZY_MMU__F_BBM
-#define LAZY_MMU__F_BBM 0
-#endif
-#ifndef LAZY_MMU__F_GLOBAL
-#define LAZY_MMU__F_GLOBAL 0
-#endif
-#ifndef LAZY_MMU__F_QUEUES_WRITES
-#define LAZY_MMU__F_QUEUES_WRITES 0
-#endif
+#include "arch/generic/facts.h"
 
 /* Why something is pending; 0 means a flush has nothing to do. */
 #define LAZY_MMU__P_PAGES 1u   /* the ranges hold pages to invalidate */
@@ -310,8 +267,7 @@ struct lazy_mmu_stats {
 
 struct lazy_mmu_sim;
 
-/* Per-CPU context.  Fields are private: use the functions below.  The batch
- * fields are arch/generic/batch.h's. */
+/* Per-CPU context; its fields are private (the batch's: generic/batch.h). */
 struct lazy_mmu {
     /* Enters not yet left, minus 0x10000 per pause not yet resumed: positive
      * exactly when entered and not paused, so "active" is one compare with
@@ -369,8 +325,7 @@ typedef struct lazy_mmu_state {
 #define LAZY_MMU__KIND_ENTER 0x51u
 #define LAZY_MMU__KIND_PAUSE 0xa7u
 
-/* ---- the batch, used by the backends' policies ---- */
-
+/* ---- nesting, and what the generic parts below share ---- */
 static inline void lazy_mmu__publish(struct lazy_mmu *m);
 
 #define LAZY_MMU__ENTER_ONE 1
@@ -444,16 +399,9 @@ static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg
  * freestanding kernel need not have one. */
 static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
 {
-    m->stats.updates = 0;
-    m->stats.inval_requests = 0;
-    m->stats.publishes = 0;
-    m->stats.early_flushes = 0;
-    m->stats.merges = 0;
-    m->stats.page_invals = 0;
-    m->stats.full_invals = 0;
-    m->stats.barriers = 0;
-    m->stats.hypercalls = 0;
-    m->stats.bbm = 0;
+    m->stats.updates = m->stats.inval_requests = m->stats.publishes = 0;
+    m->stats.early_flushes = m->stats.merges = m->stats.page_invals = 0;
+    m->stats.full_invals = m->stats.barriers = m->stats.hypercalls = m->stats.bbm = 0;
 }
 #endif
 
@@ -501,12 +449,7 @@ static inline void lazy_mmu__check_close(const struct lazy_mmu *m, const lazy_mm
                                          unsigned kind, const char *foreign,
                                          const char *wrong_kind, const char *order)
 {
-    (void)m;
-    (void)s;
-    (void)kind;
-    (void)foreign;
-    (void)wrong_kind;
-    (void)order;
+    (void)m, (void)s, (void)kind, (void)foreign, (void)wrong_kind, (void)order;
     LAZY_MMU__CHECK(s->owner == m, foreign);
     LAZY_MMU__CHECK(s->kind == kind, wrong_kind);
     LAZY_MMU__CHECK(s->level == m->depth, order);
