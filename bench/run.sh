@@ -483,6 +483,20 @@ do for [op in "map remap protect"] {
 unset multiplot
 EOF
     md "" "![QEMU eager/lazy wall-time ratio](qemu.png)"
+    # The peer strategies, timed in the same boots (examples/qemu/common/
+    # peers.c): one table per boot of the first round, ratios within a boot.
+    md "" "### lazymmu against the peer strategies, same boot" "" \
+       "Each kernel also times the peers of \`bench/peers.h\` on the same pages in" \
+       "the same boot, alternating with lazymmu, median of 7 (PEER lines)." \
+       "A ratio is taken within one boot; \"same hwops\" marks cells where lazymmu" \
+       "and the fastest peer issued the same hardware operations, where only the" \
+       "instructions around them differ." ""
+    awk -f bench/qemu_peers.awk "$B/qemu-x86_64.1.log" "$B/qemu-aarch64.1.log" \
+        "$B/qemu-riscv64.1.log" | sed "s|$B/||" >"$B/qemu-peers.md" || true
+    grep -v '^qemu-check' "$B/qemu-peers.md" >>"$MD" || true
+    md "" '```'
+    grep '^qemu-check' "$B/qemu-peers.md" >>"$MD" || true
+    md '```'
 else
     md "No kernel printed TIME lines (none built yet?)."
 fi
