@@ -85,7 +85,7 @@
  *   LAZY_MMU_FLUSH_ALL_THRESHOLD  per backend        most per-page invalidations
  *                                                    at one visibility point;
  *                                                    more pages: one full
- *                                                    invalidation (< 2^31)
+ *                                                    invalidation (<= 65535)
  *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
  *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
@@ -255,11 +255,23 @@ struct lazy_mmu_stats {
                                   backend's queue (F_QUEUES_WRITES) */
 #define LAZY_MMU__P_SYNC 8u    /* only barriers: new entries, nothing stale */
 #define LAZY_MMU__P_GLOBAL 16u /* a global translation may be among them */
-/* Entries waiting for their make (arch/generic/bbm.h). */
+/* Entries waiting for their make (arch/generic/bbm.h): a run of count
+ * entries a stride apart from at, or (at odd) the 64-entry block at at - 1
+ * with a bit per waiting entry. */
 #define LAZY_MMU__MAKES_MAX 16
+struct lazy_mmu__make {
+    uintptr_t at;
+    union {
+        struct {
+            int32_t stride; /* in entries; set by the second */
+            uint32_t count;
+        } run;
+        uint64_t bits;
+    } u;
+};
 
-#if LAZY_MMU_FLUSH_ALL_THRESHOLD < 1 || LAZY_MMU_FLUSH_ALL_THRESHOLD > 0x7fffffff
-#error "lazymmu: LAZY_MMU_FLUSH_ALL_THRESHOLD must be 1 .. 2^31 - 1 pages"
+#if LAZY_MMU_FLUSH_ALL_THRESHOLD < 1 || LAZY_MMU_FLUSH_ALL_THRESHOLD > 0xffff
+#error "lazymmu: LAZY_MMU_FLUSH_ALL_THRESHOLD must be 1 .. 65535 pages"
 #endif
 #if LAZY_MMU_BATCH_MAX < 2
 #error "lazymmu: LAZY_MMU_BATCH_MAX must be at least 2 ranges"
@@ -283,7 +295,7 @@ struct lazy_mmu {
                           for it and it does not touch the next range; 0
                           while disarmed */
     uintptr_t range_first[LAZY_MMU_BATCH_MAX]; /* page addresses, ascending */
-    uint32_t range_pages[LAZY_MMU_BATCH_MAX];  /* >= 1 */
+    uint16_t range_pages[LAZY_MMU_BATCH_MAX];  /* >= 1, <= the threshold */
 #if LAZY_MMU__F_GLOBAL
     lazy_mmu_pte_t olds; /* every replaced valid entry ORed: one was global? */
 #endif
@@ -292,9 +304,7 @@ struct lazy_mmu {
      * (arch/generic/bbm.h). */
     unsigned nmakes;
     lazy_mmu_pte_t *make_next; /* extends the newest run inline; NULL: none */
-    lazy_mmu_pte_t *make_first[LAZY_MMU__MAKES_MAX];
-    int16_t make_stride[LAZY_MMU__MAKES_MAX]; /* in entries; set by the second */
-    uint16_t make_count[LAZY_MMU__MAKES_MAX];
+    struct lazy_mmu__make makes[LAZY_MMU__MAKES_MAX];
 #endif
     struct lazy_mmu_arch arch;
 #if LAZY_MMU_STATS
