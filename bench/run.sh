@@ -525,6 +525,51 @@ md "The same workloads run by lazymmu and by what a kernel developer would write
    "runs this part alone; one TSV row per run: \`$B/peers.tsv\`."
 # Its own title goes; its headings move one level down.
 sed -e '1d' -e 's/^##/###/' "$B/peers.out" >>"$MD"
+# Plot: modelled cost of remapping each page set, lazymmu beside each peer,
+# one panel per backend (a strategy that does not apply to a backend has no
+# bar).
+STRATS="lazymmu|eager|mmu_gather|arm64|riscv|xen"
+for be in $BACKENDS; do
+    awk -F'\t' -v be="$be" -v strats="$STRATS" '
+        BEGIN { ns = split(strats, st, "|") }
+        $1 == be && $2 == "remap" {
+            if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+            cost[$3, $4] = $15
+        }
+        END {
+            for (i = 1; i <= n; i++) {
+                line = "\"" order[i] "\""
+                for (k = 1; k <= ns; k++)
+                    line = line "\t" (((order[i], st[k]) in cost) ? cost[order[i], st[k]] : "NaN")
+                print line
+            }
+        }' "$B/peers.tsv" >"$B/peers-$be.dat"
+done
+gnuplot <<EOF
+set terminal pngcairo size 1400,900 font "sans,9"
+set output "$OUT/peers.png"
+set termoption noenhanced
+set datafile separator "\t"
+set datafile missing "NaN"
+set multiplot layout 2,2 title "Modelled cost of remapping each page set (bench/peers.h cost model; lower is better)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set yrange [0.5:*]
+set xtics rotate by -35 scale 0
+set grid ytics
+set key top left
+do for [be in "$BACKENDS"] {
+    set title be
+    plot sprintf("$B/peers-%s.dat", be) using 2:xtic(1) title "lazymmu" lc rgb "#d62728", \
+         '' using 3 title "eager" lc rgb "#7f7f7f", '' using 4 title "mmu_gather" lc rgb "#1f77b4", \
+         '' using 5 title "arm64" lc rgb "#2ca02c", '' using 6 title "riscv" lc rgb "#9467bd", \
+         '' using 7 title "xen" lc rgb "#8c564b"
+}
+unset multiplot
+EOF
+md "" "![Modelled cost of each remap workload, lazymmu beside each peer](peers.png)"
 
 # ---------------------------------------------------------------------------
 # 5. Instructions per update against the peers (callgrind): insns_peers above
