@@ -19,35 +19,29 @@
  *  - depth: enter/leave/pause/resume do a read-modify-write of it; a handler
  *    that enters and leaves in between is lost or doubled.  A handler that
  *    finds depth non-zero runs lazily inside the interrupted section.
- *  - ranges[], nranges, npages (lazy_mmu__defer_pages): ranges[nranges] is
- *    written before nranges++, and npages and pending are updated after it.
- *    A handler appending in between writes the same slot (the interrupted
- *    page's invalidation is lost), or publishes with npages/pending not yet
- *    covering the new range.  The inline fast path (lazy_mmu__defer_page)
- *    only moves next_va, which lazy_mmu__sync folds into ranges[tail] and
- *    npages later: a handler's sync between the load and the store of
- *    next_va is undone by the store, and that page's range is lost.
+ *  - the batch (arch/generic/batch.h): an insert shifts range_first[] and
+ *    range_pages[] up before it writes the new range and bumps nranges,
+ *    and npages and pending follow; a handler appending in between writes
+ *    into a half-moved array (a page's invalidation is lost), or publishes
+ *    with npages/pending not yet covering the new range.  The inline path
+ *    (lazy_mmu__defer_page) loads next_va, compares, and stores three
+ *    fields; a handler's publish in between empties the batch, and the
+ *    stores then grow a range that is no longer there.
  *  - pending: set with |= after the range or write it describes; a handler's
  *    flush in between sees "nothing to do" and skips work that is queued.
- *  - aarch64's runs of broken entries (arch.run_first/run_count/nruns/next):
- *    the inline join compares the entry with next, then stores next one
- *    further; a handler's publish in between empties the runs, and the store
- *    sets next with no run behind it, so the interrupted entry and those
- *    joined after it are never made (they stay invalid).
- *  - writes[], nwrites, wfilter/nfiltered (paravirt's queued writes):
- *    lazy_mmu__queue_write takes the slot (nwrites++) before it stores ptep,
- *    pte and va into it, so a handler's publish in between applies whatever
- *    an earlier batch left in that slot - a wrong entry written to a page
- *    table; lazy_mmu_get_pte folds writes into the filter (nfiltered++), and
- *    a handler's publish or reclaim in between resets both under it.
- *  - publish (lazy_mmu_arch_publish): it walks ranges[] / writes[] and then
- *    resets them (lazy_mmu__batch_done); work a handler adds in between is
- *    reset without being issued, and a handler that publishes too issues the
- *    same invalidations and stores twice, possibly after newer values.
- *  - arch: x86 arch.global is set by set_pte and cleared by publish (a
- *    handler's global entry can lose its global flush); paravirt arch.ops[]
- *    is the hypercall buffer publish fills - a handler's publish overwrites
- *    the interrupted one's ops before they are sent.
+ *  - aarch64's entries waiting for their make (makes[], nmakes, make_next):
+ *    the inline remap compares the entry with make_next, then counts it;
+ *    a handler's publish in between empties the slots, and the count lands
+ *    on a slot that is gone, so the interrupted entry is never made (it
+ *    stays invalid).
+ *  - paravirt's queue (arch.ops[], nops, filter): an update takes the slot
+ *    (nops++) after it fills it, but a handler's publish in between the
+ *    find and the append sends the queue under it, and its removal of a
+ *    superseded SET moves the ops a handler may be sending.
+ *  - publish (lazy_mmu__issue): it walks the ranges and then resets them
+ *    (lazy_mmu__batch_done); work a handler adds in between is reset
+ *    without being issued, and a handler that publishes too issues the same
+ *    invalidations and stores twice, possibly after newer values.
  *  - stats (LAZY_MMU_STATS): += counters lose increments.
  * None of this can happen to a handler with its own context: the two share
  * only the page tables (whose entries they may not both update, the same
@@ -322,10 +316,10 @@ END_TEST
  * over: superseded slots are reclaimed before an early publish (e7319ee)
  * and paravirt set_pte also looked at the entry in memory (8703e59).  The
  * test fails with neither (library of e7319ee~1, or both reverted in a copy
- * of that one) and passes with either.  Since then updates are queued as
- * they come and the publish decides each page's invalidation from memory
- * and drops superseded writes (lazy_mmu__queue_prepare), which leaves no
- * update between clearing a slot and sending its replacement.
+ * of that one) and passes with either.  Since then a rewrite replaces its
+ * queued SET (the queue holds one per entry) and each update records its
+ * page from the entry in memory, which leaves no update between clearing a
+ * slot and sending its replacement.
  * Fuzzer's sequence (paravirt): enter; unmap page 23 x 11; unmap page 2;
  * unmap page 23 x 23; map page 23; access page 23; leave -> 1 stale. */
 START_TEST(test_fuzz_same_entry_more_than_a_batch)
@@ -335,7 +329,11 @@ START_TEST(test_fuzz_same_entry_more_than_a_batch)
 
     setup();
     s = lazy_mmu_enter(&m);
-    for (k = 0; k <= LAZY_MMU_BATCH_MAX; k++) /* one more than the queue holds */
+#ifdef LAZY_MMU_PV_QUEUE_MAX
+    for (k = 0; k <= LAZY_MMU_PV_QUEUE_MAX; k++) /* one more than the queue holds */
+#else
+    for (k = 0; k <= LAZY_MMU_BATCH_MAX; k++)
+#endif
         set(&m, 0, 0);
     (void)touch(0); /* the CPU walks page 0 again: memory still maps it */
     lazy_mmu_leave(&m, s);
