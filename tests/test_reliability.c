@@ -311,7 +311,7 @@ END_TEST
  * CPU may cache again, and the later updates skip the invalidation because
  * the value they replace (the queued one) is invalid.  After the leave the
  * old translation is still used.  Same root cause as test_contract_batch.c
- * test_unmap_refill_remap (lazy_mmu__queue_write cleared the superseded
+ * test_unmap_refill_remap (the old queue cleared the superseded
  * slot before it could publish early), reached with one page.  Fixed twice
  * over: superseded slots are reclaimed before an early publish (e7319ee)
  * and paravirt set_pte also looked at the entry in memory (8703e59).  The
