@@ -1,5 +1,5 @@
 /* bench/hwops.h - one backend's hardware-level operations for N updates,
- * counted by the simulated MMU (arch/sim/sim.h, its .n counters). */
+ * counted by the simulated MMU (arch/sim/model.h, its .n counters). */
 #ifndef LAZYMMU_BENCH_HWOPS_H
 #define LAZYMMU_BENCH_HWOPS_H
 

@@ -1,5 +1,5 @@
 /* bench/peers.h - the strategies a kernel developer would write instead of
- * lazymmu, over the same primitives (arch/sim/sim.h names them as each
+ * lazymmu, over the same primitives (arch/<backend>/sim.h names them as each
  * backend's insn.h does), and the cost model that prices every strategy.
  *
  * The first part is plain C, shared by bench/peers.c and every

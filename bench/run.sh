@@ -300,7 +300,7 @@ $CC $B/hwops.o $B/hw-*.o -o $B/hwops
 $B/hwops $B/hwops.dat >$B/hwops.out
 
 md "" "## 2. Hardware-level operations for one section of N updates" ""
-md "Each backend's real policy over the simulated MMU (\`arch/sim/sim.h\`), counted" \
+md "Each backend's real policy over the simulated MMU (\`arch/<backend>/sim.h\` on \`arch/sim/model.h\`), counted" \
    "by instruction from its \`.n\` counters: a fresh window of N pages whose old" \
    "translations are all cached, then N updates of consecutive pages, eagerly (no" \
    "section) or inside one section.  \"verified\": afterwards every page reads" \

@@ -9,13 +9,14 @@
 #     $(DATADIR)/pkgconfig/lazymmu.pc        pkg-config --cflags lazymmu
 #     $(DATADIR)/cmake/lazymmu/*.cmake       find_package(lazymmu)
 #
-# lazymmu.h reaches its backend through relative includes ("arch/select.h",
-# "arch/<x>/types.h", "insn.h", "../sim/sim.h"), so arch/ is installed whole
-# beside it.  That includes arch/sim/: it is the simulator that a hosted
-# build with LAZY_MMU_SIMULATE=1 (an embedder's own unit tests of code that
-# maps pages) reaches from every backend's policy.h; a freestanding build
-# never includes it, so it costs a kernel nothing, while leaving it out
-# would make a documented configuration fail to compile.
+# lazymmu.h reaches its parts through relative includes ("arch/select.h",
+# "arch/generic/...", "arch/<x>/types.h", "arch/<x>/insn.h" or ".../sim.h"),
+# so arch/ is installed whole beside it.  That includes the simulator
+# (arch/<x>/sim.h over arch/sim/model.h) that a hosted build with
+# LAZY_MMU_SIMULATE=1 (an embedder's own unit tests of code that maps
+# pages) includes; a freestanding build never does, so it costs a kernel
+# nothing, while leaving it out would make a documented configuration fail
+# to compile.
 #
 # The library is headers only and picks its backend from the compiler's
 # target, so nothing here is architecture-specific: the pkg-config and CMake

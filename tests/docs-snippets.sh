@@ -24,10 +24,9 @@
 #   run                hosted instead: compile, link and run; exit status 0
 #   file=PATH          not compiled alone: the block is the file PATH of a
 #                      scratch copy of lazymmu.h + arch/ (a new backend's
-#                      arch/<name>/types.h, insn.h, policy.h)
+#                      arch/<name>/types.h, insn.h, sim.h, policy.h)
 #   append=PATH        not compiled alone: inserted into the scratch copy of
-#                      PATH before its closing #endif (simulator primitives
-#                      for arch/sim/sim.h)
+#                      PATH before its closing #endif
 #   backend=NAME       compile against the scratch copy, with the backend of
 #                      arch/NAME/ selected (-DLAZY_MMU_ARCH_<NAME>=1; the
 #                      scratch arch/select.h learns about it first)
@@ -179,7 +178,7 @@ if [ -n "$newbackends" ]; then
             echo "#if defined(LAZY_MMU_INSN_HEADER)"
             echo "#define LAZY_MMU__ARCH_INSN LAZY_MMU_INSN_HEADER"
             echo "#elif LAZY_MMU_SIMULATE"
-            echo "#define LAZY_MMU__ARCH_INSN \"arch/sim/sim.h\""
+            echo "#define LAZY_MMU__ARCH_INSN \"arch/$b/sim.h\""
             echo "#else"
             echo "#define LAZY_MMU__ARCH_INSN \"arch/$b/insn.h\""
             echo "#endif"

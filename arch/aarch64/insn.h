@@ -1,7 +1,7 @@
 /* arch/aarch64/insn.h - aarch64 backend: the instructions.
  * SPDX-License-Identifier: MIT
  *
- * Every primitive takes the context so the simulator (arch/sim/sim.h) can
+ * Every primitive takes the context so the simulator (sim.h beside this file) can
  * stand in for this file with the same names; here it is unused.
  *
  * References are to the Arm Architecture Reference Manual for A-profile,

@@ -1,7 +1,7 @@
 /* arch/riscv64/insn.h - riscv64 backend: the instructions.
  * SPDX-License-Identifier: MIT
  *
- * Every primitive takes the context so the simulator (arch/sim/sim.h) can
+ * Every primitive takes the context so the simulator (sim.h beside this file) can
  * stand in for this file with the same names; here it is unused.
  *
  * References are to the RISC-V Privileged ISA (version 20211203, Supervisor-

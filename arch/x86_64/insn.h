@@ -1,7 +1,7 @@
 /* arch/x86_64/insn.h - x86_64 backend: the instructions.
  * SPDX-License-Identifier: MIT
  *
- * Every primitive takes the context so the simulator (arch/sim/sim.h) can
+ * Every primitive takes the context so the simulator (sim.h beside this file) can
  * stand in for this file with the same names; here it is unused.  References
  * are to the Intel SDM: volume 3A chapter 4.10 ("Caching Translation
  * Information"), 4.6.2 ("Protection Keys"), "Serializing Instructions" (9.3,

@@ -5,7 +5,7 @@
  *   clang -fsanitize=fuzzer,address,undefined $(DEFS_<config>) ...
  *
  * The input is decoded, byte by byte, into operations on one simulated CPU
- * (arch/sim/sim.h): enter, leave, flush, pause, resume (always LIFO: misuse
+ * (arch/<backend>/sim.h): enter, leave, flush, pause, resume (always LIFO: misuse
  * has its own tests), runs of set_pte (map, remap, protect, unmap, in several
  * orders), changes behind the library's back (lazy_mmu_sim_poke) followed by
  * invalidate_page / _range / _all, accesses, and a simulated interrupt: a

@@ -2,7 +2,7 @@
  *
  * Include this instead of lazymmu.h: it sizes the simulated window and
  * routes library panics into the failure report before the library sees
- * them.  Only the public API and the simulator (arch/sim/sim.h: its
+ * them.  Only the public API and the simulator (arch/<backend>/sim.h over arch/sim/model.h: its
  * functions and the translation state it exposes) are used, never the
  * fields of struct lazy_mmu, so the library's internals may change freely.
  *

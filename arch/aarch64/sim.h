@@ -1,0 +1,107 @@
+/* arch/aarch64/sim.h - the simulated aarch64 MMU: insn.h's names over the
+ * shared model (arch/sim/model.h), for hosted builds with LAZY_MMU_SIMULATE.
+ * SPDX-License-Identifier: MIT
+ *
+ * The facts are the Arm ARM's (DDI 0487, the sections insn.h cites as
+ * [TLBM], [LIT], [BAR] and [S2]).  What the model adds to them: a TLBI is
+ * queued until the DSB ISH that completes it, and an access after completed
+ * maintenance but before an ISB is a violation, since only the ISB makes
+ * this PE's later instructions see it.
+ *
+ * Stage 2 (LAZY_MMU_STAGE2): pt[] is a guest's stage 2 table, indexed by
+ * IPA, and an access is the guest's, through a stage 1 it owns and never
+ * changes (VA page i -> IPA page i).  tlb[] holds the combined stage 1+2
+ * entries and s2tlb[] the stage 2 only ones (LAZY_MMU_SIM_S2_TLB), each
+ * filled by a walk and refilling the other.  At a DSB ISH the stage 1
+ * invalidations (VAAE1IS, VMALLE1IS) complete first, then a walk on another
+ * PE refills the combined entry of every page whose IPAS2E1IS is still
+ * incomplete from its old stage 2 entry, then the IPAS2E1IS / VMALLS12E1IS
+ * complete: so a missing IPAS2E1IS, a missing VMALLE1IS and a VMALLE1IS not
+ * separated from the IPAS2E1IS by a DSB ISH each leave a stale translation.
+ */
+#ifndef LAZY_MMU_AARCH64_SIM_H
+#define LAZY_MMU_AARCH64_SIM_H
+
+#define LAZY_MMU_SIM_NAME "aarch64"
+/* Descriptor bit 0; an invalid descriptor's other bits are ignored, in
+ * stage 1 and stage 2 tables alike. */
+#define LAZY_MMU_SIM_VALID(pte) (((pte) & 1u) != 0)
+/* The walker is a separate observer that sees a descriptor store only once
+ * a DSB has completed it [LIT]. */
+#define LAZY_MMU_SIM_WALKER_LAGS 1
+/* An entry that generates a Translation fault is never held in a TLB
+ * [TLBM]. */
+#define LAZY_MMU_SIM_CACHES_INVALID 0
+/* Break-before-make [TLBM, D8.16.1], on the output address of a 4 KiB
+ * granule leaf with 48-bit OAs: bits [47:12]. */
+#define LAZY_MMU_SIM_CHECK_BBM 1
+#define LAZY_MMU_SIM_OA_MASK 0x0000fffffffff000ull
+/* nG only tags an entry with its ASID; VAAE1IS and VMALLE1IS drop the
+ * entries of every ASID alike, so the model needs no global entries. */
+#define LAZY_MMU_SIM_GLOBAL_BIT 0
+/* Stage 2 only entries are cached apart from combined ones, and IPAS2E1IS
+ * need not touch the combined ones [S2]. */
+#define LAZY_MMU_SIM_S2_TLB LAZY_MMU_STAGE2
+
+#include "../sim/model.h"
+
+static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.dsb_ishst++;
+    if (lazy_mmu__sim_order_stores(s))
+        s->need_isb = true;
+}
+
+static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    bool stores, invals;
+    s->n.dsb_ish++;
+    stores = lazy_mmu__sim_order_stores(s);
+    invals = lazy_mmu__sim_complete_invals(s);
+#if LAZY_MMU_STAGE2
+    invals = lazy_mmu__sim_complete_s2(s) || invals;
+#endif
+    if (stores || invals)
+        s->need_isb = true;
+}
+
+static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.isb++;
+    s->need_isb = false;
+}
+
+static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_va++;
+    lazy_mmu__sim_queue_inval(s, va);
+}
+
+static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_all++;
+    s->inval_all_pending = true;
+}
+
+#if LAZY_MMU_STAGE2
+static inline void lazy_mmu__a64_tlbi_ipa(struct lazy_mmu *m, uintptr_t ipa)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_ipa++;
+    lazy_mmu__sim_queue_s2_inval(s, ipa);
+}
+
+static inline void lazy_mmu__a64_tlbi_s12_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_s12_all++;
+    s->s12_all_pending = true;
+}
+#endif
+
+#endif

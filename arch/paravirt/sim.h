@@ -1,0 +1,74 @@
+/* arch/paravirt/sim.h - the simulated paravirtual MMU: a fake hypervisor
+ * over the shared model (arch/sim/model.h), for hosted builds with
+ * LAZY_MMU_SIMULATE.
+ * SPDX-License-Identifier: MIT
+ *
+ * The guest may not store to its page tables: the fake hypervisor applies
+ * the hypercall's ops in order, the way the real one would (types.h), and
+ * can be told to fail at op k once (.pv_fail_at; -1: never).
+ */
+#ifndef LAZY_MMU_PARAVIRT_SIM_H
+#define LAZY_MMU_PARAVIRT_SIM_H
+
+#define LAZY_MMU_SIM_NAME "paravirt"
+/* The present bit the guest and the hypervisor agreed on: it belongs to the
+ * hypercall interface both sides are built with, not to the policy. */
+#define LAZY_MMU_SIM_VALID(pte) (((pte) & LAZY_MMU_PV_VALID) != 0)
+/* The hypervisor has written the entry by the time the call returns, and the
+ * guest is an x86 guest: nothing lags, nothing invalid is cached, no
+ * break-before-make, and its invalidations drop global entries too. */
+#define LAZY_MMU_SIM_WALKER_LAGS 0
+#define LAZY_MMU_SIM_CACHES_INVALID 0
+#define LAZY_MMU_SIM_CHECK_BBM 0
+#define LAZY_MMU_SIM_GLOBAL_BIT 0
+#define LAZY_MMU_SIM_S2_TLB 0
+#define LAZY_MMU_SIM_FIELDS long pv_fail_at;
+#define LAZY_MMU_SIM_ON_INIT(s) ((s)->pv_fail_at = -1)
+/* The simulated hypervisor is the one the context's hypercalls reach. */
+#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((m)->arch.hv = (s))
+#define LAZY_MMU_SIM_ON_STORE(s, i, pte) \
+    lazy_mmu_sim_violation((s), "paravirt: the guest stored to a page table")
+
+#include "../sim/model.h"
+
+static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+{
+    struct lazy_mmu_sim *s = (struct lazy_mmu_sim *)hv;
+    size_t k, i;
+
+    s->n.hypercalls++;
+    for (k = 0; k < n; k++) {
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
+        uint64_t arg = ops[k].ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK;
+
+        if (s->pv_fail_at >= 0 && (size_t)s->pv_fail_at == k) {
+            s->pv_fail_at = -1;
+            return k;
+        }
+        s->n.hypercall_ops++;
+        if (cmd == LAZY_MMU_PV_SET) {
+            lazy_mmu_pte_t *ptep = (lazy_mmu_pte_t *)(uintptr_t)arg;
+            if (ptep >= s->pt && ptep < s->pt + s->npages) {
+                i = (size_t)(ptep - s->pt);
+                s->pt[i] = s->walk[i] = ops[k].val;
+            } else {
+                *ptep = ops[k].val;
+            }
+        } else if (cmd == LAZY_MMU_PV_INVLPG) {
+            uint64_t p;
+            for (p = 0; p < ops[k].val; p++)
+                lazy_mmu__sim_drop_va(s, (uintptr_t)(arg + (p << LAZY_MMU_PAGE_SHIFT)));
+        } else if (cmd == LAZY_MMU_PV_INVAL_ALL) {
+            lazy_mmu__sim_drop_all(s);
+        } else {
+            lazy_mmu_sim_violation(s, "paravirt: unknown hypercall op");
+            return k;
+        }
+    }
+    return n;
+}
+#ifndef LAZY_MMU_PV_COMMIT
+#define LAZY_MMU_PV_COMMIT lazy_mmu_sim_hypercall
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+/* arch/riscv64/sim.h - the simulated riscv64 MMU: insn.h's names over the
+ * shared model (arch/sim/model.h), for hosted builds with LAZY_MMU_SIMULATE.
+ * SPDX-License-Identifier: MIT
+ *
+ * The facts are the Privileged ISA's (section 4.2.1, SFENCE.VMA, and the
+ * Svinval and Svvptc chapters).  Svinval's SINVAL.VMA is queued until the
+ * SFENCE.INVAL.IR that orders it before later implicit references.
+ */
+#ifndef LAZY_MMU_RISCV64_SIM_H
+#define LAZY_MMU_RISCV64_SIM_H
+
+#define LAZY_MMU_SIM_NAME "riscv64"
+#define LAZY_MMU_SIM_VALID(pte) (((pte) & 1u) != 0) /* V */
+/* A hart's implicit reads of the page tables are ordered after its stores
+ * only by an SFENCE.VMA (or SFENCE.W.INVAL before SINVAL.VMA). */
+#define LAZY_MMU_SIM_WALKER_LAGS 1
+/* Address-translation caches may hold invalid entries (SFENCE.VMA
+ * invalidates them "including cached invalid entries") - unless the harts
+ * implement Svvptc, which the model's .svvptc says. */
+#define LAZY_MMU_SIM_CACHES_INVALID 1
+/* No break-before-make rule. */
+#define LAZY_MMU_SIM_CHECK_BBM 0
+/* G marks a global mapping, but SFENCE.VMA with rs2 = x0 drops global ones
+ * too: the model needs none. */
+#define LAZY_MMU_SIM_GLOBAL_BIT 0
+#define LAZY_MMU_SIM_S2_TLB 0 /* no stage 2 here */
+/* LAZY_MMU_RISCV_SVVPTC declares the harts the build runs on, so the model
+ * plays those; tests may set .svvptc to play others. */
+#define LAZY_MMU_SIM_ON_INIT(s) ((s)->svvptc = LAZY_MMU_RISCV_SVVPTC != 0)
+
+#include "../sim/model.h"
+
+/* SFENCE.VMA orders the earlier stores before later walks and then drops
+ * the page's entries, cached invalid ones included. */
+static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_va++;
+    lazy_mmu__sim_order_stores(s);
+    lazy_mmu__sim_drop_va(s, va);
+}
+
+static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_all++;
+    lazy_mmu__sim_order_stores(s);
+    lazy_mmu__sim_drop_all(s);
+}
+
+static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_w_inval++;
+    lazy_mmu__sim_order_stores(s);
+}
+
+static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sinval++;
+    lazy_mmu__sim_queue_inval(s, va);
+}
+
+static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_inval_ir++;
+    lazy_mmu__sim_complete_invals(s);
+}
+
+#endif

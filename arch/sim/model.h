@@ -1,0 +1,413 @@
+/* arch/sim/model.h - the simulated MMU that each backend's sim.h builds on.
+ * SPDX-License-Identifier: MIT
+ *
+ * Hosted builds with LAZY_MMU_SIMULATE run a backend's real policy against
+ * arch/<backend>/sim.h instead of its insn.h: the same instruction names,
+ * acting on this model, which is deliberately no more forgiving than the
+ * architecture it plays.  Page-table memory (pt[]) is what loads and stores
+ * see; the walker reads its own view (walk[]).  The TLB caches every
+ * translation it walks until it is invalidated, so a missing invalidation
+ * is a stale read.  An invalidation that takes effect only at a later
+ * instruction (TLBI at DSB ISH, SINVAL.VMA at SFENCE.INVAL.IR) is queued
+ * until that one runs.  Violations are recorded (first message kept) rather
+ * than trapped so tests can assert on them; every hardware-level operation
+ * is counted in .n.  The window: npages consecutive pages from base, pt[i]
+ * mapping base + i * LAZY_MMU_PAGE_SIZE; stores outside pt[] are plain
+ * stores, invalidations outside the window are counted only.
+ *
+ * What differs between architectures the backend's sim.h states before it
+ * includes this file, as facts about the architecture taken from its
+ * manuals - never from the library's own facts or policy, so that a wrong
+ * policy cannot make the model agree with it.  All are required:
+ *
+ *   LAZY_MMU_SIM_NAME           what its violation messages start with
+ *   LAZY_MMU_SIM_VALID(pte)     the entry is valid (may be cached, counts as live)
+ *   LAZY_MMU_SIM_WALKER_LAGS    a store reaches the walker only at a barrier
+ *   LAZY_MMU_SIM_CACHES_INVALID a walk may cache a fault (unless .svvptc)
+ *   LAZY_MMU_SIM_CHECK_BBM      break-before-make, on LAZY_MMU_SIM_OA_MASK
+ *   LAZY_MMU_SIM_GLOBAL_BIT     this bit makes a valid entry global; 0: none
+ *   LAZY_MMU_SIM_S2_TLB         stage 2 only entries are cached apart (s2tlb[])
+ *
+ * and the hooks it needs (a function a hook names is declared before this
+ * file is included and defined after it):
+ *
+ *   LAZY_MMU_SIM_FIELDS              members added to struct lazy_mmu_sim
+ *   LAZY_MMU_SIM_ON_INIT(s)          last thing lazy_mmu_sim_init does
+ *   LAZY_MMU_SIM_ON_ATTACH(m, s)     last thing lazy_mmu_sim_attach does
+ *   LAZY_MMU_SIM_ON_STORE(s, i, pte) a CPU store to pt[i] is about to land
+ */
+#ifndef LAZY_MMU_SIM_MODEL_H
+#define LAZY_MMU_SIM_MODEL_H
+
+#include <string.h>
+
+#ifndef LAZY_MMU_SIM_PAGES
+#define LAZY_MMU_SIM_PAGES 8192
+#endif
+
+#if !defined(LAZY_MMU_SIM_NAME) || !defined(LAZY_MMU_SIM_VALID) || \
+    !defined(LAZY_MMU_SIM_WALKER_LAGS) || !defined(LAZY_MMU_SIM_CACHES_INVALID) || \
+    !defined(LAZY_MMU_SIM_CHECK_BBM) || !defined(LAZY_MMU_SIM_GLOBAL_BIT) || \
+    !defined(LAZY_MMU_SIM_S2_TLB)
+#error "lazymmu sim: a backend's sim.h states every fact before including arch/sim/model.h"
+#endif
+#ifndef LAZY_MMU_SIM_FIELDS
+#define LAZY_MMU_SIM_FIELDS
+#endif
+#ifndef LAZY_MMU_SIM_ON_INIT
+#define LAZY_MMU_SIM_ON_INIT(s) ((void)0)
+#endif
+#ifndef LAZY_MMU_SIM_ON_ATTACH
+#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((void)0)
+#endif
+#ifndef LAZY_MMU_SIM_ON_STORE
+#define LAZY_MMU_SIM_ON_STORE(s, i, pte) ((void)0)
+#endif
+
+#define LAZY_MMU_SIM_EMPTY 0
+#define LAZY_MMU_SIM_CACHED 1 /* a valid translation */
+#define LAZY_MMU_SIM_GLOBAL 2 /* a valid translation with the global bit set */
+#define LAZY_MMU_SIM_NEG 3    /* an invalid entry, cached (a cached fault) */
+
+/* Hardware-level operations, by instruction: every backend's, in one struct,
+ * so that code reading sim.n compiles the same for each. */
+struct lazy_mmu_sim_counts {
+    unsigned long stores, walks;
+    unsigned long invlpg, cr3_reload, global_flush;            /* x86_64 */
+    unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
+    unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
+    unsigned long hypercalls, hypercall_ops;                    /* paravirt */
+    unsigned long violations;
+#if defined(LAZY_MMU_STAGE2) && LAZY_MMU_STAGE2
+    unsigned long invept_single, invept_all; /* x86_64 EPT: INVEPT type 1, 2 */
+    unsigned long tlbi_ipa, tlbi_s12_all;    /* aarch64: IPAS2E1IS, VMALLS12E1IS */
+#endif
+};
+
+struct lazy_mmu_sim {
+    uintptr_t base;
+    size_t npages;
+    /* With LAZY_MMU_SIM_CACHES_INVALID: the modelled harts implement RISC-V
+     * Svvptc, so invalid->valid reaches the walker without a fence and no
+     * fault is cached.  Tests flip it to play harts other than the build's. */
+    bool svvptc;
+    bool need_isb; /* maintenance completed, no context synchronisation yet */
+    bool inval_all_pending;
+    const char *violation; /* the first rule broken, NULL while none */
+    struct lazy_mmu_sim_counts n;
+    size_t ndirty, ninval;
+    /* Page-aligned, as a real table is: every 512 entries from pt[0] are
+     * one 4 KiB table page (which aarch64's runs of entries care about). */
+    lazy_mmu_pte_t pt[LAZY_MMU_SIM_PAGES] __attribute__((aligned(4096)));
+    lazy_mmu_pte_t walk[LAZY_MMU_SIM_PAGES];
+    lazy_mmu_pte_t tlb[LAZY_MMU_SIM_PAGES];
+    unsigned char tlb_state[LAZY_MMU_SIM_PAGES];
+    unsigned char dirty[LAZY_MMU_SIM_PAGES];  /* pt[i] not yet seen by walks */
+    unsigned char inval[LAZY_MMU_SIM_PAGES];  /* invalidation issued, not done */
+    unsigned dirty_list[LAZY_MMU_SIM_PAGES];
+    unsigned inval_list[LAZY_MMU_SIM_PAGES];
+#if LAZY_MMU_SIM_S2_TLB
+    bool s12_all_pending; /* invalidation of both stages issued, not complete */
+    size_t ns2inval;
+    lazy_mmu_pte_t s2tlb[LAZY_MMU_SIM_PAGES];       /* stage 2 only entries */
+    unsigned char s2_cached[LAZY_MMU_SIM_PAGES];
+    unsigned char s2inval[LAZY_MMU_SIM_PAGES];      /* issued, not done */
+    unsigned s2inval_list[LAZY_MMU_SIM_PAGES];
+#endif
+    LAZY_MMU_SIM_FIELDS
+};
+
+static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, size_t npages)
+{
+    LAZY_MMU__CHECK(npages <= LAZY_MMU_SIM_PAGES && (base & LAZY_MMU__PAGE_MASK) == 0,
+                    "lazy_mmu_sim_init: window too large or misaligned");
+    s->base = base;
+    s->npages = npages;
+    s->svvptc = s->need_isb = s->inval_all_pending = false;
+    s->violation = NULL;
+    memset(&s->n, 0, sizeof s->n);
+    s->ndirty = s->ninval = 0;
+    /* Only the window: a test that re-inits a small one often stays cheap. */
+    memset(s->pt, 0, npages * sizeof s->pt[0]);
+    memset(s->walk, 0, npages * sizeof s->walk[0]);
+    memset(s->tlb, 0, npages * sizeof s->tlb[0]);
+    memset(s->tlb_state, LAZY_MMU_SIM_EMPTY, npages);
+    memset(s->dirty, 0, npages);
+    memset(s->inval, 0, npages);
+#if LAZY_MMU_SIM_S2_TLB
+    memset(s->s2tlb, 0, npages * sizeof s->s2tlb[0]);
+    memset(s->s2_cached, 0, npages);
+    memset(s->s2inval, 0, npages);
+    s->s12_all_pending = false;
+    s->ns2inval = 0;
+#endif
+    LAZY_MMU_SIM_ON_INIT(s);
+}
+
+static inline void lazy_mmu_sim_attach(struct lazy_mmu *m, struct lazy_mmu_sim *s)
+{
+    m->sim = s;
+    LAZY_MMU_SIM_ON_ATTACH(m, s);
+}
+
+static inline lazy_mmu_pte_t *lazy_mmu_sim_ptep(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    return &s->pt[(va - s->base) >> LAZY_MMU_PAGE_SHIFT];
+}
+
+static inline void lazy_mmu_sim_violation(struct lazy_mmu_sim *s, const char *what)
+{
+    s->n.violations++;
+    if (!s->violation)
+        s->violation = what;
+}
+
+/* Index of va in the window, or npages when outside. */
+static inline size_t lazy_mmu__sim_index(const struct lazy_mmu_sim *s, uintptr_t va)
+{
+    uintptr_t i = (va - s->base) >> LAZY_MMU_PAGE_SHIFT;
+    return va >= s->base && i < s->npages ? (size_t)i : s->npages;
+}
+
+/* Boot-time setup: an entry the walker already sees, bypassing the library. */
+static inline void lazy_mmu_sim_poke(struct lazy_mmu_sim *s, uintptr_t va, lazy_mmu_pte_t pte)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    if (i < s->npages)
+        s->pt[i] = s->walk[i] = pte;
+}
+
+/* The architecture's own test, not lazy_mmu_arch_pte_valid: a backend that
+ * got it wrong would otherwise be judged by its own mistake. */
+static inline bool lazy_mmu__sim_valid(lazy_mmu_pte_t pte)
+{
+    return LAZY_MMU_SIM_VALID(pte);
+}
+
+static inline void lazy_mmu__sim_drop(struct lazy_mmu_sim *s, size_t i)
+{
+    s->tlb_state[i] = LAZY_MMU_SIM_EMPTY;
+}
+
+/* An invalidation by address that needs no completion: outside the window
+ * it has nothing to drop. */
+static inline void lazy_mmu__sim_drop_va(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    if (i < s->npages)
+        lazy_mmu__sim_drop(s, i);
+}
+
+static inline void lazy_mmu__sim_drop_all(struct lazy_mmu_sim *s)
+{
+    memset(s->tlb_state, LAZY_MMU_SIM_EMPTY, s->npages);
+}
+
+/* The walker now sees every earlier store. */
+static inline bool lazy_mmu__sim_order_stores(struct lazy_mmu_sim *s)
+{
+    bool any = s->ndirty != 0;
+    while (s->ndirty) {
+        unsigned i = s->dirty_list[--s->ndirty];
+        s->dirty[i] = 0;
+        s->walk[i] = s->pt[i];
+    }
+    return any;
+}
+
+/* Issue an invalidation of va's page that completes later: once on the list. */
+static inline void lazy_mmu__sim_queue(struct lazy_mmu_sim *s, uintptr_t va, unsigned char *issued,
+                                       unsigned *list, size_t *n)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    if (i < s->npages && !issued[i]) {
+        issued[i] = 1;
+        list[(*n)++] = (unsigned)i;
+    }
+}
+
+static inline void lazy_mmu__sim_queue_inval(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    lazy_mmu__sim_queue(s, va, s->inval, s->inval_list, &s->ninval);
+}
+
+/* Issued invalidations take effect. */
+static inline bool lazy_mmu__sim_complete_invals(struct lazy_mmu_sim *s)
+{
+    bool any = s->ninval != 0 || s->inval_all_pending;
+    while (s->ninval) {
+        size_t i = s->inval_list[--s->ninval];
+        s->inval[i] = 0;
+        lazy_mmu__sim_drop(s, i);
+    }
+    if (s->inval_all_pending) {
+        lazy_mmu__sim_drop_all(s);
+        s->inval_all_pending = false;
+    }
+    return any;
+}
+
+#if LAZY_MMU_SIM_S2_TLB
+static inline void lazy_mmu__sim_queue_s2_inval(struct lazy_mmu_sim *s, uintptr_t ipa)
+{
+    lazy_mmu__sim_queue(s, ipa, s->s2inval, s->s2inval_list, &s->ns2inval);
+}
+
+/* After the stage 1 invalidations: stage 2 ones complete, but not before a
+ * walk on another PE has refilled, from the old stage 2 entry, the combined
+ * entry of every page whose stage 2 invalidation was still outstanding. */
+static inline bool lazy_mmu__sim_complete_s2(struct lazy_mmu_sim *s)
+{
+    bool any = s->ns2inval != 0 || s->s12_all_pending;
+    while (s->ns2inval) {
+        size_t i = s->s2inval_list[--s->ns2inval];
+        s->s2inval[i] = 0;
+        if (s->s2_cached[i] && !s->s12_all_pending) {
+            s->tlb[i] = s->s2tlb[i];
+            s->tlb_state[i] = LAZY_MMU_SIM_CACHED;
+        }
+        s->s2_cached[i] = 0;
+    }
+    if (s->s12_all_pending) {
+        memset(s->s2_cached, 0, s->npages);
+        lazy_mmu__sim_drop_all(s);
+        s->s12_all_pending = false;
+    }
+    return any;
+}
+#endif
+
+#if LAZY_MMU_SIM_CHECK_BBM
+/* Could a translation of a, still live, use another output address than b? */
+static inline bool lazy_mmu__sim_oa_differs(lazy_mmu_pte_t a, lazy_mmu_pte_t b)
+{
+    return lazy_mmu__sim_valid(a) && ((a ^ b) & (lazy_mmu_pte_t)LAZY_MMU_SIM_OA_MASK) != 0;
+}
+#endif
+
+static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *ptep,
+                                       lazy_mmu_pte_t pte)
+{
+    size_t i;
+
+    s->n.stores++;
+    if (ptep < s->pt || ptep >= s->pt + s->npages) {
+        *ptep = pte;
+        return;
+    }
+    i = (size_t)(ptep - s->pt);
+    LAZY_MMU_SIM_ON_STORE(s, i, pte);
+#if LAZY_MMU_SIM_CHECK_BBM
+    /* Break-before-make: no translation with another output address may be
+     * live (in memory, in the walker's view, in the TLB or as a stage 2
+     * entry) when a valid entry is written. */
+    if (lazy_mmu__sim_valid(pte) &&
+        (lazy_mmu__sim_oa_differs(s->pt[i], pte) || lazy_mmu__sim_oa_differs(s->walk[i], pte) ||
+         (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && lazy_mmu__sim_oa_differs(s->tlb[i], pte))))
+        lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": break-before-make violated");
+#if LAZY_MMU_SIM_S2_TLB
+    if (lazy_mmu__sim_valid(pte) && s->s2_cached[i] && lazy_mmu__sim_oa_differs(s->s2tlb[i], pte))
+        lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME
+                               ": break-before-make violated (stage 2 entry live)");
+#endif
+#endif
+    s->pt[i] = pte;
+    if (!LAZY_MMU_SIM_WALKER_LAGS ||
+        (LAZY_MMU_SIM_CACHES_INVALID && s->svvptc && !lazy_mmu__sim_valid(s->walk[i]) &&
+         lazy_mmu__sim_valid(pte))) {
+        s->walk[i] = pte; /* coherent walker, or Svvptc's invalid->valid */
+        return;
+    }
+    if (!s->dirty[i]) {
+        s->dirty[i] = 1;
+        s->dirty_list[s->ndirty++] = (unsigned)i;
+    }
+}
+
+/* A CPU access through va: the entry the translation used, 0 for a fault. */
+static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    lazy_mmu_pte_t pte;
+
+    if (s->need_isb)
+        lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": access after TLB maintenance without ISB");
+    if (i >= s->npages)
+        return 0;
+    switch (s->tlb_state[i]) {
+    case LAZY_MMU_SIM_CACHED:
+    case LAZY_MMU_SIM_GLOBAL:
+        return s->tlb[i];
+    case LAZY_MMU_SIM_NEG:
+        return 0;
+    default:
+        break;
+    }
+    s->n.walks++;
+    pte = s->walk[i];
+#if LAZY_MMU_SIM_S2_TLB
+    /* The guest's stage 1 walk; its IPA through a cached stage 2 entry if
+     * there is one, however old, else through the stage 2 tables, caching
+     * the result. */
+    if (s->s2_cached[i]) {
+        pte = s->s2tlb[i];
+    } else if (lazy_mmu__sim_valid(pte)) {
+        s->s2tlb[i] = pte;
+        s->s2_cached[i] = 1;
+    }
+#endif
+    s->tlb[i] = pte;
+    if (lazy_mmu__sim_valid(pte)) {
+        bool global = (pte & (lazy_mmu_pte_t)LAZY_MMU_SIM_GLOBAL_BIT) != 0;
+        s->tlb_state[i] = global ? LAZY_MMU_SIM_GLOBAL : LAZY_MMU_SIM_CACHED;
+        return pte;
+    }
+    if (LAZY_MMU_SIM_CACHES_INVALID && !s->svvptc)
+        s->tlb_state[i] = LAZY_MMU_SIM_NEG;
+    return 0;
+}
+
+/* Does page i's translation (TLB or walker view) disagree with memory in a
+ * way an access could tell?  A walker still seeing one not-present entry
+ * where memory holds another cannot be told apart: a lagging walker orders
+ * an invalid->invalid store only at its next barrier, which the policies
+ * rightly skip. */
+static inline bool lazy_mmu_sim_page_stale(const struct lazy_mmu_sim *s, size_t i)
+{
+    if (s->walk[i] != s->pt[i] && (lazy_mmu__sim_valid(s->walk[i]) || lazy_mmu__sim_valid(s->pt[i])))
+        return true;
+    if (s->tlb_state[i] == LAZY_MMU_SIM_NEG)
+        return lazy_mmu__sim_valid(s->pt[i]);
+    if (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && s->tlb[i] != s->pt[i])
+        return true;
+#if LAZY_MMU_SIM_S2_TLB
+    if (s->s2_cached[i] && s->s2tlb[i] != s->pt[i])
+        return true;
+#endif
+    return false;
+}
+
+/* Stale pages, and an ISB still owed: 0 after a visibility point. */
+static inline size_t lazy_mmu_sim_stale(const struct lazy_mmu_sim *s)
+{
+    size_t i, stale = 0;
+    for (i = 0; i < s->npages; i++)
+        stale += lazy_mmu_sim_page_stale(s, i);
+    return stale + (s->need_isb ? 1 : 0);
+}
+
+/* ---- shared by every backend's primitives ---- */
+
+static inline struct lazy_mmu_sim *lazy_mmu__sim_of(struct lazy_mmu *m)
+{
+    LAZY_MMU__CHECK(m->sim != NULL, "lazymmu sim: context not attached (lazy_mmu_sim_attach)");
+    return m->sim;
+}
+
+static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
+                                          lazy_mmu_pte_t pte)
+{
+    lazy_mmu__sim_store(lazy_mmu__sim_of(m), ptep, pte);
+}
+
+#endif
