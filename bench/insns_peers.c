@@ -135,23 +135,6 @@ static struct ip_work works[NWORK] = {
     {"eager", "eager", "eager remap of one page, no section", OP_REMAP, 1000, 2000, 1, {NULL, NULL}},
 };
 
-/* bench/peers.c's permutation, seed and all: the same "random" order. */
-static void permute(unsigned *p, unsigned n)
-{
-    uint32_t x = 0x2545f491u;
-    unsigned i, j, t;
-    for (i = 0; i < n; i++)
-        p[i] = i;
-    for (i = n; i-- > 1;) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        j = x % (i + 1);
-        t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-    }
-}
 
 static void build(void)
 {
@@ -170,7 +153,7 @@ static void build(void)
             }
         }
         if (w == W_random)
-            permute(pages, n);
+            peer_permute(pages, n);
         for (g = 0; g < 2; g++) {
             wk->u[g] = upd[w][g];
             for (i = 0; i < n; i++) {

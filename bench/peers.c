@@ -72,22 +72,6 @@ static size_t add(size_t k, unsigned kind, unsigned page, unsigned version)
 }
 
 /* A fixed-seed permutation: the same "random" order on every run. */
-static void permute(unsigned *p, unsigned n)
-{
-    uint32_t x = 0x2545f491u;
-    unsigned i, j, t;
-    for (i = 0; i < n; i++)
-        p[i] = i;
-    for (i = n; i-- > 1;) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        j = x % (i + 1);
-        t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-    }
-}
 
 static size_t build(const struct pageset *ps)
 {
@@ -115,7 +99,7 @@ static size_t build(const struct pageset *ps)
             k = add(k, STEP_SET, i * ps->stride, 1);
         break;
     case RANDOM:
-        permute(perm, ps->n);
+        peer_permute(perm, ps->n);
         for (i = 0; i < ps->n; i++)
             k = add(k, STEP_SET, perm[i], 1);
         break;

@@ -16,6 +16,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The "random" order of every benchmark: a fixed xorshift permutation of
+ * 0 .. n - 1, so each program times the same one. */
+static inline void peer_permute(unsigned *p, unsigned n)
+{
+    uint32_t x = 0x2545f491u;
+    unsigned i, j, t;
+    for (i = 0; i < n; i++)
+        p[i] = i;
+    for (i = n; i-- > 1;) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        j = x % (i + 1);
+        t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+    }
+}
+
+
 enum peers_backend { PB_X86_64, PB_AARCH64, PB_RISCV64, PB_PARAVIRT, PEERS_BACKENDS };
 enum peers_op { PO_MAP, PO_REMAP, PO_PROTECT, PO_UNMAP, PEERS_OPS };
 enum peers_strategy {

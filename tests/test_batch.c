@@ -111,6 +111,19 @@ static unsigned long expected_pages(unsigned long n, unsigned long gap)
 
 static size_t order[WINDOW];
 
+/* order[0..n) = pages 0 .. n - 1 in a fixed xorshift order. */
+static void shuffle(size_t n, uint64_t x)
+{
+    size_t i, j, t;
+    for (i = 0; i < n; i++)
+        order[i] = i;
+    for (i = n - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        j = (size_t)(x % (i + 1));
+        t = order[i], order[i] = order[j], order[j] = t;
+    }
+}
+
 static void scattered(unsigned long n, unsigned long stride)
 {
     char what[80];
@@ -196,17 +209,8 @@ END_TEST
 START_TEST(test_random_order)
 {
     const unsigned long n = T < 32 ? T : 32;
-    uint64_t x = 0x9e3779b97f4a7c15ull;
-    size_t i;
     begin();
-    for (i = 0; i < n; i++)
-        order[i] = i;
-    for (i = n - 1; i > 0; i--) {
-        size_t j, t;
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        j = (size_t)(x % (i + 1));
-        t = order[i], order[i] = order[j], order[j] = t;
-    }
+    shuffle(n, 0x9e3779b97f4a7c15ull);
     remap_expect(order, n, n, "a run in random order");
 }
 END_TEST
@@ -218,17 +222,8 @@ END_TEST
 START_TEST(test_random_order_512_one_publish)
 {
     const unsigned long n = 512;
-    uint64_t x = 0x2545f4914f6cdd1dull;
-    size_t i;
     begin();
-    for (i = 0; i < n; i++)
-        order[i] = i;
-    for (i = n - 1; i > 0; i--) {
-        size_t j, t;
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        j = (size_t)(x % (i + 1));
-        t = order[i], order[i] = order[j], order[j] = t;
-    }
+    shuffle(n, 0x2545f4914f6cdd1dull);
     remap_expect(order, n, n <= T ? n : 0, "512 pages in random order");
 }
 END_TEST
