@@ -418,14 +418,8 @@ static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
 static inline void lazy_mmu_init(struct lazy_mmu *m)
 {
     m->depth = 0;
-    m->pending = 0;
-    m->nranges = 0;
-    m->npages = 0;
-    lazy_mmu__disarm(m);
+    lazy_mmu__batch_done(m);
     m->hint = 0;
-#if LAZY_MMU__F_GLOBAL
-    m->olds = 0;
-#endif
 #if LAZY_MMU__F_BBM
     m->nmakes = 0;
     m->make_next = NULL;

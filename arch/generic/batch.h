@@ -38,10 +38,16 @@ static inline uintptr_t lazy_mmu__range_last(const struct lazy_mmu *m, unsigned 
     return m->range_first[i] + ((uintptr_t)(m->range_pages[i] - 1) << LAZY_MMU_PAGE_SHIFT);
 }
 
+/* Pages strictly between page `last` and the later page `first`. */
+static inline uintptr_t lazy_mmu__gap(uintptr_t last, uintptr_t first)
+{
+    return ((first - last) >> LAZY_MMU_PAGE_SHIFT) - 1;
+}
+
 /* Pages strictly between range i and the one after it. */
 static inline uintptr_t lazy_mmu__gap_after(const struct lazy_mmu *m, unsigned i)
 {
-    return ((m->range_first[i + 1] - lazy_mmu__range_last(m, i)) >> LAZY_MMU_PAGE_SHIFT) - 1;
+    return lazy_mmu__gap(lazy_mmu__range_last(m, i), m->range_first[i + 1]);
 }
 
 /* How many ranges start at or below va: binary search. */
@@ -121,7 +127,7 @@ static inline void lazy_mmu__ranges_grow(struct lazy_mmu *m, unsigned i, unsigne
     }
     m->npages += now - had;
     m->range_first[i] = first;
-    m->range_pages[i] = (uint32_t)now;
+    m->range_pages[i] = (uint16_t)now;
     lazy_mmu__ranges_remove(m, i + 1, absorb);
     lazy_mmu__arm(m, i);
 }
@@ -166,8 +172,8 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
          * on a tie).  One page is the least a gap can be: the search stops
          * there, so an even-then-odd order costs no scan. */
         const uintptr_t none = (uintptr_t)-1;
-        uintptr_t left = i != 0 ? ((first - lazy_mmu__range_last(m, i - 1)) >> LAZY_MMU_PAGE_SHIFT) - 1 : none;
-        uintptr_t right = i != m->nranges ? ((m->range_first[i] - last) >> LAZY_MMU_PAGE_SHIFT) - 1 : none;
+        uintptr_t left = i != 0 ? lazy_mmu__gap(lazy_mmu__range_last(m, i - 1), first) : none;
+        uintptr_t right = i != m->nranges ? lazy_mmu__gap(last, m->range_first[i]) : none;
 
         LAZY_MMU__COUNT(m, merges, 1);
         best = left < right ? left : right;
@@ -198,7 +204,7 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
         m->range_pages[k] = m->range_pages[k - 1];
     }
     m->range_first[i] = first;
-    m->range_pages[i] = (uint32_t)n;
+    m->range_pages[i] = (uint16_t)n;
     m->nranges++;
     m->npages += n;
     m->pending |= LAZY_MMU__P_PAGES;
@@ -238,21 +244,7 @@ static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
     m->pending |= LAZY_MMU__P_SYNC;
 }
 
-/* Calls fn(m, va) for every page of the batch, once; fn is a static inline
- * of the backend, so the compiler folds it into the loop. */
-static inline void lazy_mmu__for_each_page(struct lazy_mmu *m,
-                                           void (*fn)(struct lazy_mmu *, uintptr_t))
-{
-    unsigned i;
-    uint32_t k;
-    for (i = 0; i < m->nranges; i++) {
-        uintptr_t va = m->range_first[i];
-        for (k = 0; k < m->range_pages[i]; k++, va += LAZY_MMU_PAGE_SIZE)
-            fn(m, va);
-    }
-}
-
-/* Called by a backend's publish once its invalidations are issued. */
+/* The batch is empty: after a publish issued it, and at init. */
 static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
 {
 #if LAZY_MMU__F_GLOBAL

@@ -42,6 +42,18 @@ static inline uintptr_t lazy_mmu__bbm_block_of(const lazy_mmu_pte_t *p)
     return (uintptr_t)p & ~(uintptr_t)(LAZY_MMU__BLOCK_BYTES - 1);
 }
 
+/* p's bit in its block's mask. */
+static inline unsigned lazy_mmu__bbm_bit_of(const lazy_mmu_pte_t *p)
+{
+    return (unsigned)(((uintptr_t)p - lazy_mmu__bbm_block_of(p)) / sizeof(*p));
+}
+
+/* The slot a new entry may extend, or NULL. */
+static inline const struct lazy_mmu__make *lazy_mmu__bbm_newest(const struct lazy_mmu *m)
+{
+    return m->nmakes != 0 ? &m->makes[m->nmakes - 1] : NULL;
+}
+
 /* Entry k of run s. */
 static inline lazy_mmu_pte_t *lazy_mmu__bbm_at(const struct lazy_mmu__make *s, uint32_t k)
 {
@@ -51,7 +63,7 @@ static inline lazy_mmu_pte_t *lazy_mmu__bbm_at(const struct lazy_mmu__make *s, u
 /* Where the newest run continues, after any change of the slots. */
 static inline void lazy_mmu__bbm_rearm(struct lazy_mmu *m)
 {
-    const struct lazy_mmu__make *s = m->nmakes != 0 ? &m->makes[m->nmakes - 1] : NULL;
+    const struct lazy_mmu__make *s = lazy_mmu__bbm_newest(m);
     m->make_next = s && !lazy_mmu__bbm_is_block(s) && s->u.run.count >= 2
                        ? lazy_mmu__bbm_at(s, s->u.run.count)
                        : NULL;
@@ -62,7 +74,7 @@ static inline void lazy_mmu__bbm_rearm(struct lazy_mmu *m)
  * lie in unrelated table pages. */
 static inline int32_t lazy_mmu__bbm_stride_to(const struct lazy_mmu *m, const lazy_mmu_pte_t *p)
 {
-    const struct lazy_mmu__make *s = m->nmakes != 0 ? &m->makes[m->nmakes - 1] : NULL;
+    const struct lazy_mmu__make *s = lazy_mmu__bbm_newest(m);
     intptr_t d;
     if (!s || lazy_mmu__bbm_is_block(s) || s->u.run.count != 1)
         return 0;
@@ -84,9 +96,8 @@ static inline unsigned lazy_mmu__bbm_find(const struct lazy_mmu *m, const lazy_m
         const struct lazy_mmu__make *s = &m->makes[i];
         intptr_t d, step;
         if (lazy_mmu__bbm_is_block(s)) {
-            unsigned bit = (unsigned)(((uintptr_t)p - lazy_mmu__bbm_block_of(p)) / sizeof(*p));
-            if (lazy_mmu__bbm_block_of(p) == s->at - 1 && (s->u.bits >> bit & 1)) {
-                *k = bit;
+            if (lazy_mmu__bbm_block_of(p) == s->at - 1 && (s->u.bits >> lazy_mmu__bbm_bit_of(p) & 1)) {
+                *k = lazy_mmu__bbm_bit_of(p);
                 return i;
             }
             continue;
@@ -129,7 +140,7 @@ static inline void lazy_mmu__bbm_add_to_block(struct lazy_mmu *m, const lazy_mmu
         m->makes[j].u.bits = 0;
         m->nmakes++;
     }
-    m->makes[j].u.bits |= (uint64_t)1 << (((uintptr_t)p - b) / sizeof(*p));
+    m->makes[j].u.bits |= (uint64_t)1 << lazy_mmu__bbm_bit_of(p);
 }
 
 /* With every slot taken: the short runs (random orders make pairs) go into
@@ -177,14 +188,15 @@ static inline bool lazy_mmu__bbm_room(struct lazy_mmu *m, const lazy_mmu_pte_t *
 static inline void lazy_mmu__bbm_join(struct lazy_mmu *m, lazy_mmu_pte_t *p)
 {
     int32_t stride = lazy_mmu__bbm_stride_to(m, p);
+    unsigned j;
 
     if (p == m->make_next) {
         m->makes[m->nmakes - 1].u.run.count++;
     } else if (stride != 0) {
         m->makes[m->nmakes - 1].u.run.stride = stride;
         m->makes[m->nmakes - 1].u.run.count = 2;
-    } else if (lazy_mmu__bbm_block_slot(m, lazy_mmu__bbm_block_of(p)) != m->nmakes) {
-        lazy_mmu__bbm_add_to_block(m, p);
+    } else if ((j = lazy_mmu__bbm_block_slot(m, lazy_mmu__bbm_block_of(p))) != m->nmakes) {
+        m->makes[j].u.bits |= (uint64_t)1 << lazy_mmu__bbm_bit_of(p);
     } else {
         LAZY_MMU__CHECK(m->nmakes < LAZY_MMU__MAKES_MAX, "lazymmu: internal: makes full");
         m->makes[m->nmakes].at = (uintptr_t)p;

@@ -193,11 +193,15 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
             LAZY_MMU__COUNT(m, bbm, 1);
         }
 #endif
-    } else if (!LAZY_MMU__F_WALK_BARRIER || !lazy_mmu_arch_pte_valid(pte)) {
-        return; /* nothing any walker could have seen, or it sees it already */
     } else {
+        /* Nothing cached: only a new entry behind a lagging walker owes a
+         * barrier. */
 #if LAZY_MMU__F_WALK_BARRIER
+        if (!lazy_mmu_arch_pte_valid(pte))
+            return;
         lazy_mmu__arch_order_stores(m);
+#else
+        return;
 #endif
     }
     lazy_mmu__arch_context_sync(m);
