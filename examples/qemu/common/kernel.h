@@ -69,6 +69,7 @@ uint64_t arch_cycles(void);
 void kputs(const char *s);
 void kput_u64(uint64_t v);
 void kput_hex(uint64_t v);
+uint64_t kmedian(uint64_t *v, unsigned n); /* sorts v */
 /* "page_invals=.. full_invals=.. barriers=.. bbm=.. publishes=..": the
  * counters the count checks read, in the order they parse them. */
 void kput_stats(const struct lazy_mmu_stats *st);

@@ -96,3 +96,17 @@ int memcmp(const void *a, const void *b, size_t n)
             return *x < *y ? -1 : 1;
     return 0;
 }
+
+/* Sorts v[0..n) in place (insertion sort: n is a handful of repetitions)
+ * and returns its median. */
+uint64_t kmedian(uint64_t *v, unsigned n)
+{
+    unsigned i, j;
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return v[n / 2];
+}

@@ -324,18 +324,6 @@ static void cycle(unsigned si, unsigned n, int rep)
     setup(OP_UNMAP, si, n);
 }
 
-static uint64_t median(uint64_t *v, unsigned n)
-{
-    unsigned i, j;
-    for (i = 1; i < n; i++)
-        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
-}
-
 static void print_peer(enum op op, unsigned si)
 {
     uint64_t *t = ticks[op][si];
@@ -349,7 +337,7 @@ static void print_peer(enum op op, unsigned si)
     kputs(" ");
     kputs(strategy_name[strat[si]]);
     kputs(" ticks=");
-    kput_u64(median(t, PEER_REPS));
+    kput_u64(kmedian(t, PEER_REPS));
     kputs(" hwops=");
     kput_u64(h->page);
     kputs("/");

@@ -222,21 +222,9 @@ unsigned kernel_count_ops(void)
 
 #else
 
-static uint64_t median(uint64_t *v, unsigned n)
-{
-    unsigned i, j;
-    for (i = 1; i < n; i++)
-        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
-}
-
 static void print_time(enum op op, unsigned n, uint64_t *eager, uint64_t *lazy)
 {
-    uint64_t e = median(eager, TIME_REPS), l = median(lazy, TIME_REPS);
+    uint64_t e = kmedian(eager, TIME_REPS), l = kmedian(lazy, TIME_REPS);
     kputs("TIME ");
     put_op(arch_name, op, n);
     kputs(" eager=");
@@ -245,7 +233,7 @@ static void print_time(enum op op, unsigned n, uint64_t *eager, uint64_t *lazy)
     kput_u64(l);
     kputs(" ratio_x100=");
     kput_u64(l ? e * 100 / l : 0);
-    /* Sorted by median(): the spread of this boot's repetitions. */
+    /* Sorted by kmedian(): the spread of this boot's repetitions. */
     kputs(" eager_range=");
     kput_u64(eager[0]);
     kputs("-");
