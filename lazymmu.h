@@ -48,6 +48,13 @@
  *   lazy_mmu_invalidate_page/range/all(m, ...)
  *                                request invalidation for changes made by other
  *                                means (a table page replaced, say).
+ *   lazy_mmu_free_frame(m, f)    hand over a frame or table page unmapped in
+ *                                this section: released (LAZY_MMU_FREE_FRAME)
+ *                                after the visibility point covering it and,
+ *                                on SMP, its shootdown (arch/generic/remote.h)
+ *   lazy_mmu_shootdown_apply(m, sd)
+ *                                on another CPU: drop what a visibility point
+ *                                of another context invalidated (SMP, below)
  *   Inside a section, an access through a VA whose entry changed in that
  *   section may use the old translation, the new one or (aarch64, pending
  *   break-before-make) fault: call lazy_mmu_flush() first if you need the new.
@@ -57,6 +64,16 @@
  *   from choosing the context until after leave, and never use a context from
  *   an interrupt that may have interrupted it; give the handler its own
  *   context (README.md, "Interrupts"; docs/contract.md).
+ *
+ * SMP  Each visibility point that invalidated anything (every CPU's
+ *   translations may hold it) calls LAZY_MMU_SHOOTDOWN(m, sd) once, after
+ *   its own CPU's invalidations: the embedder makes every other CPU that may
+ *   cache m's translations run lazy_mmu_shootdown_apply(its_ctx, sd) (IPI,
+ *   or riscv64's lazy_mmu_sbi_shootdown) and returns when all have.  sd
+ *   describes the batch (pages or everything) and lives until the hook
+ *   returns.  Backends whose invalidations reach every CPU by themselves
+ *   (aarch64 TLBI ...IS, paravirt's hypervisor) never call it.  Nothing is
+ *   remote when nothing was invalidated.  docs/integration.md, "SMP".
  *
  * CONFIGURATION  (define before including; all TUs sharing a context must agree)
  *   macro                         default            meaning
@@ -86,6 +103,17 @@
  *                                                    at one visibility point;
  *                                                    more pages: one full
  *                                                    invalidation (<= 65535)
+ *   LAZY_MMU_SHOOTDOWN(m, sd)     none (one CPU)     SMP: run sd on every other
+ *                                                    CPU that may cache m's
+ *                                                    translations, then return
+ *   LAZY_MMU_FREE_FRAME(m, frame) none (no           release a frame given to
+ *                                 lazy_mmu_free_     lazy_mmu_free_frame, once
+ *                                 frame)             no CPU can reach it
+ *   LAZY_MMU_FREE_MAX             32                 frames held per context;
+ *                                                    one more publishes early
+ *   LAZY_MMU_AARCH64_NONSHAREABLE 0                  aarch64: TLBI/DSB for this
+ *                                                    CPU only (CPU-private
+ *                                                    mappings; then the hook)
  *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
  *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
@@ -229,6 +257,7 @@ struct lazy_mmu_stats {
     uint64_t full_invals;    /* invalidate-everything instructions issued */
     uint64_t barriers;       /* barrier/fence/sync instructions issued */
     uint64_t hypercalls;     /* paravirt commits issued */
+    uint64_t shootdowns;     /* remote rounds: LAZY_MMU_SHOOTDOWN calls */
     uint64_t bbm;            /* aarch64 break-before-make sequences */
 };
 
@@ -255,6 +284,7 @@ struct lazy_mmu_stats {
                                   backend's queue (F_QUEUES_WRITES) */
 #define LAZY_MMU__P_SYNC 8u    /* only barriers: new entries, nothing stale */
 #define LAZY_MMU__P_GLOBAL 16u /* a global translation may be among them */
+#define LAZY_MMU__P_FREES 32u  /* frames wait for the visibility point */
 /* Entries waiting for their make (arch/generic/bbm.h): a run of count
  * entries a stride apart from at, or (at odd) the 64-entry block at at - 1
  * with a bit per waiting entry. */
@@ -273,11 +303,30 @@ struct lazy_mmu__make {
 #if LAZY_MMU_FLUSH_ALL_THRESHOLD < 1 || LAZY_MMU_FLUSH_ALL_THRESHOLD > 0xffff
 #error "lazymmu: LAZY_MMU_FLUSH_ALL_THRESHOLD must be 1 .. 65535 pages"
 #endif
+#ifndef LAZY_MMU_FREE_MAX
+#define LAZY_MMU_FREE_MAX 32
+#endif
+#if LAZY_MMU_FREE_MAX < 1
+#error "lazymmu: LAZY_MMU_FREE_MAX must be at least 1 frame"
+#endif
 #if LAZY_MMU_BATCH_MAX < 2
 #error "lazymmu: LAZY_MMU_BATCH_MAX must be at least 2 ranges"
 #endif
 
 struct lazy_mmu_sim;
+
+/* What other CPUs must drop (SMP, above): the pages of nranges ranges, or
+ * with LAZY_MMU_SHOOTDOWN_ALL every translation.  It points into the
+ * sending context's batch, which stays as it is until the hook returns. */
+struct lazy_mmu_shootdown {
+    const uintptr_t *first; /* first page address of each range, ascending */
+    const uint16_t *pages;  /* its length in pages, >= 1 */
+    unsigned nranges;       /* 0 with LAZY_MMU_SHOOTDOWN_ALL */
+    unsigned npages;        /* their sum */
+    unsigned flags;
+};
+#define LAZY_MMU_SHOOTDOWN_ALL 1u    /* every translation; ranges unused */
+#define LAZY_MMU_SHOOTDOWN_GLOBAL 2u /* with ALL: global entries too */
 
 /* Per-CPU context; its fields are private (the batch's: generic/batch.h). */
 struct lazy_mmu {
@@ -306,6 +355,10 @@ struct lazy_mmu {
     lazy_mmu_pte_t *make_next; /* extends the newest run inline; NULL: none */
     struct lazy_mmu__make makes[LAZY_MMU__MAKES_MAX];
 #endif
+#ifdef LAZY_MMU_FREE_FRAME
+    unsigned nfrees;
+    uintptr_t frees[LAZY_MMU_FREE_MAX]; /* in the order handed over */
+#endif
     struct lazy_mmu_arch arch;
 #if LAZY_MMU_STATS
     struct lazy_mmu_stats stats;
@@ -315,6 +368,7 @@ struct lazy_mmu {
 #endif
 #if LAZY_MMU_SIMULATE
     struct lazy_mmu_sim *sim;
+    unsigned sim_cpu;
 #endif
 };
 
@@ -343,6 +397,13 @@ static inline void lazy_mmu__publish(struct lazy_mmu *m);
 /* Open enters fit below one pause; open pauses keep depth negative. */
 #define LAZY_MMU__SECTIONS_MAX 0xffffu
 #define LAZY_MMU__PAUSES_MAX 0x7fffu
+
+static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg)
+{
+    (void)m;
+    (void)msg;
+    LAZY_MMU__CHECK(m != NULL && m->magic == LAZY_MMU__MAGIC, msg);
+}
 
 static inline unsigned lazy_mmu__sections(const struct lazy_mmu *m)
 {
@@ -397,13 +458,6 @@ static inline void lazy_mmu__publish(struct lazy_mmu *m)
         lazy_mmu__publish_slow(m);
 }
 
-static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg)
-{
-    (void)m;
-    (void)msg;
-    LAZY_MMU__CHECK(m != NULL && m->magic == LAZY_MMU__MAGIC, msg);
-}
-
 #if LAZY_MMU_STATS
 /* Field by field: a struct assignment may become a memset call, and a
  * freestanding kernel need not have one. */
@@ -412,6 +466,7 @@ static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
     m->stats.updates = m->stats.inval_requests = m->stats.publishes = 0;
     m->stats.early_flushes = m->stats.merges = m->stats.page_invals = 0;
     m->stats.full_invals = m->stats.barriers = m->stats.hypercalls = m->stats.bbm = 0;
+    m->stats.shootdowns = 0;
 }
 #endif
 
@@ -424,6 +479,9 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
     m->nmakes = 0;
     m->make_next = NULL;
 #endif
+#ifdef LAZY_MMU_FREE_FRAME
+    m->nfrees = 0;
+#endif
 #if LAZY_MMU_STATS
     lazy_mmu_reset_stats(m);
 #endif
@@ -432,6 +490,7 @@ static inline void lazy_mmu_init(struct lazy_mmu *m)
 #endif
 #if LAZY_MMU_SIMULATE
     m->sim = NULL;
+    m->sim_cpu = 0;
 #endif
     lazy_mmu__arch_init(m);
 }
@@ -589,6 +648,25 @@ static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
     m->pending |= LAZY_MMU__P_GLOBAL; /* a change behind the library's back */
     lazy_mmu__settle(m);
 }
+
+#ifdef LAZY_MMU_FREE_FRAME
+/* A frame (or page-table page) whose last mapping m changed: no CPU may
+ * reach it before the visibility point that covers that change - and its
+ * shootdown - has run, so it is released through LAZY_MMU_FREE_FRAME only
+ * then, in the order handed over.  Outside a section that is at once. */
+static inline void lazy_mmu_free_frame(struct lazy_mmu *m, uintptr_t frame)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_free_frame: context used before lazy_mmu_init");
+    if (m->nfrees == LAZY_MMU_FREE_MAX) {
+        lazy_mmu__publish_early(m);
+        if (m->nfrees == LAZY_MMU_FREE_MAX)
+            LAZY_MMU_PANIC("lazy_mmu_free_frame: frames still held after a failed publish");
+    }
+    m->frees[m->nfrees++] = frame;
+    m->pending |= LAZY_MMU__P_FREES;
+    lazy_mmu__settle(m);
+}
+#endif
 
 #if LAZY_MMU_STATS
 static inline const struct lazy_mmu_stats *lazy_mmu_get_stats(const struct lazy_mmu *m)

@@ -156,7 +156,7 @@ static size_t fake_commit(void *handle, const struct lazy_mmu_pv_op *ops, size_t
             sim.pt[entry_index(op->ptr)] = sim.walk[entry_index(op->ptr)] = op->val;
         for (i = 0; cmd != SET && i < sim.npages; i++)
             if (names(op, TEST_VA(i)))
-                sim.tlb_state[i] = LAZY_MMU_SIM_EMPTY;
+                lazy_mmu__sim_drop_on(&sim, i, true); /* every vCPU: the hypervisor's job */
     }
     if (cnt[SET] > B || cnt[INVLPG] > R || cnt[INVAL_ALL] > 1 || (cnt[INVAL_ALL] && cnt[INVLPG]))
         broken("more than B SETs or R INVLPGs, or INVAL_ALL with other invalidations");

@@ -244,7 +244,7 @@ static void visibility_point(struct run *r, const char *why)
     for (i = 0; stale && i < r->npages; i++) {
         FAIL_IF(lazy_mmu_sim_page_stale(&sim, i), "after %s: page %u translates stale: memory %#" PRIx64
                 ", walker %#" PRIx64 ", TLB %#" PRIx64 " (state %u)", why, i, sim.pt[i],
-                sim.walk[i], sim.tlb[i], sim.tlb_state[i]);
+                sim.walk[i], sim.tlb[0][i], sim.tlb_state[0][i]);
     }
     FAIL_IF(stale, "after %s: lazy_mmu_sim_stale() = %zu", why, stale);
     for (k = 0; k < (all ? r->npages : ntouched); k++) {

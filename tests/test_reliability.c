@@ -372,7 +372,7 @@ START_TEST(test_x86_global_flag_survives_early_publish)
         lazy_mmu_sim_poke(big, TEST_VA(i), test_pte(0x100 + i) | (i == g ? LAZY_MMU_X86_PTE_G : 0));
         (void)lazy_mmu_sim_access(big, TEST_VA(i)); /* cached; page g as a global entry */
     }
-    ck_assert_uint_eq(big->tlb_state[g], LAZY_MMU_SIM_GLOBAL);
+    ck_assert_uint_eq(big->tlb_state[0][g], LAZY_MMU_SIM_GLOBAL);
     s = lazy_mmu_enter(&c);
     for (i = 0; i < LAZY_MMU_BATCH_MAX; i++) /* a full batch of one-page ranges */
         lazy_mmu_set_pte(&c, &big->pt[2 * i + 1], test_pte(0x4000 + i), TEST_VA(2 * i + 1));

@@ -22,6 +22,19 @@
 #ifndef LAZY_MMU_AARCH64_INSN_H
 #define LAZY_MMU_AARCH64_INSN_H
 
+/* The shareability domain of every barrier and TLBI below: the inner-
+ * shareable one (every PE the kernel runs on), or with
+ * LAZY_MMU_AARCH64_NONSHAREABLE this PE alone - DSB NSHST / DSB NSH complete
+ * the stores and TLBIs for this PE's walker only, and TLBI VAAE1 / VMALLE1
+ * drop this PE's entries only [TLBM, "Broadcast TLB maintenance"]. */
+#if LAZY_MMU_AARCH64_NONSHAREABLE
+#define LAZY_MMU__A64_DOM "nsh"
+#define LAZY_MMU__A64_IS ""
+#else
+#define LAZY_MMU__A64_DOM "ish"
+#define LAZY_MMU__A64_IS "is"
+#endif
+
 /* An aligned 64-bit store is single-copy atomic, and so is the walker's read
  * of a descriptor: it sees the old or the new entry, never a mix [BAR].  The
  * store is not yet ordered before later walks or TLBIs: that is DSB ISHST. */
@@ -42,7 +55,7 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
 static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
 {
     (void)m;
-    __asm__ __volatile__("dsb ishst" : : : "memory");
+    __asm__ __volatile__("dsb " LAZY_MMU__A64_DOM "st" : : : "memory");
 }
 
 /* DSB ISH: a TLBI is complete only after a DSB on the PE that issued it;
@@ -54,7 +67,7 @@ static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
 static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
 {
     (void)m;
-    __asm__ __volatile__("dsb ish" : : : "memory");
+    __asm__ __volatile__("dsb " LAZY_MMU__A64_DOM : : : "memory");
 }
 
 /* ISB: a context synchronisation event; the effect of every completed TLBI
@@ -89,7 +102,7 @@ static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
 static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
-    __asm__ __volatile__("tlbi vaae1is, %0"
+    __asm__ __volatile__("tlbi vaae1" LAZY_MMU__A64_IS ", %0"
                          :
                          : "r"(((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK)
                          : "memory");
@@ -102,7 +115,7 @@ static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
 {
     (void)m;
-    __asm__ __volatile__("tlbi vmalle1is" : : : "memory");
+    __asm__ __volatile__("tlbi vmalle1" LAZY_MMU__A64_IS : : : "memory");
 }
 
 #if LAZY_MMU_STAGE2

@@ -59,7 +59,8 @@ static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
     bool stores, invals;
     s->n.dsb_ish++;
     stores = lazy_mmu__sim_order_stores(s);
-    invals = lazy_mmu__sim_complete_invals(s);
+    /* The IS forms complete on every PE; NONSHAREABLE ones on this one. */
+    invals = lazy_mmu__sim_complete_invals_on(s, !LAZY_MMU_AARCH64_NONSHAREABLE);
 #if LAZY_MMU_STAGE2
     invals = lazy_mmu__sim_complete_s2(s) || invals;
 #endif

@@ -45,6 +45,17 @@
  * (D8.16.1); an invalid entry is never cached. */
 #define LAZY_MMU__F_WALK_BARRIER 1
 #define LAZY_MMU__F_BBM 1
+/* The inner-shareable TLBIs reach every PE (D8.16 "Broadcast TLB
+ * maintenance"): no shootdown round.  LAZY_MMU_AARCH64_NONSHAREABLE keeps
+ * maintenance on this PE (the non-shareable forms), for mappings no other
+ * PE uses - or for a kernel that sends its own round (LAZY_MMU_SHOOTDOWN). */
+#ifndef LAZY_MMU_AARCH64_NONSHAREABLE
+#define LAZY_MMU_AARCH64_NONSHAREABLE 0
+#endif
+#if LAZY_MMU_AARCH64_NONSHAREABLE && LAZY_MMU_STAGE2
+#error "lazymmu: LAZY_MMU_AARCH64_NONSHAREABLE is for stage 1 (a guest's stage 2 is every PE's)"
+#endif
+#define LAZY_MMU__F_BROADCAST (!LAZY_MMU_AARCH64_NONSHAREABLE)
 #define LAZY_MMU__ARCH_PTE_VALID ((lazy_mmu_pte_t)1)
 #define LAZY_MMU__ARCH_PTE_OA LAZY_MMU_AARCH64_OA_MASK
 #define LAZY_MMU_ARCH_HAS_STATE 0

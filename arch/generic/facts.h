@@ -19,7 +19,10 @@
  *   F_GLOBAL          an entry may be global and a full flush that drops
  *                     global entries is another instruction (x86)
  *   F_QUEUES_WRITES   the backend writes the entries itself, later
- *                     (paravirt: a hypercall) */
+ *                     (paravirt: a hypercall)
+ *   F_BROADCAST       its invalidations reach every CPU by themselves
+ *                     (aarch64 TLBI ...IS, a hypervisor's): no
+ *                     LAZY_MMU_SHOOTDOWN round (generic/remote.h) */
 #ifndef LAZY_MMU_GENERIC_FACTS_H
 #define LAZY_MMU_GENERIC_FACTS_H
 
@@ -40,6 +43,9 @@
 #endif
 #ifndef LAZY_MMU__F_GLOBAL
 #define LAZY_MMU__F_GLOBAL 0
+#endif
+#ifndef LAZY_MMU__F_BROADCAST
+#define LAZY_MMU__F_BROADCAST 0
 #endif
 #ifndef LAZY_MMU__F_QUEUES_WRITES
 #define LAZY_MMU__F_QUEUES_WRITES 0

@@ -156,6 +156,8 @@ static inline void lazy_mmu__update(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
 #endif
 }
 
+#include "remote.h"
+
 #if !LAZY_MMU__F_QUEUES_WRITES
 /* One update outside an active section, with nothing pending: the store and
  * exactly what it owes, issued at once - the sequence a visibility point
@@ -166,6 +168,8 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
     const lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
     const bool inval = lazy_mmu_arch_pte_valid(old) ||
                        (LAZY_MMU__F_CACHES_INVALID && lazy_mmu_arch_pte_valid(pte));
+    const uint16_t one = 1;
+    struct lazy_mmu_shootdown sd;
 #if LAZY_MMU__F_BBM
     const bool bbm = lazy_mmu__bbm_needed(old, pte);
 
@@ -174,18 +178,11 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
     lazy_mmu__arch_store(m, ptep, pte);
 #endif
     if (inval) {
-#if LAZY_MMU__F_PAGE_INVAL
-        lazy_mmu__arch_inval_begin(m, false);
-        lazy_mmu__arch_inval_page(m, va);
-        lazy_mmu__arch_inval_end(m, false);
-        LAZY_MMU__COUNT(m, page_invals, 1);
-#else
-        (void)va;
-        lazy_mmu__arch_inval_begin(m, true);
-        lazy_mmu__arch_inval_all(m, false);
-        lazy_mmu__arch_inval_end(m, true);
-        LAZY_MMU__COUNT(m, full_invals, 1);
-#endif
+        sd.first = &va;
+        sd.pages = &one;
+        sd.nranges = sd.npages = LAZY_MMU__F_PAGE_INVAL ? 1u : 0u;
+        sd.flags = LAZY_MMU__F_PAGE_INVAL ? 0u : LAZY_MMU_SHOOTDOWN_ALL;
+        lazy_mmu__invalidate(m, &sd);
 #if LAZY_MMU__F_BBM
         if (bbm) {
             lazy_mmu__arch_store(m, ptep, pte);
@@ -206,6 +203,8 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
     }
     lazy_mmu__arch_context_sync(m);
     LAZY_MMU__COUNT(m, publishes, 1);
+    if (inval)
+        lazy_mmu__remote(m, &sd);
 }
 #endif
 
@@ -244,50 +243,36 @@ static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, 
 }
 
 /* The visibility point: invalidations (each page once, or everything),
- * then the makes, then whatever the backend sends or synchronises. */
+ * then the makes, then whatever the backend sends or synchronises, then the
+ * other CPUs' round, then the frames waiting for all that. */
 static inline void lazy_mmu__issue(struct lazy_mmu *m)
 {
-    const bool all = (m->pending & LAZY_MMU__P_ALL) != 0;
-    const bool inval = all || (m->pending & LAZY_MMU__P_PAGES);
-#if LAZY_MMU__F_PAGE_INVAL
-    unsigned i;
-#endif
+    const bool inval = (m->pending & (LAZY_MMU__P_ALL | LAZY_MMU__P_PAGES)) != 0;
+    const struct lazy_mmu_shootdown sd = lazy_mmu__describe(m);
 
-    if (inval) {
-        lazy_mmu__arch_inval_begin(m, all);
-        if (all) {
-#if LAZY_MMU__F_GLOBAL
-            lazy_mmu__arch_inval_all(m, (m->pending & LAZY_MMU__P_GLOBAL) ||
-                                            lazy_mmu__arch_pte_global(m->olds));
-#else
-            lazy_mmu__arch_inval_all(m, (m->pending & LAZY_MMU__P_GLOBAL) != 0);
-#endif
-            LAZY_MMU__COUNT(m, full_invals, 1);
-        } else {
-#if LAZY_MMU__F_PAGE_INVAL
-            for (i = 0; i < m->nranges; i++)
-                lazy_mmu__arch_inval_range(m, m->range_first[i], m->range_pages[i]);
-            LAZY_MMU__COUNT(m, page_invals, m->npages);
-#endif
-        }
-        lazy_mmu__arch_inval_end(m, all);
-    }
+    if (m->pending & ~LAZY_MMU__P_FREES) {
+        if (inval)
+            lazy_mmu__invalidate(m, &sd);
 #if LAZY_MMU__F_BBM
-    if (m->nmakes != 0) {
-        lazy_mmu__bbm_make_all(m);
-        lazy_mmu__arch_order_stores(m);
-    }
+        if (m->nmakes != 0) {
+            lazy_mmu__bbm_make_all(m);
+            lazy_mmu__arch_order_stores(m);
+        }
 #endif
 #if LAZY_MMU__F_WALK_BARRIER
-    if (!inval)
-        lazy_mmu__arch_order_stores(m); /* only new entries: make them walkable */
+        if (!inval)
+            lazy_mmu__arch_order_stores(m); /* only new entries: make them walkable */
 #endif
-    lazy_mmu__arch_context_sync(m);
+        lazy_mmu__arch_context_sync(m);
 #if LAZY_MMU__F_QUEUES_WRITES
-    if (!lazy_mmu__arch_send(m))
-        return; /* what was not applied stays in the batch */
+        if (!lazy_mmu__arch_send(m))
+            return; /* what was not applied stays in the batch */
 #endif
+        if (inval)
+            lazy_mmu__remote(m, &sd);
+    }
     lazy_mmu__batch_done(m);
+    lazy_mmu__release_frames(m);
 }
 
 #endif

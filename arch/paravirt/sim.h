@@ -55,11 +55,15 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
                 *ptep = ops[k].val;
             }
         } else if (cmd == LAZY_MMU_PV_INVLPG) {
+            /* The hypervisor flushes every vCPU of the address space. */
             uint64_t p;
-            for (p = 0; p < ops[k].val; p++)
-                lazy_mmu__sim_drop_va(s, (uintptr_t)(arg + (p << LAZY_MMU_PAGE_SHIFT)));
+            for (p = 0; p < ops[k].val; p++) {
+                i = lazy_mmu__sim_index(s, (uintptr_t)(arg + (p << LAZY_MMU_PAGE_SHIFT)));
+                if (i < s->npages)
+                    lazy_mmu__sim_drop_on(s, i, true);
+            }
         } else if (cmd == LAZY_MMU_PV_INVAL_ALL) {
-            lazy_mmu__sim_drop_all(s);
+            lazy_mmu__sim_drop_all_on(s, true);
         } else {
             lazy_mmu_sim_violation(s, "paravirt: unknown hypercall op");
             return k;

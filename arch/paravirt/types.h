@@ -29,7 +29,10 @@
  * are counted with the rest (so a long section still ends in one INVAL_ALL,
  * not one INVLPG per page).  Invalidation ops name guest virtual addresses
  * of the current address space; the hypervisor performs the TLB maintenance
- * its architecture needs.
+ * its architecture needs, on every vCPU that may cache them (Xen: the
+ * commit sends them as MMUEXT_INVLPG_MULTI / MMUEXT_TLB_FLUSH_MULTI with
+ * the address space's vCPU mask, or the _ALL forms), so the other CPUs'
+ * round rides in the same call: no LAZY_MMU_SHOOTDOWN (F_BROADCAST).
  *
  * A short count is an error: LAZY_MMU_PV_ERROR(m, index, op) is called with the
  * index of the first op not applied and a pointer to it.  The
@@ -74,6 +77,7 @@ struct lazy_mmu_pv_op {
 /* The fact (lazymmu.h): the guest cannot write its tables; the backend
  * queues every write for the hypervisor. */
 #define LAZY_MMU__F_QUEUES_WRITES 1
+#define LAZY_MMU__F_BROADCAST 1
 #define LAZY_MMU_ARCH_HAS_STATE 0
 
 /* The queue is the call's own op array: SETs in ops[0..nops), the

@@ -69,4 +69,39 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
     lazy_mmu__sim_complete_invals(s);
 }
 
+/* SBI remote_sfence_vma: harts are CPUs 0 .. ncpus-1; each hart of the
+ * mask runs SFENCE.VMA over the range (everything when size is all ones). */
+static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
+                                                      unsigned long hart_mask_base,
+                                                      unsigned long start, unsigned long size)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    const unsigned self = s->cpu;
+    unsigned c;
+    uintptr_t va;
+
+    unsigned long bit;
+    long err = 0;
+
+    s->n.sbi_rfence++;
+    for (bit = 0; bit < 8 * sizeof hart_mask; bit++) {
+        if (!((hart_mask >> bit) & 1))
+            continue;
+        c = (unsigned)(hart_mask_base + bit);
+        if (hart_mask_base + bit >= s->ncpus) {
+            err = -3; /* SBI_ERR_INVALID_PARAM: no such hart */
+            continue;
+        }
+        s->cpu = c;
+        lazy_mmu__sim_order_stores(s);
+        if (size == ~0ul || (start == 0 && size == 0))
+            lazy_mmu__sim_drop_all(s);
+        else
+            for (va = start & ~LAZY_MMU__PAGE_MASK; va < start + size; va += LAZY_MMU_PAGE_SIZE)
+                lazy_mmu__sim_drop_va(s, va);
+    }
+    s->cpu = self;
+    return err;
+}
+
 #endif

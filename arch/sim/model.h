@@ -15,6 +15,11 @@
  * mapping base + i * LAZY_MMU_PAGE_SIZE; stores outside pt[] are plain
  * stores, invalidations outside the window are counted only.
  *
+ * Several CPUs (lazy_mmu_sim_set_cpus, at most LAZY_MMU_SIM_CPUS) share the
+ * tables and each has its own TLB; an instruction acts on the CPU of the
+ * context that issues it (lazy_mmu_sim_attach_cpu), a broadcast form on
+ * every CPU.  A translation left stale in any CPU's TLB is stale.
+ *
  * What differs between architectures the backend's sim.h states before it
  * includes this file, as facts about the architecture taken from its
  * manuals - never from the library's own facts or policy, so that a wrong
@@ -43,6 +48,9 @@
 
 #ifndef LAZY_MMU_SIM_PAGES
 #define LAZY_MMU_SIM_PAGES 8192
+#endif
+#ifndef LAZY_MMU_SIM_CPUS
+#define LAZY_MMU_SIM_CPUS 4
 #endif
 
 #if !defined(LAZY_MMU_SIM_NAME) || !defined(LAZY_MMU_SIM_VALID) || \
@@ -76,6 +84,7 @@ struct lazy_mmu_sim_counts {
     unsigned long invlpg, cr3_reload, global_flush;            /* x86_64 */
     unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
     unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
+    unsigned long sbi_rfence;                                   /* riscv64 SBI */
     unsigned long hypercalls, hypercall_ops;                    /* paravirt */
     unsigned long violations;
 #if defined(LAZY_MMU_STAGE2) && LAZY_MMU_STAGE2
@@ -91,6 +100,8 @@ struct lazy_mmu_sim {
      * Svvptc, so invalid->valid reaches the walker without a fence and no
      * fault is cached.  Tests flip it to play harts other than the build's. */
     bool svvptc;
+    unsigned ncpus; /* CPUs with a TLB: 1 until lazy_mmu_sim_set_cpus */
+    unsigned cpu;   /* the CPU whose instruction runs now */
     bool need_isb; /* maintenance completed, no context synchronisation yet */
     bool inval_all_pending;
     const char *violation; /* the first rule broken, NULL while none */
@@ -100,8 +111,8 @@ struct lazy_mmu_sim {
      * one 4 KiB table page (which aarch64's runs of entries care about). */
     lazy_mmu_pte_t pt[LAZY_MMU_SIM_PAGES] __attribute__((aligned(4096)));
     lazy_mmu_pte_t walk[LAZY_MMU_SIM_PAGES];
-    lazy_mmu_pte_t tlb[LAZY_MMU_SIM_PAGES];
-    unsigned char tlb_state[LAZY_MMU_SIM_PAGES];
+    lazy_mmu_pte_t tlb[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_PAGES];
+    unsigned char tlb_state[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_PAGES];
     unsigned char dirty[LAZY_MMU_SIM_PAGES];  /* pt[i] not yet seen by walks */
     unsigned char inval[LAZY_MMU_SIM_PAGES];  /* invalidation issued, not done */
     unsigned dirty_list[LAZY_MMU_SIM_PAGES];
@@ -119,19 +130,24 @@ struct lazy_mmu_sim {
 
 static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, size_t npages)
 {
+    unsigned i;
     LAZY_MMU__CHECK(npages <= LAZY_MMU_SIM_PAGES && (base & LAZY_MMU__PAGE_MASK) == 0,
                     "lazy_mmu_sim_init: window too large or misaligned");
     s->base = base;
     s->npages = npages;
     s->svvptc = s->need_isb = s->inval_all_pending = false;
+    s->ncpus = 1;
+    s->cpu = 0;
     s->violation = NULL;
     memset(&s->n, 0, sizeof s->n);
     s->ndirty = s->ninval = 0;
     /* Only the window: a test that re-inits a small one often stays cheap. */
     memset(s->pt, 0, npages * sizeof s->pt[0]);
     memset(s->walk, 0, npages * sizeof s->walk[0]);
-    memset(s->tlb, 0, npages * sizeof s->tlb[0]);
-    memset(s->tlb_state, LAZY_MMU_SIM_EMPTY, npages);
+    for (i = 0; i < LAZY_MMU_SIM_CPUS; i++) {
+        memset(s->tlb[i], 0, npages * sizeof s->tlb[i][0]);
+        memset(s->tlb_state[i], LAZY_MMU_SIM_EMPTY, npages);
+    }
     memset(s->dirty, 0, npages);
     memset(s->inval, 0, npages);
 #if LAZY_MMU_SIM_S2_TLB
@@ -144,10 +160,25 @@ static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, siz
     LAZY_MMU_SIM_ON_INIT(s);
 }
 
+/* Each CPU's TLB starts empty; the tables are shared. */
+static inline void lazy_mmu_sim_set_cpus(struct lazy_mmu_sim *s, unsigned n)
+{
+    LAZY_MMU__CHECK(n >= 1 && n <= LAZY_MMU_SIM_CPUS, "lazy_mmu_sim_set_cpus: 1 .. LAZY_MMU_SIM_CPUS");
+    s->ncpus = n;
+}
+
+/* m's instructions run on CPU cpu of s. */
+static inline void lazy_mmu_sim_attach_cpu(struct lazy_mmu *m, struct lazy_mmu_sim *s, unsigned cpu)
+{
+    LAZY_MMU__CHECK(cpu < s->ncpus, "lazy_mmu_sim_attach_cpu: no such CPU (lazy_mmu_sim_set_cpus)");
+    m->sim = s;
+    m->sim_cpu = cpu;
+    LAZY_MMU_SIM_ON_ATTACH(m, s);
+}
+
 static inline void lazy_mmu_sim_attach(struct lazy_mmu *m, struct lazy_mmu_sim *s)
 {
-    m->sim = s;
-    LAZY_MMU_SIM_ON_ATTACH(m, s);
+    lazy_mmu_sim_attach_cpu(m, s, 0);
 }
 
 static inline lazy_mmu_pte_t *lazy_mmu_sim_ptep(struct lazy_mmu_sim *s, uintptr_t va)
@@ -184,9 +215,21 @@ static inline bool lazy_mmu__sim_valid(lazy_mmu_pte_t pte)
     return LAZY_MMU_SIM_VALID(pte);
 }
 
+/* On the running CPU, or with every on all of them (a broadcast form). */
+static inline void lazy_mmu__sim_drop_on(struct lazy_mmu_sim *s, size_t i, bool every)
+{
+    unsigned c;
+    if (!every) {
+        s->tlb_state[s->cpu][i] = LAZY_MMU_SIM_EMPTY;
+        return;
+    }
+    for (c = 0; c < s->ncpus; c++)
+        s->tlb_state[c][i] = LAZY_MMU_SIM_EMPTY;
+}
+
 static inline void lazy_mmu__sim_drop(struct lazy_mmu_sim *s, size_t i)
 {
-    s->tlb_state[i] = LAZY_MMU_SIM_EMPTY;
+    lazy_mmu__sim_drop_on(s, i, false);
 }
 
 /* An invalidation by address that needs no completion: outside the window
@@ -198,9 +241,17 @@ static inline void lazy_mmu__sim_drop_va(struct lazy_mmu_sim *s, uintptr_t va)
         lazy_mmu__sim_drop(s, i);
 }
 
+static inline void lazy_mmu__sim_drop_all_on(struct lazy_mmu_sim *s, bool every)
+{
+    unsigned c;
+    for (c = 0; c < s->ncpus; c++)
+        if (every || c == s->cpu)
+            memset(s->tlb_state[c], LAZY_MMU_SIM_EMPTY, s->npages);
+}
+
 static inline void lazy_mmu__sim_drop_all(struct lazy_mmu_sim *s)
 {
-    memset(s->tlb_state, LAZY_MMU_SIM_EMPTY, s->npages);
+    lazy_mmu__sim_drop_all_on(s, false);
 }
 
 /* The walker now sees every earlier store. */
@@ -231,20 +282,25 @@ static inline void lazy_mmu__sim_queue_inval(struct lazy_mmu_sim *s, uintptr_t v
     lazy_mmu__sim_queue(s, va, s->inval, s->inval_list, &s->ninval);
 }
 
-/* Issued invalidations take effect. */
-static inline bool lazy_mmu__sim_complete_invals(struct lazy_mmu_sim *s)
+/* Issued invalidations take effect: on this CPU, or on every CPU. */
+static inline bool lazy_mmu__sim_complete_invals_on(struct lazy_mmu_sim *s, bool every)
 {
     bool any = s->ninval != 0 || s->inval_all_pending;
     while (s->ninval) {
         size_t i = s->inval_list[--s->ninval];
         s->inval[i] = 0;
-        lazy_mmu__sim_drop(s, i);
+        lazy_mmu__sim_drop_on(s, i, every);
     }
     if (s->inval_all_pending) {
-        lazy_mmu__sim_drop_all(s);
+        lazy_mmu__sim_drop_all_on(s, every);
         s->inval_all_pending = false;
     }
     return any;
+}
+
+static inline bool lazy_mmu__sim_complete_invals(struct lazy_mmu_sim *s)
+{
+    return lazy_mmu__sim_complete_invals_on(s, false);
 }
 
 #if LAZY_MMU_SIM_S2_TLB
@@ -263,8 +319,8 @@ static inline bool lazy_mmu__sim_complete_s2(struct lazy_mmu_sim *s)
         size_t i = s->s2inval_list[--s->ns2inval];
         s->s2inval[i] = 0;
         if (s->s2_cached[i] && !s->s12_all_pending) {
-            s->tlb[i] = s->s2tlb[i];
-            s->tlb_state[i] = LAZY_MMU_SIM_CACHED;
+            s->tlb[s->cpu][i] = s->s2tlb[i];
+            s->tlb_state[s->cpu][i] = LAZY_MMU_SIM_CACHED;
         }
         s->s2_cached[i] = 0;
     }
@@ -282,6 +338,17 @@ static inline bool lazy_mmu__sim_complete_s2(struct lazy_mmu_sim *s)
 static inline bool lazy_mmu__sim_oa_differs(lazy_mmu_pte_t a, lazy_mmu_pte_t b)
 {
     return lazy_mmu__sim_valid(a) && ((a ^ b) & (lazy_mmu_pte_t)LAZY_MMU_SIM_OA_MASK) != 0;
+}
+
+/* ... in any CPU's TLB? */
+static inline bool lazy_mmu__sim_tlb_oa_differs(const struct lazy_mmu_sim *s, size_t i,
+                                               lazy_mmu_pte_t pte)
+{
+    unsigned c;
+    for (c = 0; c < s->ncpus; c++)
+        if (s->tlb_state[c][i] != LAZY_MMU_SIM_EMPTY && lazy_mmu__sim_oa_differs(s->tlb[c][i], pte))
+            return true;
+    return false;
 }
 #endif
 
@@ -303,7 +370,7 @@ static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *p
      * entry) when a valid entry is written. */
     if (lazy_mmu__sim_valid(pte) &&
         (lazy_mmu__sim_oa_differs(s->pt[i], pte) || lazy_mmu__sim_oa_differs(s->walk[i], pte) ||
-         (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && lazy_mmu__sim_oa_differs(s->tlb[i], pte))))
+         lazy_mmu__sim_tlb_oa_differs(s, i, pte)))
         lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": break-before-make violated");
 #if LAZY_MMU_SIM_S2_TLB
     if (lazy_mmu__sim_valid(pte) && s->s2_cached[i] && lazy_mmu__sim_oa_differs(s->s2tlb[i], pte))
@@ -324,20 +391,24 @@ static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *p
     }
 }
 
-/* A CPU access through va: the entry the translation used, 0 for a fault. */
-static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr_t va)
+/* An access through va by CPU cpu: the entry the translation used, 0 for a
+ * fault. */
+static inline lazy_mmu_pte_t lazy_mmu_sim_access_on(struct lazy_mmu_sim *s, unsigned cpu,
+                                                    uintptr_t va)
 {
     size_t i = lazy_mmu__sim_index(s, va);
     lazy_mmu_pte_t pte;
+    lazy_mmu_pte_t *tlb = s->tlb[cpu];
+    unsigned char *tlb_state = s->tlb_state[cpu];
 
     if (s->need_isb)
         lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": access after TLB maintenance without ISB");
     if (i >= s->npages)
         return 0;
-    switch (s->tlb_state[i]) {
+    switch (tlb_state[i]) {
     case LAZY_MMU_SIM_CACHED:
     case LAZY_MMU_SIM_GLOBAL:
-        return s->tlb[i];
+        return tlb[i];
     case LAZY_MMU_SIM_NEG:
         return 0;
     default:
@@ -356,15 +427,21 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr
         s->s2_cached[i] = 1;
     }
 #endif
-    s->tlb[i] = pte;
+    tlb[i] = pte;
     if (lazy_mmu__sim_valid(pte)) {
         bool global = (pte & (lazy_mmu_pte_t)LAZY_MMU_SIM_GLOBAL_BIT) != 0;
-        s->tlb_state[i] = global ? LAZY_MMU_SIM_GLOBAL : LAZY_MMU_SIM_CACHED;
+        tlb_state[i] = global ? LAZY_MMU_SIM_GLOBAL : LAZY_MMU_SIM_CACHED;
         return pte;
     }
     if (LAZY_MMU_SIM_CACHES_INVALID && !s->svvptc)
-        s->tlb_state[i] = LAZY_MMU_SIM_NEG;
+        tlb_state[i] = LAZY_MMU_SIM_NEG;
     return 0;
+}
+
+/* The same by CPU 0, where every single-CPU test runs. */
+static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr_t va)
+{
+    return lazy_mmu_sim_access_on(s, 0, va);
 }
 
 /* Does page i's translation (TLB or walker view) disagree with memory in a
@@ -374,12 +451,16 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr
  * rightly skip. */
 static inline bool lazy_mmu_sim_page_stale(const struct lazy_mmu_sim *s, size_t i)
 {
+    unsigned c;
     if (s->walk[i] != s->pt[i] && (lazy_mmu__sim_valid(s->walk[i]) || lazy_mmu__sim_valid(s->pt[i])))
         return true;
-    if (s->tlb_state[i] == LAZY_MMU_SIM_NEG)
-        return lazy_mmu__sim_valid(s->pt[i]);
-    if (s->tlb_state[i] != LAZY_MMU_SIM_EMPTY && s->tlb[i] != s->pt[i])
-        return true;
+    for (c = 0; c < s->ncpus; c++) {
+        if (s->tlb_state[c][i] == LAZY_MMU_SIM_NEG && lazy_mmu__sim_valid(s->pt[i]))
+            return true;
+        if ((s->tlb_state[c][i] == LAZY_MMU_SIM_CACHED || s->tlb_state[c][i] == LAZY_MMU_SIM_GLOBAL) &&
+            s->tlb[c][i] != s->pt[i])
+            return true;
+    }
 #if LAZY_MMU_SIM_S2_TLB
     if (s->s2_cached[i] && s->s2tlb[i] != s->pt[i])
         return true;
@@ -398,9 +479,11 @@ static inline size_t lazy_mmu_sim_stale(const struct lazy_mmu_sim *s)
 
 /* ---- shared by every backend's primitives ---- */
 
+/* The model m acts on, running m's CPU. */
 static inline struct lazy_mmu_sim *lazy_mmu__sim_of(struct lazy_mmu *m)
 {
     LAZY_MMU__CHECK(m->sim != NULL, "lazymmu sim: context not attached (lazy_mmu_sim_attach)");
+    m->sim->cpu = m->sim_cpu;
     return m->sim;
 }
 

@@ -109,7 +109,7 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
     if (LAZY_MMU_STAGE2)
         return;
     for (i = 0; i < s->npages; i++)
-        if (s->tlb_state[i] != LAZY_MMU_SIM_GLOBAL)
+        if (s->tlb_state[s->cpu][i] != LAZY_MMU_SIM_GLOBAL)
             lazy_mmu__sim_drop(s, i);
 }
 

@@ -24,6 +24,14 @@
 #endif
 #define LAZY_MMU_PANIC(msg) kernel_panic(msg)
 void kernel_panic(const char *msg);
+/* Other CPUs drop what each visibility point invalidated: kernel_shootdown
+ * (common/klib.c) runs kernel_remote, which common/smp.c points at
+ * arch_shootdown once other CPUs run.  Never called where the
+ * invalidations broadcast (aarch64's TLBI ...IS). */
+struct lazy_mmu;
+struct lazy_mmu_shootdown;
+void kernel_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+#define LAZY_MMU_SHOOTDOWN(m, sd) kernel_shootdown((m), (sd))
 
 #include "lazymmu.h"
 
@@ -65,7 +73,35 @@ bool arch_probe_write(uintptr_t va, uint64_t value);
 /* A monotonic counter for wall-time ratios (TSC, CNTVCT, time CSR). */
 uint64_t arch_cycles(void);
 
+/* ---- SMP: kernel-smp*.elf (common/smp.c instead of scenarios.c) ---- */
+#define KERNEL_MAX_CPUS 4u
+/* Starts every other CPU the way a kernel does (x86 INIT/SIPI, PSCI
+ * CPU_ON, SBI HSM hart_start), at most KERNEL_MAX_CPUS in all: each runs on
+ * its own stack with the boot CPU's page tables, working exception vectors
+ * and probes (arch_probe_read/write on any CPU), and calls
+ * smp_secondary_main(cpu).  Returns once all are running: the number of
+ * CPUs, the boot CPU included.  Single-CPU kernels never call it. */
+unsigned arch_start_cpus(void);
+unsigned arch_cpu_id(void); /* 0 on the boot CPU */
+/* The remote round: make every other started CPU apply sd and return after
+ * all have.  x86_64: smp_ipi_round; riscv64: SBI RFENCE
+ * (lazy_mmu_sbi_shootdown); aarch64: never called. */
+void arch_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+/* Where the remote round is IPIs: raise the shootdown interrupt on cpu,
+ * whose handler calls smp_ipi_receive(). */
+void arch_send_ipi(unsigned cpu);
+
+/* ---- provided by common/smp.c ---- */
+void smp_secondary_main(unsigned cpu); /* never returns */
+/* IPI every other started CPU with sd and wait until each has applied it. */
+void smp_ipi_round(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+void smp_ipi_receive(void);
+
 /* ---- provided by common/klib.c ---- */
+/* What kernel_shootdown runs; NULL (single CPU, or a negative control's
+ * hook that does nothing): nothing.  Counted in kernel_remote_rounds. */
+extern void (*kernel_remote)(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+extern unsigned long kernel_remote_rounds;
 void kputs(const char *s);
 void kput_u64(uint64_t v);
 void kput_hex(uint64_t v);

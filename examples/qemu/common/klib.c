@@ -43,6 +43,16 @@ void kput_stats(const struct lazy_mmu_stats *st)
     kput_u64(st->publishes);
 }
 
+void (*kernel_remote)(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+unsigned long kernel_remote_rounds;
+
+void kernel_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
+{
+    kernel_remote_rounds++;
+    if (kernel_remote)
+        kernel_remote(m, sd);
+}
+
 void kput_bad_page(unsigned page, const char *what, uint64_t got, uint64_t want)
 {
     kputs(": page ");
