@@ -36,6 +36,15 @@ static void test_panic(const char *msg)
 #ifndef LAZY_MMU_SIMULATE
 #define LAZY_MMU_SIMULATE 1
 #endif
+/* Every test context shoots down to the other CPUs of its model (none
+ * until the test gives it some: lazy_mmu_sim_set_cpus). */
+#ifndef LAZY_MMU_SHOOTDOWN
+struct lazy_mmu;
+struct lazy_mmu_shootdown;
+static void test_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+#define LAZY_MMU_SHOOTDOWN(m, sd) test_shootdown((m), (sd))
+#define TEST_SHOOTDOWN 1
+#endif
 #ifndef LAZY_MMU_STATS
 #define LAZY_MMU_STATS 1
 #endif
@@ -43,6 +52,69 @@ static void test_panic(const char *msg)
 #define LAZY_MMU_DEBUG 1
 #endif
 #include "lazymmu.h"
+
+#ifdef TEST_SHOOTDOWN
+/* The embedder's side of a shootdown, as a kernel's IPI handlers would do
+ * it: each other CPU of the model applies sd on its own receiving context.
+ * sim.n keeps counting the sending CPU's instructions only; the receivers'
+ * go to test_remote_n.  test_remote_rounds counts rounds and test_ipis
+ * receivers; test_remote_off plays a hook that does nothing. */
+#define TEST_UNUSED __attribute__((unused))
+static TEST_UNUSED struct lazy_mmu test_rx[LAZY_MMU_SIM_CPUS];
+static TEST_UNUSED struct lazy_mmu_sim_counts test_remote_n;
+static TEST_UNUSED unsigned long test_remote_rounds, test_ipis;
+static TEST_UNUSED int test_remote_off;
+/* The receivers go back to reading every page of the window after the
+ * round, as the CPUs of a running kernel do: an entry they drop too early
+ * is cached again, old. */
+static TEST_UNUSED int test_remote_reads;
+#if defined(LAZY_MMU_ARCH_RISCV64)
+static TEST_UNUSED int test_remote_sbi; /* the round by SBI RFENCE instead */
+#endif
+
+static TEST_UNUSED void test_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
+{
+    struct lazy_mmu_sim *s = m->sim;
+    const struct lazy_mmu_sim_counts own = s->n;
+    unsigned c;
+    size_t k;
+
+    test_remote_rounds++;
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+    (void)sd, (void)c, (void)k, (void)own; /* the hypervisor's job: never called */
+#else
+    if (test_remote_off)
+        return;
+#if defined(LAZY_MMU_ARCH_RISCV64)
+    if (test_remote_sbi) {
+        /* The other harts, as a kernel would name them; the SBI call is the
+         * sender's instruction, the fences the firmware's. */
+        lazy_mmu_sbi_shootdown(m, sd, ((1ul << s->ncpus) - 1) & ~(1ul << m->sim_cpu), 0);
+        test_ipis += s->ncpus - 1;
+        return;
+    }
+#endif
+    for (c = 0; c < s->ncpus; c++) {
+        if (c == m->sim_cpu)
+            continue;
+        lazy_mmu_init(&test_rx[c]);
+        lazy_mmu_sim_attach_cpu(&test_rx[c], s, c);
+        lazy_mmu_shootdown_apply(&test_rx[c], sd);
+        test_ipis++;
+        for (k = 0; test_remote_reads && k < s->npages; k++)
+            (void)lazy_mmu_sim_access_on(s, c, s->base + k * LAZY_MMU_PAGE_SIZE);
+    }
+    s->cpu = m->sim_cpu;
+    /* Field by field, as unsigned longs: the struct is nothing else. */
+    for (k = 0; k < sizeof own / sizeof(unsigned long); k++) {
+        if (k == offsetof(struct lazy_mmu_sim_counts, violations) / sizeof(unsigned long))
+            continue; /* a receiver's broken rule is the model's */
+        ((unsigned long *)&test_remote_n)[k] += ((unsigned long *)&s->n)[k] - ((const unsigned long *)&own)[k];
+        ((unsigned long *)&s->n)[k] = ((const unsigned long *)&own)[k];
+    }
+#endif
+}
+#endif
 
 #define TEST_CAT3_(a, b, c) a##b##c
 #define TEST_CAT3(a, b, c) TEST_CAT3_(a, b, c)

@@ -81,6 +81,7 @@ START_TEST(test_x86_sim_cr3_reload_keeps_global_entries)
     lazy_mmu_pte_t old_global;
 
     setup();
+    lazy_mmu_sim_set_cpus(&sim, 1); /* one CPU's reload, no shootdown */
     boot(0, old_global = fresh() | G);
     boot(1, fresh());
     poke(0, fresh() | G);

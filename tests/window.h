@@ -17,6 +17,13 @@
 #define FRESH_BITS 0
 #endif
 
+/* CPUs of the model: the suite's context runs on CPU 0, and every other
+ * CPU caches what CPU 0 does (touch), so a missing or short shootdown
+ * leaves a stale translation there. */
+#ifndef TEST_CPUS
+#define TEST_CPUS 3
+#endif
+
 static struct lazy_mmu_sim sim;
 static struct lazy_mmu m;
 static lazy_mmu_pte_t want[WINDOW];
@@ -25,6 +32,7 @@ static uint64_t next_frame;
 static inline void setup(void)
 {
     lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
+    lazy_mmu_sim_set_cpus(&sim, TEST_CPUS);
     lazy_mmu_init(&m);
     lazy_mmu_sim_attach(&m, &sim);
     memset(want, 0, sizeof want);
@@ -45,6 +53,9 @@ static inline lazy_mmu_pte_t *ptep(size_t i)
 
 static inline lazy_mmu_pte_t touch(size_t i)
 {
+    unsigned c;
+    for (c = 1; c < sim.ncpus; c++)
+        (void)lazy_mmu_sim_access_on(&sim, c, TEST_VA(i));
     return lazy_mmu_sim_access(&sim, TEST_VA(i));
 }
 
@@ -109,6 +120,10 @@ static inline void start_counting(void)
     static const struct lazy_mmu_sim_counts zero;
     sim.n = zero;
     lazy_mmu_reset_stats(&m);
+#ifdef TEST_SHOOTDOWN
+    test_remote_n = zero;
+    test_remote_rounds = test_ipis = 0;
+#endif
 }
 
 #endif

@@ -4,9 +4,11 @@
  * SPDX-License-Identifier: MIT
  *
  * The sending CPU issues its own invalidations first, then hands the same
- * description to LAZY_MMU_SHOOTDOWN: a receiver that dropped its entries
- * before the sender's stores and invalidations were done could walk the old
- * entry again and keep it.  The hook returns when every receiver has
+ * description to LAZY_MMU_SHOOTDOWN, then writes the entries that waited
+ * for every CPU to drop the old ones (break-before-make): a receiver that
+ * dropped its entries before the sender's stores and invalidations were
+ * done could walk the old entry again and keep it, and a make before the
+ * round could meet the old entry still live on another CPU.  The hook returns when every receiver has
  * applied it (for an IPI: the handler's acknowledgement), so the
  * description can point into the sender's batch, which changes only after.
  * Frames handed to lazy_mmu_free_frame go back after that: no CPU can reach

@@ -183,6 +183,7 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
         sd.nranges = sd.npages = LAZY_MMU__F_PAGE_INVAL ? 1u : 0u;
         sd.flags = LAZY_MMU__F_PAGE_INVAL ? 0u : LAZY_MMU_SHOOTDOWN_ALL;
         lazy_mmu__invalidate(m, &sd);
+        lazy_mmu__remote(m, &sd);
 #if LAZY_MMU__F_BBM
         if (bbm) {
             lazy_mmu__arch_store(m, ptep, pte);
@@ -203,8 +204,6 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
     }
     lazy_mmu__arch_context_sync(m);
     LAZY_MMU__COUNT(m, publishes, 1);
-    if (inval)
-        lazy_mmu__remote(m, &sd);
 }
 #endif
 
@@ -242,17 +241,20 @@ static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, 
     m->pending |= LAZY_MMU__P_GLOBAL;
 }
 
-/* The visibility point: invalidations (each page once, or everything),
- * then the makes, then whatever the backend sends or synchronises, then the
- * other CPUs' round, then the frames waiting for all that. */
+/* The visibility point: invalidations (each page once, or everything) and
+ * the other CPUs' round for them, then the makes, then whatever the
+ * backend sends or synchronises, then the frames waiting for all that. */
 static inline void lazy_mmu__issue(struct lazy_mmu *m)
 {
     const bool inval = (m->pending & (LAZY_MMU__P_ALL | LAZY_MMU__P_PAGES)) != 0;
     const struct lazy_mmu_shootdown sd = lazy_mmu__describe(m);
 
     if (m->pending & ~LAZY_MMU__P_FREES) {
-        if (inval)
+        if (inval) {
             lazy_mmu__invalidate(m, &sd);
+            /* Before the makes: no CPU may hold the old entry then. */
+            lazy_mmu__remote(m, &sd);
+        }
 #if LAZY_MMU__F_BBM
         if (m->nmakes != 0) {
             lazy_mmu__bbm_make_all(m);
@@ -268,8 +270,6 @@ static inline void lazy_mmu__issue(struct lazy_mmu *m)
         if (!lazy_mmu__arch_send(m))
             return; /* what was not applied stays in the batch */
 #endif
-        if (inval)
-            lazy_mmu__remote(m, &sd);
     }
     lazy_mmu__batch_done(m);
     lazy_mmu__release_frames(m);

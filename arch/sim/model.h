@@ -113,7 +113,8 @@ struct lazy_mmu_sim {
     lazy_mmu_pte_t walk[LAZY_MMU_SIM_PAGES];
     lazy_mmu_pte_t tlb[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_PAGES];
     unsigned char tlb_state[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_PAGES];
-    unsigned char dirty[LAZY_MMU_SIM_PAGES];  /* pt[i] not yet seen by walks */
+    unsigned char dirty[LAZY_MMU_SIM_PAGES];  /* pt[i] not yet seen by walks:
+                                                 1 + the CPU that stored it */
     unsigned char inval[LAZY_MMU_SIM_PAGES];  /* invalidation issued, not done */
     unsigned dirty_list[LAZY_MMU_SIM_PAGES];
     unsigned inval_list[LAZY_MMU_SIM_PAGES];
@@ -254,16 +255,23 @@ static inline void lazy_mmu__sim_drop_all(struct lazy_mmu_sim *s)
     lazy_mmu__sim_drop_all_on(s, false);
 }
 
-/* The walker now sees every earlier store. */
+/* Every walker now sees this CPU's earlier stores - another CPU's only
+ * once that CPU's own barrier has made them visible (the model takes the
+ * latest moment the architecture allows). */
 static inline bool lazy_mmu__sim_order_stores(struct lazy_mmu_sim *s)
 {
-    bool any = s->ndirty != 0;
-    while (s->ndirty) {
-        unsigned i = s->dirty_list[--s->ndirty];
+    size_t k, kept = 0, n = s->ndirty;
+    for (k = 0; k < n; k++) {
+        unsigned i = s->dirty_list[k];
+        if (s->dirty[i] != 1 + s->cpu) {
+            s->dirty_list[kept++] = i;
+            continue;
+        }
         s->dirty[i] = 0;
         s->walk[i] = s->pt[i];
     }
-    return any;
+    s->ndirty = kept;
+    return kept != n;
 }
 
 /* Issue an invalidation of va's page that completes later: once on the list. */
@@ -326,7 +334,7 @@ static inline bool lazy_mmu__sim_complete_s2(struct lazy_mmu_sim *s)
     }
     if (s->s12_all_pending) {
         memset(s->s2_cached, 0, s->npages);
-        lazy_mmu__sim_drop_all(s);
+        lazy_mmu__sim_drop_all_on(s, true); /* an IS form: every PE */
         s->s12_all_pending = false;
     }
     return any;
@@ -385,8 +393,10 @@ static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *p
         s->walk[i] = pte; /* coherent walker, or Svvptc's invalid->valid */
         return;
     }
+    if (s->dirty[i] && s->dirty[i] != 1 + s->cpu)
+        lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": two CPUs store to one entry with no barrier between");
     if (!s->dirty[i]) {
-        s->dirty[i] = 1;
+        s->dirty[i] = (unsigned char)(1 + s->cpu);
         s->dirty_list[s->ndirty++] = (unsigned)i;
     }
 }
