@@ -3,6 +3,7 @@
  *
  * Translation: 4 KiB granule, 39-bit VAs through TTBR0_EL1 (walks start at
  * level 1), TTBR1 walks disabled.
+ *   VA == PA  0x08000000 + 2 MiB        Device-nGnRE, the GIC (SMP kernels' IPIs)
  *   VA == PA  0x09000000 + 2 MiB        Device-nGnRE, the PL011
  *   VA == PA  0x40000000 .. __ram_map_end  Normal write-back, 2 MiB blocks
  *   VA 0x4000000000 (256 GiB) + 20 MiB  the window (test, then timing):
@@ -45,6 +46,7 @@
 #define SCTLR_C         (1ull << 2)
 #define SCTLR_I         (1ull << 12)
 
+#define GIC_BASE        0x08000000ul
 #define UART_BASE       0x09000000ul
 #define UART_DR         0x00
 #define UART_FR         0x18
@@ -121,6 +123,9 @@ struct exception_frame {
 };
 
 void arch_exception(unsigned vector, struct exception_frame *f);
+/* smp.c's interrupt handler, set where a kernel unmasks IRQs (the SMP
+ * kernels' secondaries, for the shootdown IPI); NULL: an IRQ is a crash. */
+void (*arch_irq_handler)(void);
 
 static const char *const vector_names[4] = {"synchronous", "IRQ", "FIQ", "SError"};
 
@@ -141,6 +146,10 @@ void arch_exception(unsigned vector, struct exception_frame *f)
     uint64_t esr, far;
     __asm__ __volatile__("mrs %0, esr_el1" : "=r"(esr));
     __asm__ __volatile__("mrs %0, far_el1" : "=r"(far));
+    if (vector == 5 && arch_irq_handler) { /* IRQ at this EL, SP_EL1 */
+        arch_irq_handler();
+        return;
+    }
     if (vector == 4 && is_probe_fault(esr)) {
         if (f->elr == (uintptr_t)arch_probe_read_insn) {
             f->elr = (uintptr_t)arch_probe_read_fixup;
@@ -235,6 +244,8 @@ void arch_mmu_init(void)
     l1[0] = (uint64_t)(uintptr_t)l2_low | DESC_TABLE;
     l1[RAM_BASE >> 30] = (uint64_t)(uintptr_t)l2_ram | DESC_TABLE;
     l1[WINDOW_VA >> 30] = (uint64_t)(uintptr_t)l2_win | DESC_TABLE;
+    l2_low[GIC_BASE / BLOCK_SIZE] = (GIC_BASE & ~(BLOCK_SIZE - 1)) | DESC_BLOCK |
+                                    DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
     l2_low[UART_BASE / BLOCK_SIZE] = (UART_BASE & ~(BLOCK_SIZE - 1)) | DESC_BLOCK |
                                      DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
     for (pa = RAM_BASE, i = 0; pa < ram_end; pa += BLOCK_SIZE, i++)

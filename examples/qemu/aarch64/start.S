@@ -16,13 +16,21 @@
     .section .text.boot, "ax"
     .global _start
 _start:
+    adr     x19, at_el1                 // where to_el1 continues
+    b       to_el1
+
+/* to_el1: continue at x19 in EL1h with D,A,I,F masked, from whatever EL
+ * this CPU entered at.  Clobbers x0 only.  Shared with the secondaries'
+ * entry (smp_start.S), which PSCI CPU_ON starts at EL2 when EL2 exists. */
+    .global to_el1
+to_el1:
     mrs     x0, CurrentEL               // EL in bits [3:2]
     ubfx    x0, x0, #2, #2
     cmp     x0, #3
     b.eq    from_el3
     cmp     x0, #2
     b.eq    from_el2
-    b       at_el1
+    br      x19                         // already at EL1
 
 from_el3:
     mrs     x0, id_aa64pfr0_el1         // EL2 field, bits [11:8]: 0 = no EL2
@@ -35,9 +43,8 @@ from_el3:
     msr     scr_el3, x0
     mov     x0, #SPSR_EL1H_MASKED
     msr     spsr_el3, x0
-    adr     x0, at_el1
-    msr     elr_el3, x0
-    eret                                // to EL1h at at_el1, with the state above
+    msr     elr_el3, x19
+    eret                                // to EL1h at x19, with the state above
 
 from_el2:
     mov     x0, #HCR_EL2_RW             // EL1 is AArch64, no stage 2, no traps to EL2
@@ -48,9 +55,8 @@ from_el2:
     msr     cntvoff_el2, xzr            // CNTVCT_EL0 == physical count
     mov     x0, #SPSR_EL1H_MASKED
     msr     spsr_el2, x0
-    adr     x0, at_el1
-    msr     elr_el2, x0
-    eret                                // to EL1h at at_el1
+    msr     elr_el2, x19
+    eret                                // to EL1h at x19
 
 at_el1:
     ldr     x0, =SCTLR_EL1_MMU_OFF      // known state whatever firmware left

@@ -1,6 +1,6 @@
 #!/bin/sh
-# examples/qemu/aarch64/test.sh - boots the three kernels and judges them;
-# called by `make test` with QEMU, QEMU_FLAGS, TIMEOUT,
+# examples/qemu/aarch64/test.sh - boots the six kernels and judges them;
+# called by `make test` with QEMU, QEMU_FLAGS, SMP_FLAGS, TIMEOUT,
 # FLUSH_ALL_THRESHOLD, OBJDUMP and NM in the environment.  One
 # verdict line per check; exits non-zero at the first check that does not hold.
 set -u
@@ -86,3 +86,61 @@ if awk -f trace.awk kernel-facts.dis trace-no-dsb-ish.log >trace-neg.log 2>&1; t
     exit 1
 fi
 echo "aarch64 trace on a trace without DSB ISH: rejected as it must be"
+
+# 8. The SMP kernel: four CPUs, the boot CPU changing window pages, CPUs 1-3
+#    reading them; exit 0 and the summary line only if every other CPU saw
+#    every step's result and no step cost a remote round (TLBI ...IS).
+case "$QEMU_FLAGS" in
+*secure=on*)
+    # QEMU then leaves PSCI to EL3 firmware, starting every CPU at the
+    # entry point; this kernel is not that firmware.
+    echo "aarch64 smp kernels: SKIPPED (secure=on: QEMU provides no PSCI)"
+    exit 0
+    ;;
+esac
+st=0
+# shellcheck disable=SC2086
+boot kernel-smp.elf kernel-smp.log $SMP_FLAGS || st=$?
+if [ $st -eq 0 ] && grep -qx 'cpus: 4' kernel-smp.log && grep -qx 'PASS smp aarch64: 0 step(s) failed' kernel-smp.log; then
+    echo "aarch64 smp kernel: PASS (exit 0, 4 CPUs started by PSCI CPU_ON, every step seen by CPUs 1-3, no remote round)"
+else
+    grep -E '^(FAIL|PANIC|EXCEPTION|FATAL|cpus|  )' kernel-smp.log | head -20
+    echo "aarch64 smp kernel: FAILED (exit $st; see kernel-smp.log)"
+    exit 1
+fi
+
+# 9. Its negative control (non-shareable TLBIs, no remote round) must fail
+#    for that reason: a CPU other than the boot one reads a stale page, reads
+#    an unmapped one, or writes a read-only one; the kernel's own exit
+#    status 1, every failure line of that kind, no panic, exception or timeout.
+st=0
+# shellcheck disable=SC2086
+boot kernel-smp-nsh.elf kernel-smp-nsh.log $SMP_FLAGS || st=$?
+reasons=$(grep -cE '^  smp .* cpu [1-9].*(stale|should fault|write went through)' kernel-smp-nsh.log)
+others=$(grep -E '^  smp ' kernel-smp-nsh.log | grep -cvE ' cpu [1-9].*(stale|should fault|write went through)')
+crashes=$(grep -cE '^(PANIC|EXCEPTION|FATAL)' kernel-smp-nsh.log)
+grep -E '^  smp ' kernel-smp-nsh.log | head -3 | sed 's/^/    smp-nsh| /'
+if [ $st -eq 1 ] && grep -qx 'cpus: 4' kernel-smp-nsh.log && grep -qE '^FAIL smp aarch64: [1-9][0-9]* step\(s\) failed$' kernel-smp-nsh.log &&
+    [ "$reasons" -gt 0 ] && [ "$others" -eq 0 ] && [ "$crashes" -eq 0 ]; then
+    echo "aarch64 smp negative control: FAILED as it must (exit 1, $reasons step(s) where CPU 1-3 kept a stale translation; no panic, exception or timeout)"
+else
+    grep -E '^(PANIC|EXCEPTION|FATAL)' kernel-smp-nsh.log
+    echo "aarch64 smp negative control: WRONG (exit $st, $reasons stale line(s), $others other failure line(s), $crashes crash line(s); see kernel-smp-nsh.log)"
+    exit 1
+fi
+
+# 10. The same non-shareable TLBIs with the library's remote round
+#     (LAZY_MMU_SHOOTDOWN) as GICv2 SGIs: every other CPU must see every step,
+#     and common/smp.c checks that each section cost exactly one round (an
+#     eager run one per page), so a round that never reached the library's
+#     hook fails too.
+st=0
+# shellcheck disable=SC2086
+boot kernel-smp-ipi.elf kernel-smp-ipi.log $SMP_FLAGS || st=$?
+if [ $st -eq 0 ] && grep -qx 'cpus: 4' kernel-smp-ipi.log && grep -qx 'PASS smp aarch64: 0 step(s) failed' kernel-smp-ipi.log; then
+    echo "aarch64 smp kernel with non-shareable TLBIs and an SGI round: PASS (exit 0, every step seen by CPUs 1-3, one remote round per section)"
+else
+    grep -E '^(FAIL|PANIC|EXCEPTION|FATAL|cpus|  )' kernel-smp-ipi.log | head -20
+    echo "aarch64 smp kernel with non-shareable TLBIs and an SGI round: FAILED (exit $st; see kernel-smp-ipi.log)"
+    exit 1
+fi

@@ -5,10 +5,14 @@
 #   check.sh negative LOG                 must FAIL on a stale read, nothing worse
 #   check.sh facts LOG                    facts kernel must PASS; echoes its FACTs
 #   check.sh facts-negative LOG           counter checks must FAIL (map included)
+#   check.sh smp LOG                      SMP kernel must PASS on 4 harts
+#   check.sh smp-negative LOG             must FAIL on a stale read by a hart
+#                                         other than the boot one, nothing worse
 #
 # LOG is KERNEL.log; the exit status QEMU gave is in KERNEL.status.  Kernel
 # exit statuses: 0 pass, 1 checks failed, 3 library panic, 4 unexpected trap,
-# 5 kernel_main returned; 124 is timeout's (a hung kernel).
+# 5 kernel_main returned, 6 SMP bring-up failed (hsm.c); 124 is timeout's
+# (a hung kernel).
 set -u
 mode=$1
 log=$2
@@ -25,6 +29,7 @@ why() {
     3) echo "library panic: $(grep -m1 '^PANIC' "$log")" ;;
     4) echo "unexpected trap: $(grep -m1 '^TRAP' "$log")" ;;
     5) echo "kernel_main returned" ;;
+    6) echo "SMP bring-up failed: $(grep -m1 '^SMP' "$log")" ;;
     *) echo "exit status $status" ;;
     esac
 }
@@ -99,8 +104,27 @@ facts-negative)
     [ -n "$map" ] || bad "no failed counter check for map (invalid->valid), which QEMU cannot show"
     ok "failed as built to: $(grep -c '^CHECK FAIL count' "$log") counter checks failed, e.g. ${map#CHECK FAIL count }"
     ;;
+smp)
+    [ "$status" = 0 ] || bad "did not pass: $(why); $(grep -m1 '^  smp ' "$log")"
+    grep -qx 'PASS smp riscv64: 0 step(s) failed' "$log" || bad "exit 0 but no PASS line"
+    cpus=$(sed -n 's/^cpus: \([0-9]*\)$/\1/p' "$log")
+    [ "$cpus" = 4 ] || bad "$cpus harts running, expected 4"
+    # OpenSBI's banner names the lottery's winner.
+    boot=$(sed -n 's/^Boot HART ID *: *\([0-9]*\).*/\1/p' "$log")
+    ok "4 harts (boot hart $boot, the others by SBI HSM), every step fresh on each; one SBI RFENCE round per section, one per page eagerly"
+    ;;
+smp-negative)
+    case $status in
+    0) bad "passed: the negative control detects nothing" ;;
+    1) ;;
+    *) bad "failed for the wrong reason: $(why)" ;;
+    esac
+    remote=$(grep -m1 -E '^  smp .* cpu [1-9].*(stale|should fault|write went through)' "$log")
+    [ -n "$remote" ] || bad "FAIL, but no stale read on a hart other than the boot one"
+    ok "failed as built to: $(grep -c '^  smp ' "$log") bad step(s), first:${remote#  smp}"
+    ;;
 *)
-    echo "usage: $0 pass|negative|facts|facts-negative LOG [THRESHOLD SVINVAL]" >&2
+    echo "usage: $0 pass|negative|facts|facts-negative|smp|smp-negative LOG [THRESHOLD SVINVAL]" >&2
     exit 2
     ;;
 esac

@@ -1,13 +1,18 @@
 /* examples/qemu/riscv64/start.S - entry, trap vector and the fault probes.
  *
  * OpenSBI (-bios default) enters here in S-mode at 0x80200000 with the MMU
- * off, a0 = hartid, a1 = dtb; QEMU's virt machine boots one hart unless told
- * otherwise, so there is no hart parking.  Interrupts stay off (sstatus.SIE
+ * off, a0 = hartid, a1 = dtb, on one hart only: with -smp N the others wait
+ * in OpenSBI until SBI HSM hart_start (hsm.c, SMP kernels), so there is no
+ * hart parking here.  The boot hart is OpenSBI's lottery winner, not always
+ * hart 0: its hartid is kept for hsm.c.  Interrupts stay off (sstatus.SIE
  * is 0 on entry and nothing sets it): the only traps are synchronous.
  */
     .section .text.boot, "ax"
     .globl _start
 _start:
+    la      t0, arch_boot_hartid    /* PC-relative: right with the MMU off */
+    sd      a0, 0(t0)               /* in .data: the .bss loop below leaves it */
+    li      tp, 0                   /* cpu index 0 (arch_cpu_id): the boot hart */
     la      sp, __stack_top         /* kernel_main runs on our own stack, not SBI's */
 
     /* The C code relies on zeroed statics (page tables start all-invalid). */
@@ -30,12 +35,16 @@ _start:
     j       3b
 
 /* Saves every register so the C handler may run anywhere, including in the
- * middle of a probe, whose fixup returns through the caller's ra. */
+ * middle of a probe, whose fixup returns through the caller's ra.  Every
+ * trap comes from S-mode code running on its hart's own stack (this file's
+ * for the boot hart, hsm.c's for the others), so the frame goes on the
+ * interrupted stack and no sscratch swap is needed; the handler's state is
+ * all in per-hart CSRs (scause, sepc, stval). */
     .text
     .balign 4
     .globl trap_entry
 trap_entry:
-    addi    sp, sp, -256            /* traps stay in S-mode on this stack */
+    addi    sp, sp, -256            /* on the interrupted hart's own stack */
     sd      x1, 8(sp)
     sd      x3, 24(sp)
     sd      x4, 32(sp)
@@ -131,6 +140,12 @@ probe_store:
 probe_store_fixup:
     li      a0, 0
     ret
+
+    .data
+    .balign 8
+    .globl arch_boot_hartid
+arch_boot_hartid:
+    .dword  0
 
     .section .bss.stack, "aw", @nobits
     .balign 16

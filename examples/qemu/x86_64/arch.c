@@ -260,6 +260,8 @@ struct x86_trap_frame {
 };
 
 void x86_early_init(void);
+void x86_idt_set(unsigned vector, uint64_t handler);
+void x86_idt_load(void);
 void x86_trap(struct x86_trap_frame *f);
 bool x86_probe_read(uintptr_t va, uint64_t *value);
 bool x86_probe_write(uintptr_t va, uint64_t value);
@@ -279,7 +281,10 @@ struct __attribute__((packed)) table_ptr {
     uint64_t base;
 };
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+/* All 256 vectors: the SMP kernels add interrupt gates above the
+ * exceptions (x86_idt_set); a vector nobody set is a not-present gate, so an
+ * interrupt nobody expected ends in #NP and x86_trap's report. */
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 #define PF_P (1u << 0)    /* protection violation (else not present) */
 #define PF_W (1u << 1)    /* write */
@@ -287,31 +292,42 @@ static struct idt_gate idt[32] __attribute__((aligned(16)));
 #define PF_I (1u << 4)    /* instruction fetch */
 #define PF_PK (1u << 5)   /* protection key */
 
-void x86_early_init(void)
+void x86_idt_set(unsigned vector, uint64_t handler)
+{
+    idt[vector].offset_lo = (uint16_t)handler;
+    idt[vector].selector = 0x08; /* entry.S: 64-bit code */
+    idt[vector].ist = 0;
+    idt[vector].flags = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+    idt[vector].offset_mid = (uint16_t)(handler >> 16);
+    idt[vector].offset_hi = (uint32_t)(handler >> 32);
+    idt[vector].reserved = 0;
+}
+
+/* Every CPU runs this once: IDTR is per CPU, the table is shared. */
+void x86_idt_load(void)
 {
     struct table_ptr p;
-    unsigned v;
 
-    serial_init();
-    for (v = 0; v < 32; v++) {
-        uint64_t h = x86_trap_stubs[v];
-        idt[v].offset_lo = (uint16_t)h;
-        idt[v].selector = 0x08; /* entry.S: 64-bit code */
-        idt[v].ist = 0;
-        idt[v].flags = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-        idt[v].offset_mid = (uint16_t)(h >> 16);
-        idt[v].offset_hi = (uint32_t)(h >> 32);
-        idt[v].reserved = 0;
-    }
     p.limit = sizeof(idt) - 1;
     p.base = (uint64_t)(uintptr_t)idt;
     __asm__ __volatile__("lidt %0" : : "m"(p) : "memory"); /* exceptions reach x86_trap */
 }
 
+void x86_early_init(void)
+{
+    unsigned v;
+
+    serial_init();
+    for (v = 0; v < 32; v++)
+        x86_idt_set(v, x86_trap_stubs[v]);
+    x86_idt_load();
+}
+
 void x86_trap(struct x86_trap_frame *f)
 {
     /* A probe expects a translation fault on its one access and nothing
-     * else: a reserved-bit or protection-key fault is a kernel bug. */
+     * else: a reserved-bit or protection-key fault is a kernel bug.  The
+     * frame is all the state there is, so every CPU's probes work. */
     if (f->vector == 14 && !(f->error & (PF_RSVD | PF_PK | PF_I))) {
         if (f->rip == (uintptr_t)x86_probe_read_insn) {
             f->rip = (uintptr_t)x86_probe_read_fixup;

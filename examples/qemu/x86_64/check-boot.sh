@@ -10,6 +10,12 @@
 #             without PKU (exit status 13) is reported and skipped
 #   pkru-neg  exit status 9 (an unexpected exception) that is a page fault
 #             with the PK bit: the page tables really are key-protected
+#   smp       (-smp 4) exit status 1, all 4 CPUs started ("cpus: 4") and
+#             "PASS smp x86_64: 0 step(s) failed"
+#   smp-neg   (-smp 4) exit status 3 (arch_exit(1): steps failed, not a panic,
+#             not an exception), all 4 CPUs started, a "FAIL smp" line and at
+#             least one step where a CPU other than the boot one read
+#             through a stale translation
 # QEMU's isa-debug-exit makes a write of v exit with v * 2 + 1; a triple
 # fault with -no-reboot exits 0, and timeout(1) exits 124.
 mode=$1
@@ -45,6 +51,17 @@ pkru)
 pkru-neg)
     if [ $st -eq 9 ] && has '^UNEXPECTED EXCEPTION vector 14 \(#PF protection write PK\)'; then
         verdict "PASS: without LAZY_MMU_X86_PKRU the first page-table store took a PK fault"
+        exit 0
+    fi ;;
+smp)
+    if [ $st -eq 1 ] && has '^cpus: 4$' && has '^PASS smp x86_64: 0 step\(s\) failed$'; then
+        verdict "PASS: 4 CPUs, every step seen right on every CPU"; exit 0
+    fi ;;
+smp-neg)
+    stale='^  smp .* cpu [1-9].*(stale|should fault|write went through)'
+    if [ $st -eq 3 ] && has '^cpus: 4$' && has '^FAIL smp x86_64: [1-9][0-9]* step\(s\) failed$' &&
+       has "$stale" && ! has '^PANIC|^UNEXPECTED'; then
+        verdict "PASS: the negative control failed with stale reads on other CPUs ($(grep -Ec "$stale" "$log") step lines)"
         exit 0
     fi ;;
 *)

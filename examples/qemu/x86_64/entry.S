@@ -108,6 +108,7 @@ gdt:
     .quad 0x00af9a000000ffff        /* 0x08: code, DPL 0, L = 1 (64-bit) */
     .quad 0x00cf92000000ffff        /* 0x10: data, writable, flat */
 gdt_end:
+    .globl gdt_ptr                  /* trampoline.S: the APs load it too */
 gdt_ptr:
     .word gdt_end - gdt - 1
     .long gdt                       /* 32-bit base: the image is below 4 GiB */
