@@ -61,11 +61,22 @@ static struct lazy_mmu irq; /* the same CPU's interrupt context */
 static lazy_mmu_pte_t want[WINDOW];
 static uint64_t next_frame;
 
+/* Every CPU caches it; CPU 0's translation is the one returned. */
+static lazy_mmu_pte_t touch(size_t i)
+{
+    unsigned c;
+    for (c = 1; c < sim.ncpus; c++)
+        (void)lazy_mmu_sim_access_on(&sim, c, TEST_VA(i));
+    return lazy_mmu_sim_access(&sim, TEST_VA(i));
+}
+
 static void setup(void)
 {
     size_t i;
 
     lazy_mmu_sim_init(&sim, TEST_BASE, WINDOW);
+    lazy_mmu_sim_set_cpus(&sim, 3); /* two more CPUs, reading after each round */
+    test_remote_reads = 1;
     lazy_mmu_init(&m);
     lazy_mmu_sim_attach(&m, &sim);
     lazy_mmu_init(&irq);
@@ -78,7 +89,7 @@ static void setup(void)
         if (i < 8 || (i >= IRQ_FIRST && i < IRQ_FIRST + 4))
             want[i] = test_pte(next_frame++) | WRITABLE;
         lazy_mmu_sim_poke(&sim, TEST_VA(i), want[i]);
-        ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(i)) == want[i]);
+        ck_assert(touch(i) == want[i]);
     }
 }
 
@@ -92,10 +103,6 @@ static lazy_mmu_pte_t *ptep(size_t i)
     return lazy_mmu_sim_ptep(&sim, TEST_VA(i));
 }
 
-static lazy_mmu_pte_t touch(size_t i)
-{
-    return lazy_mmu_sim_access(&sim, TEST_VA(i));
-}
 
 static void set(struct lazy_mmu *ctx, size_t i, lazy_mmu_pte_t pte)
 {

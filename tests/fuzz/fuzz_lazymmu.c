@@ -410,10 +410,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     next_frame = 0x100;
     next_pool = 0;
     lazy_mmu_sim_init(&sim, BASE, NP);
+    lazy_mmu_sim_set_cpus(&sim, FUZZ_CPUS);
     lazy_mmu_init(&m);
     lazy_mmu_sim_attach(&m, &sim);
     lazy_mmu_init(&irq);
     lazy_mmu_sim_attach(&irq, &sim);
+    for (p = 1; p < FUZZ_CPUS; p++) {
+        lazy_mmu_init(&rx[p]);
+        lazy_mmu_sim_attach_cpu(&rx[p], &sim, p);
+    }
     /* Boot: the first half of each part mapped and cached, the rest empty. */
     for (p = 0; p < NP; p++) {
         model[p] = (p % NS < NS / 2 && p < NS) || (p >= NS && p < NS + NI / 2)

@@ -35,6 +35,14 @@ static void fuzz_panic(const char *msg);
 #define NI 16u
 #define NP (NS + NI)
 #define LAZY_MMU_SIM_PAGES NP
+/* CPUs of the model: m and irq run on CPU 0, and the others read every page
+ * after each round they receive, as a running kernel's CPUs do; a round
+ * that is missing, early or short leaves one of them stale. */
+#define FUZZ_CPUS 3u
+struct lazy_mmu;
+struct lazy_mmu_shootdown;
+static void fuzz_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+#define LAZY_MMU_SHOOTDOWN(m, sd) fuzz_shootdown((m), (sd))
 #include "lazymmu.h"
 
 #ifndef FUZZ_CONFIG
@@ -53,6 +61,24 @@ static void fuzz_panic(const char *msg);
 static struct lazy_mmu_sim sim;
 static struct lazy_mmu m;   /* the interrupted code's context */
 static struct lazy_mmu irq; /* the same CPU's interrupt context */
+static struct lazy_mmu rx[FUZZ_CPUS]; /* each other CPU's receiving context */
+
+/* The kernel's IPI round: each other CPU applies sd, then reads on. */
+static __attribute__((unused)) void fuzz_shootdown(struct lazy_mmu *from,
+                                                   const struct lazy_mmu_shootdown *sd)
+{
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+    (void)from, (void)sd; /* the hypervisor's job: never called */
+#else
+    unsigned c, p;
+    for (c = 1; c < FUZZ_CPUS; c++) {
+        lazy_mmu_shootdown_apply(&rx[c], sd);
+        for (p = 0; p < NP; p++)
+            (void)lazy_mmu_sim_access_on(&sim, c, VA(p));
+    }
+    (void)from; /* m and irq run on CPU 0; every instruction names its CPU */
+#endif
+}
 static lazy_mmu_pte_t model[NP];
 static bool touched[NP]; /* set through the library since the last visibility point */
 static unsigned nenter, npause; /* sections of m open, as the sequence built them */
@@ -208,10 +234,13 @@ static void check_visible(const char *when)
     if (stale)
         fail("%s: %zu stale translations at a visibility point", when, stale);
     for (p = 0; p < NP; p++) {
-        lazy_mmu_pte_t got = lazy_mmu_sim_access(&sim, VA(p));
-        if (got != expect(model[p]))
-            fail("%s: page %u translates to %#llx at a visibility point, model %#llx", when, p,
-                 (unsigned long long)got, (unsigned long long)model[p]);
+        unsigned c;
+        for (c = FUZZ_CPUS; c-- > 0;) {
+            lazy_mmu_pte_t got = lazy_mmu_sim_access_on(&sim, c, VA(p));
+            if (got != expect(model[p]))
+                fail("%s: page %u translates to %#llx on CPU %u at a visibility point, model %#llx",
+                     when, p, (unsigned long long)got, c, (unsigned long long)model[p]);
+        }
     }
     if (sim.violation)
         fail("%s: simulator: %s", when, sim.violation);
