@@ -132,6 +132,19 @@ $(BUILD)/peers/main.o: bench/peers.c bench/peers.h
 $(BUILD)/peers/peers: $(BUILD)/peers/main.o $(BACKENDS:%=$(BUILD)/peers/%.o)
 	$(CC) $^ -o $@
 
+# The other CPUs' side: remote rounds (IPIs, SBI calls) per workload, lazy
+# vs one section per 8-page operation vs eager, on a 4-CPU simulated MMU
+# (bench/rounds.c).  Part 7 of `make bench`; a few seconds.
+.PHONY: bench-rounds
+bench-rounds: $(BACKENDS:%=$(BUILD)/rounds/%)
+	@for b in $(BACKENDS); do $(BUILD)/rounds/$$b || exit 1; done
+define rounds_bin
+$(BUILD)/rounds/$(1): bench/rounds.c $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) $$< -o $$@
+endef
+$(foreach b,$(BACKENDS),$(eval $(call rounds_bin,$(b))))
+
 demo: $(BUILD)/demo/demo
 	$(BUILD)/demo/demo
 

@@ -167,6 +167,15 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
     LAZY_MMU__BENCH_NOP0(); /* sfence.inval.ir */
 }
 
+static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
+                                                      unsigned long hart_mask_base,
+                                                      unsigned long start, unsigned long size)
+{
+    (void)m, (void)hart_mask, (void)hart_mask_base, (void)start, (void)size;
+    __asm__ __volatile__("nop" : : : "memory");
+    return 0;
+}
+
 #elif defined(LAZY_MMU_ARCH_PARAVIRT)
 /* Nothing privileged: the guest never touches its page tables. */
 #else

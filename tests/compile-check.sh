@@ -40,6 +40,7 @@ for be in X86_64 AARCH64 RISCV64 PARAVIRT; do
     for dbg in 0 1; do
         D="-DLAZY_MMU_ARCH_$be -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_STATS=1 -DLAZY_MMU_DEBUG=$dbg"
         try "gcc c11 sim $be debug=$dbg" "" gcc -std=c11 $W -O2 $D
+        try "g++ c++11 sim $be smp debug=$dbg" "" g++ -x c++ -std=c++11 $W -O2 $D -DUSE_SMP
         try "gcc c99 sim $be debug=$dbg" "" gcc -std=c99 $W -O2 $D
         try "g++ c++11 sim $be debug=$dbg" "" g++ -x c++ -std=c++11 $W -O2 $D
         if have clang; then
@@ -74,6 +75,7 @@ freestanding() { # arch-name, compiler command...
             try "$name native auto-detected stats=$stats debug=$dbg" "" "$@" $FS -DLAZY_MMU_STATS=$stats -DLAZY_MMU_DEBUG=$dbg
         done
     done
+    try "$name smp hooks" "embedder_shootdown|embedder_free" "$@" $FS -DUSE_SMP -DLAZY_MMU_DEBUG=1
     try "$name paravirt" "embedder_hypercall" "$@" $FS -DLAZY_MMU_ARCH_PARAVIRT=1
     try "$name paravirt debug" "embedder_hypercall" "$@" $FS -DLAZY_MMU_ARCH_PARAVIRT=1 -DLAZY_MMU_DEBUG=1
     # A cross gcc without its g++ package has no C++ front end; the host's
@@ -104,6 +106,8 @@ try "x86_64 gcc ept pkru" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MM
 try "x86_64 g++ ept" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_STAGE2=1
 if have aarch64-linux-gnu-gcc; then
     freestanding "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
+    try "aarch64 gcc non-shareable smp" "embedder_shootdown|embedder_free" aarch64-linux-gnu-gcc \
+        -mgeneral-regs-only $FS -DLAZY_MMU_AARCH64_NONSHAREABLE=1 -DUSE_SMP
     stage2 "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
 fi
 RV="-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany"
@@ -139,5 +143,7 @@ expect_error "stage 2 on a backend without it" "LAZY_MMU_STAGE2 is offered" gcc 
 expect_error "paravirt without a hypercall" "define LAZY_MMU_PV_COMMIT" gcc $FS -DLAZY_MMU_ARCH_PARAVIRT -DLAZY_MMU_SIMULATE=0
 expect_error "EPT with global pages" "GLOBAL_PAGES does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_GLOBAL_PAGES=1
 expect_error "EPT with INVPCID" "INVPCID does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_INVPCID=1
+expect_error "non-shareable stage 2" "NONSHAREABLE is for stage 1" gcc $FS -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_AARCH64_NONSHAREABLE=1
+expect_error "a free queue of no frames" "LAZY_MMU_FREE_MAX must be at least 1" gcc $FS -DLAZY_MMU_FREE_MAX=0
 
 echo "compile-check: $n configurations ok"

@@ -14,6 +14,8 @@
 #define LAZY_MMU_FREE_MAX 4
 static void test_free(uintptr_t frame);
 #define LAZY_MMU_FREE_FRAME(m, frame) ((void)(m), test_free(frame))
+/* paravirt: a hypercall that fails is reported and the batch kept. */
+#define LAZY_MMU_PV_ERROR(m, index, op) ((void)(m), (void)(index), (void)(op))
 #include "harness.h"
 
 #define T ((unsigned long)LAZY_MMU_FLUSH_ALL_THRESHOLD)
@@ -277,6 +279,57 @@ START_TEST(test_frames_alone_issue_nothing)
 }
 END_TEST
 
+#if !defined(LAZY_MMU_ARCH_PARAVIRT)
+START_TEST(test_apply_empty_description)
+{
+    struct lazy_mmu_shootdown sd;
+    smp_setup();
+    memset(&sd, 0, sizeof sd);
+    test_expected_panic = "lazy_mmu_shootdown_apply: empty description";
+    lazy_mmu_shootdown_apply(&m, &sd);
+}
+END_TEST
+#endif
+
+#if defined(LAZY_MMU_ARCH_RISCV64)
+/* A hart the platform does not have: the SBI call fails, loudly. */
+START_TEST(test_sbi_failure_panics)
+{
+    smp_setup();
+    sim.ncpus = 2; /* the mask below names hart 2 */
+    test_remote_sbi = 1;
+    boot(0, fresh());
+    test_expected_panic = "lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed";
+    lazy_mmu_sbi_shootdown(&m, &(const struct lazy_mmu_shootdown){NULL, NULL, 0, 0, LAZY_MMU_SHOOTDOWN_ALL},
+                           0x6ul, 0);
+}
+END_TEST
+#endif
+
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+/* The publish a full frame list forces fails: the frames cannot be
+ * released and the next one has nowhere to go - loudly, not lost. */
+START_TEST(test_frames_full_after_failed_publish)
+{
+    lazy_mmu_state_t s;
+    unsigned i;
+
+    smp_setup();
+    for (i = 0; i < 5; i++)
+        boot(i, fresh());
+    s = lazy_mmu_enter(&m);
+    for (i = 0; i < 4; i++) {
+        set(i, 0);
+        lazy_mmu_free_frame(&m, 0x1000 + i);
+    }
+    sim.pv_fail_at = 0; /* the next call applies nothing */
+    test_expected_panic = "lazy_mmu_free_frame: frames still held after a failed publish";
+    lazy_mmu_free_frame(&m, 0x2000);
+    lazy_mmu_leave(&m, s);
+}
+END_TEST
+#endif
+
 Suite *SUITE_FN(smp)(void)
 {
     Suite *s = suite_create("smp-" TEST_ARCH_NAME);
@@ -293,6 +346,15 @@ Suite *SUITE_FN(smp)(void)
 #endif
     tcase_add_test(tc, test_frames_wait_for_every_cpu);
     tcase_add_test(tc, test_frames_alone_issue_nothing);
+#if !defined(LAZY_MMU_ARCH_PARAVIRT)
+    tcase_add_exit_test(tc, test_apply_empty_description, PANIC_EXPECTED);
+#endif
+#if defined(LAZY_MMU_ARCH_RISCV64)
+    tcase_add_exit_test(tc, test_sbi_failure_panics, PANIC_EXPECTED);
+#endif
+#if defined(LAZY_MMU_ARCH_PARAVIRT)
+    tcase_add_exit_test(tc, test_frames_full_after_failed_publish, PANIC_EXPECTED);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,6 +11,26 @@ extern "C"
     embedder_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
 #define LAZY_MMU_PV_COMMIT embedder_hypercall
 #endif
+/* USE_SMP: the other CPUs' hooks, an embedder's (riscv64: SBI RFENCE). */
+#ifdef USE_SMP
+#include <stdint.h>
+struct lazy_mmu;
+struct lazy_mmu_shootdown;
+#ifdef __cplusplus
+extern "C" {
+#endif
+void embedder_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
+void embedder_free(uintptr_t frame);
+#ifdef __cplusplus
+}
+#endif
+#if defined(__riscv) && !defined(LAZY_MMU_SIMULATE)
+#define LAZY_MMU_SHOOTDOWN(m, sd) lazy_mmu_sbi_shootdown((m), (sd), 0xeul, 0)
+#else
+#define LAZY_MMU_SHOOTDOWN(m, sd) embedder_shootdown((m), (sd))
+#endif
+#define LAZY_MMU_FREE_FRAME(m, frame) ((void)(m), embedder_free(frame))
+#endif
 #include "lazymmu.h"
 
 #ifdef __cplusplus
@@ -40,6 +60,23 @@ lazy_mmu_pte_t use_every_entry_point(struct lazy_mmu *m, lazy_mmu_pte_t *ptes, u
     lazy_mmu_invalidate_all(m);
     v = lazy_mmu_get_pte(m, &ptes[0]) + (lazy_mmu_is_active(m) ? 1 : 0);
     lazy_mmu_leave(m, outer);
+#ifdef USE_SMP
+    outer = lazy_mmu_enter(m);
+    lazy_mmu_set_pte(m, &ptes[0], 0, va);
+    lazy_mmu_free_frame(m, 0x1000);
+    lazy_mmu_leave(m, outer);
+#endif
+#if defined(USE_SMP) && !defined(LAZY_MMU_ARCH_PARAVIRT)
+    {
+        static const uint16_t one = 1;
+        struct lazy_mmu_shootdown sd;
+        sd.first = &va;
+        sd.pages = &one;
+        sd.nranges = sd.npages = 1;
+        sd.flags = 0;
+        lazy_mmu_shootdown_apply(m, &sd);
+    }
+#endif
 #if LAZY_MMU_STATS
     v += lazy_mmu_get_stats(m)->updates;
     lazy_mmu_reset_stats(m);

@@ -34,8 +34,14 @@ void kprintf(const char *fmt, ...);
 uint64_t *pte_slot(uintptr_t va);
 uint64_t *pte_slot_alloc(uintptr_t va);
 
-/* Asks the other CPUs to drop their translations of [va, va + n pages) and
- * waits for them (IPIs, SBI remote fences): the kernel's job, not lazymmu's. */
-void tlb_shootdown(uintptr_t va, size_t npages);
+#define PTE_ADDR_MASK ((uint64_t)0x000ffffffffff000ull)
+
+/* SMP: the CPUs that have the current address space loaded (a bit per CPU;
+ * NR_CPUS <= 64 here), an IPI to a set of them, the vector lazymmu's
+ * shootdown uses, and the page allocator's free. */
+uint64_t active_mm_cpus(void);
+void send_ipi_mask(uint64_t cpus, unsigned vector);
+#define SHOOTDOWN_VECTOR 0xf0u
+void free_page_frame(uintptr_t pa);
 
 #endif

@@ -275,6 +275,71 @@ static void step(const char *name, enum op op, unsigned n, bool lazy)
     readers_check();
 }
 
+/* ---- wall time: lazy against the alternatives, on every CPU ---- */
+
+#define TIME_REPS 5u
+
+enum way { WAY_LAZY, WAY_PER_OP, WAY_EAGER };
+
+/* n remaps the three ways: one section; one section per operation of 8
+ * pages (Linux's flush_tlb_range at the end of each munmap/mprotect); no
+ * section.  The readers keep reading; the caller checks them after. */
+static uint64_t timed_remaps(unsigned n, enum way way)
+{
+    lazy_mmu_state_t s;
+    uint64_t t0, t1;
+    unsigned i;
+
+    readers_warm();
+    t0 = arch_cycles();
+    for (i = 0; i < n; i++) {
+        if ((way == WAY_LAZY && i == 0) || (way == WAY_PER_OP && i % 8 == 0))
+            s = lazy_mmu_enter(&mmu);
+        change(i, OP_REMAP);
+        if ((way == WAY_LAZY && i == n - 1) || (way == WAY_PER_OP && (i % 8 == 7 || i == n - 1)))
+            lazy_mmu_leave(&mmu, s);
+    }
+    t1 = arch_cycles();
+    return t1 - t0;
+}
+
+/* SMPTIME <arch> remap n=N lazy=T perop=T eager=T rounds=L/P/E: median
+ * ticks of arch_cycles over TIME_REPS, and the remote rounds of one run.
+ * A debug + stats build, like the checks (bench/run.sh, part 7). */
+static void time_remaps(unsigned n)
+{
+    uint64_t t[3][TIME_REPS];
+    unsigned long rounds[3];
+    unsigned w, r;
+
+    step_name = "time";
+    step_n = n;
+    for (r = 0; r < TIME_REPS; r++)
+        for (w = 0; w < 3; w++) {
+            unsigned long before = kernel_remote_rounds;
+            t[w][r] = timed_remaps(n, (enum way)w);
+            rounds[w] = kernel_remote_rounds - before;
+            readers_check();
+        }
+    kputs("SMPTIME ");
+    kputs(arch_name);
+    kputs(" remap n=");
+    kput_u64(n);
+    kputs(" lazy=");
+    kput_u64(kmedian(t[WAY_LAZY], TIME_REPS));
+    kputs(" perop=");
+    kput_u64(kmedian(t[WAY_PER_OP], TIME_REPS));
+    kputs(" eager=");
+    kput_u64(kmedian(t[WAY_EAGER], TIME_REPS));
+    kputs(" rounds=");
+    kput_u64(rounds[WAY_LAZY]);
+    kputs("/");
+    kput_u64(rounds[WAY_PER_OP]);
+    kputs("/");
+    kput_u64(rounds[WAY_EAGER]);
+    kputs("\n");
+}
+
 void kernel_main(void)
 {
     static const unsigned sizes[] = {1, 8, 32, 48, 200, SMP_PAGES};
@@ -319,6 +384,11 @@ void kernel_main(void)
         step("remap-eager", OP_REMAP, n < 8 ? n : 8, false);
         step("unmap", OP_UNMAP, n, true);
     }
+#if !defined(KERNEL_SMP_NO_HOOK) && !defined(KERNEL_SMP_EARLY)
+    step("map", OP_MAP, 64, true);
+    time_remaps(32);
+    time_remaps(64);
+#endif
 
     kputs(failures ? "FAIL" : "PASS");
     kputs(" smp ");
