@@ -24,8 +24,7 @@ struct hw_ops HW_CAT(hw_, HW_NAME)(enum workload w, unsigned n, bool lazy)
 
     workload_prepare(&sim, &m, w, n);
     {
-        struct lazy_mmu_sim_counts zero = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                           0, 0, 0, 0, 0, 0, 0, 0};
+        static const struct lazy_mmu_sim_counts zero; /* every counter, however many */
         sim.n = zero;
     }
     workload_run(&sim, &m, w, n, lazy);

@@ -10,7 +10,7 @@
  *           munmap/mprotect with its flush_tlb_range;
  *   eager   no section: every update is its own visibility point.
  * x86_64's round is IPIs (three per round), riscv64's the SBI RFENCE call
- * (lazy_mmu_sbi_shootdown: one per range or one for everything); aarch64's
+ * (lazy_mmu_sbi_shootdown: one per round); aarch64's
  * TLBI ...IS and the paravirt hypervisor reach every CPU without one.
  * Prints one Markdown table, and one rounds-check line per cell with
  * N <= the threshold (one round for a section, N eager).
@@ -188,7 +188,7 @@ int main(void)
     printf("\n#### %s (threshold %lu; 3 other CPUs)\n\n", NAME, t);
     if (!hook) {
         printf("Invalidations reach every CPU without a round on this backend: 0 rounds "
-               "for every workload.\n");
+               "for every workload.\n\n");
     }
     printf("| op | pages | N | rounds lazy / per-op / eager | %s lazy / per-op / eager | "
            "receivers' invalidations lazy (page+full) / eager |\n",

@@ -590,9 +590,9 @@ md "" "## 7. Every CPU: remote rounds and SMP wall time" "" \
    "each round, and every run ends with nothing stale on any CPU.  **lazy** is one" \
    "section; **per-op** one section per operation of 8 pages, the way Linux ends each" \
    "munmap/mprotect with a \`flush_tlb_range\`; **eager** no section.  A round is one" \
-   "call of \`LAZY_MMU_SHOOTDOWN\`: three IPIs on x86_64, one SBI RFENCE call per range" \
-   "(or one for everything) on riscv64; aarch64's TLBI ...IS and the paravirt" \
-   "hypervisor need none."
+   "call of \`LAZY_MMU_SHOOTDOWN\`: three IPIs on x86_64, one SBI RFENCE call on" \
+   "riscv64 (the range, the span of several within the threshold, or everything);" \
+   "aarch64's TLBI ...IS and the paravirt hypervisor need none."
 if ! make -s bench-rounds >"$B/rounds.md" 2>"$B/rounds.check"; then
     echo "bench: bench-rounds failed (see $B/rounds.check)" >&2
     exit 1

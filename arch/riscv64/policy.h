@@ -53,22 +53,32 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 /* The other harts' round by SBI RFENCE, for a kernel's LAZY_MMU_SHOOTDOWN:
  *   #define LAZY_MMU_SHOOTDOWN(m, sd) \
  *       lazy_mmu_sbi_shootdown((m), (sd), my_other_harts(m), 0)
- * One remote_sfence_vma per range, or one for everything; no IPI handler
- * (the SBI implementation fences the harts and returns when they have).
- * A failing call leaves harts with stale entries: it panics. */
+ * One remote_sfence_vma per round, whatever the ranges: the ecall (a trap
+ * to M-mode, an IPI to each hart and the wait) costs far more than the
+ * fences it makes each hart run.  One range is sent as it is; several as
+ * the span that covers them while that span is within the threshold, else
+ * as everything - the firmware then runs one fence per page of the span, or
+ * one for all.  No IPI handler of the kernel's: the SBI implementation
+ * fences the harts and returns when they have.  A failing call leaves harts
+ * with stale entries: it panics. */
 static inline void lazy_mmu_sbi_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd,
                                           unsigned long hart_mask, unsigned long hart_mask_base)
 {
-    long err = 0;
-    unsigned i;
+    unsigned long start = 0, size = ~0ul; /* everything */
+    long err;
 
     if (hart_mask == 0)
         return;
-    if (sd->flags & LAZY_MMU_SHOOTDOWN_ALL)
-        err = lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, 0, ~0ul);
-    for (i = 0; i < sd->nranges && err == 0; i++)
-        err = lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, sd->first[i],
-                                                 (unsigned long)sd->pages[i] << LAZY_MMU_PAGE_SHIFT);
+    if (!(sd->flags & LAZY_MMU_SHOOTDOWN_ALL) && sd->nranges != 0) {
+        const uintptr_t first = sd->first[0];
+        const uintptr_t end = sd->first[sd->nranges - 1] +
+                              ((uintptr_t)sd->pages[sd->nranges - 1] << LAZY_MMU_PAGE_SHIFT);
+        if (((end - first) >> LAZY_MMU_PAGE_SHIFT) <= LAZY_MMU_FLUSH_ALL_THRESHOLD) {
+            start = first;
+            size = end - first;
+        }
+    }
+    err = lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, start, size);
     if (err != 0)
         LAZY_MMU_PANIC("lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed");
 }
