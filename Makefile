@@ -26,10 +26,12 @@ DEFS_x86_64_ept      := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_STAGE2=1
 DEFS_aarch64_s2      := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_STAGE2=1
 DEFS_x86_64_pkru     := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_PKRU=1
 DEFS_aarch64_nsh     := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_AARCH64_NONSHAREABLE=1
-VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2 x86_64_pkru aarch64_nsh
+DEFS_x86_64_invlpgb  := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_INVLPGB=1
+VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2 x86_64_pkru aarch64_nsh x86_64_invlpgb
 VARIANT_SUITES := contract model smp
 SUITE_CONFIGS_paravirt := paravirt
 SUITE_CONFIGS_stage2 := x86_64_ept aarch64_s2
+SUITE_CONFIGS_invlpgb := x86_64_invlpgb
 configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT_SUITES)),$(VARIANTS)))
 
 # Two builds of the unit tests: optimised, and under ASan+UBSan.
@@ -40,7 +42,7 @@ FLAGS_asan  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fn
 all: $(BUILD)/plain/run-tests $(BUILD)/demo/demo
 
 # The last lines of `make test` are Check's summary of the optimised run.
-test: compile-check docs-snippets consume-test qemu-test tsan fuzz unit-asan unit-plain
+test: compile-check insn-check docs-snippets consume-test qemu-test tsan fuzz unit-asan unit-plain
 
 # make install / make uninstall (PREFIX, DESTDIR): mk/install.mk.
 include mk/install.mk
@@ -94,6 +96,13 @@ $(eval $(call variant,asan))
 # lazymmu.h alone, every way an embedder may compile it.
 compile-check:
 	tests/compile-check.sh
+
+# The real instruction wrappers (arch/*/insn.h) compiled by every compiler and
+# cross compiler in each configuration, checked in the disassembly: mnemonics,
+# operands, immediates.  tests/insn-check.sh --planted shows the checks bite.
+.PHONY: insn-check
+insn-check:
+	tests/insn-check.sh
 
 # Bare-metal kernels under QEMU (examples/qemu/*/).
 qemu-test:

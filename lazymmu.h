@@ -117,6 +117,8 @@
  *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
  *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
+ *   LAZY_MMU_X86_INVLPGB          0                  x86_64 (AMD): INVLPGB/TLBSYNC
+ *                                                    broadcast (no hook, no IPIs)
  *   LAZY_MMU_X86_PKRU             0                  x86_64: sections save PKRU in
  *                                                    their state and open the page-
  *                                                    table key; leave restores it

@@ -82,6 +82,7 @@
 struct lazy_mmu_sim_counts {
     unsigned long stores, walks;
     unsigned long invlpg, cr3_reload, global_flush;            /* x86_64 */
+    unsigned long invlpgb, tlbsync, mfence;                    /* x86_64 INVLPGB */
     unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
     unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
     unsigned long sbi_rfence;                                   /* riscv64 SBI */

@@ -112,6 +112,76 @@ static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint6
 }
 #endif
 
+#if LAZY_MMU_X86_INVLPGB
+/* AMD's broadcast invalidation, from the AMD64 Architecture Programmer's
+ * Manual (APM) volume 3, instruction pages "INVLPGB" and "TLBSYNC", and
+ * appendix E, CPUID Fn8000_0008.  The encodings are emitted as bytes:
+ * binutils before 2.36 (and other assemblers) lack the mnemonics. */
+
+/* CPUID Fn8000_0008: EBX[3] says INVLPGB and TLBSYNC exist, EDX[15:0] is
+ * the largest count INVLPGB takes in ECX[15:0] (pages beyond the first).
+ * Fn8000_0000_EAX is the largest extended leaf: below 8000_0008h there is
+ * no such leaf to read.  Returns that count, or -1 without INVLPGB. */
+static inline int32_t lazy_mmu__x86_invlpgb_max(struct lazy_mmu *m)
+{
+    uint32_t eax, ebx, ecx, edx;
+    (void)m;
+    __asm__ __volatile__("cpuid" /* largest extended leaf in EAX */
+                         : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx)
+                         : "a"(0x80000000u), "c"(0));
+    if (eax < 0x80000008u)
+        return -1;
+    __asm__ __volatile__("cpuid" /* Fn8000_0008: EBX features, EDX counts */
+                         : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx)
+                         : "a"(0x80000008u), "c"(0));
+    if (!(ebx & ((uint32_t)1 << 3)))
+        return -1;
+    return (int32_t)(edx & 0xffffu);
+}
+
+/* MFENCE: every earlier store, the page-table entries among them, is
+ * globally visible before the fence completes (APM vol. 3 "MFENCE").
+ * INVLPG is serializing, which drains the stores before it; INVLPGB is
+ * weakly ordered instead, so a remote walk after the broadcast could
+ * otherwise read an entry still in this CPU's store buffer and cache the
+ * old translation again.  Once per visibility point, before its INVLPGBs. */
+static inline void lazy_mmu__x86_mfence(struct lazy_mmu *m)
+{
+    (void)m;
+    __asm__ __volatile__("mfence" : : : "memory");
+}
+
+/* INVLPGB (0F 01 FE): invalidates, on every logical processor, the TLB
+ * entries that rAX, ECX and EDX select.  rAX[63:12] is the linear address
+ * and its low bits say what to match: bit 0 the address (with ECX[15:0]
+ * more pages after it, ECX[31] set: 2 MiB apart, clear: 4 KiB), bit 1 the
+ * PCID in EDX[27:16], bit 2 the ASID in EDX[15:0]; bit 3 includes global
+ * entries; bit 4 (final translation only) clear also drops the paging-
+ * structure caches.  Without bit 0 every address matches.  An ASID in a
+ * guest is replaced by the guest's own.  Asynchronous: it is complete, on
+ * any CPU this one included, only once a later TLBSYNC on this CPU
+ * returns. */
+static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint32_t ecx,
+                                         uint32_t edx)
+{
+    (void)m;
+    __asm__ __volatile__(".byte 0x0f, 0x01, 0xfe" /* INVLPGB: broadcast, not yet complete */
+                         :
+                         : "a"(rax), "c"(ecx), "d"(edx)
+                         : "memory");
+}
+
+/* TLBSYNC (0F 01 FF): returns once every INVLPGB this logical processor
+ * issued before it has completed on every processor - no TLB anywhere
+ * holds a translation they invalidated.  Only this CPU's INVLPGBs: the
+ * sequence must not migrate in between. */
+static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
+{
+    (void)m;
+    __asm__ __volatile__(".byte 0x0f, 0x01, 0xff" : : : "memory"); /* TLBSYNC: all complete */
+}
+#endif
+
 /* RDPKRU: EAX = PKRU, EDX = 0; ECX must be 0 (else #GP) and CR4.PKE 1 (else
  * #UD) (vol. 2 RDPKRU).  Volatile: it must not be merged with a read on the
  * other side of a WRPKRU. */

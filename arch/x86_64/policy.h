@@ -14,6 +14,10 @@
  * With LAZY_MMU_STAGE2 the tables are a guest's EPT: there is no per-address
  * invalidation (LAZY_MMU__F_PAGE_INVAL is 0), so a changed present entry
  * makes the whole batch one INVEPT.
+ *
+ * With LAZY_MMU_X86_INVLPGB (types.h) the same requests are INVLPGBs that
+ * reach every CPU: MFENCE, one INVLPGB per run of up to the CPU's count,
+ * or one for everything, then one TLBSYNC.
  */
 #ifndef LAZY_MMU_X86_64_POLICY_H
 #define LAZY_MMU_X86_64_POLICY_H
@@ -100,6 +104,85 @@ static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
     m->arch.eptp = 0;
 }
 #define lazy_mmu__arch_init lazy_mmu__arch_init
+#elif LAZY_MMU_X86_INVLPGB
+/* rAX's low bits (APM vol. 3 "INVLPGB"): match the address, match ASID 0 -
+ * the host's translations, or in a guest the hardware puts the guest's
+ * own ASID there - and include global entries.  No PCID bit: every PCID.
+ * Final-translation-only (bit 4) stays clear: an explicit request may be
+ * for a table page, whose paging-structure cache entries must go too. */
+#define LAZY_MMU__X86_INVLPGB_VA ((uint64_t)1 << 0)
+#define LAZY_MMU__X86_INVLPGB_ASID ((uint64_t)1 << 2)
+#define LAZY_MMU__X86_INVLPGB_GLOBAL ((uint64_t)1 << 3)
+/* ECX[31]: the count's pages are 2 MiB apart, else 4 KiB. */
+#define LAZY_MMU__X86_INVLPGB_STRIDE ((uint32_t)(LAZY_MMU_PAGE_SHIFT == 21) << 31)
+
+/* The CPU's INVLPGB, or a loud stop: without it nothing would reach the
+ * other CPUs, and no LAZY_MMU_SHOOTDOWN round is sent instead. */
+static inline void lazy_mmu__x86_invlpgb_probe(struct lazy_mmu *m)
+{
+    const int32_t max = lazy_mmu__x86_invlpgb_max(m);
+    if (max < 0)
+        LAZY_MMU_PANIC("lazy_mmu_init: LAZY_MMU_X86_INVLPGB is set but this CPU has no "
+                       "INVLPGB/TLBSYNC (CPUID Fn8000_0008_EBX[3] clear)");
+    m->arch.invlpgb_max = (uint16_t)(max < 0 ? 0 : max);
+}
+
+static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
+{
+    lazy_mmu__x86_invlpgb_probe(m);
+}
+#define lazy_mmu__arch_init lazy_mmu__arch_init
+
+/* The entries stored so far are visible to every walker before any
+ * INVLPGB goes out. */
+static inline void lazy_mmu__arch_inval_begin(struct lazy_mmu *m, bool all)
+{
+    (void)all;
+    lazy_mmu__x86_mfence(m);
+    LAZY_MMU__COUNT(m, barriers, 1);
+}
+#define lazy_mmu__arch_inval_begin lazy_mmu__arch_inval_begin
+
+/* n pages from va: one INVLPGB per invlpgb_max + 1 of them. */
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n)
+{
+    const uint32_t most = (uint32_t)m->arch.invlpgb_max + 1;
+
+    while (n != 0) {
+        const uint32_t k = n < most ? n : most;
+        lazy_mmu__x86_invlpgb(m,
+                              (uint64_t)va | LAZY_MMU__X86_INVLPGB_VA | LAZY_MMU__X86_INVLPGB_ASID |
+                                  LAZY_MMU__X86_INVLPGB_GLOBAL,
+                              LAZY_MMU__X86_INVLPGB_STRIDE | (k - 1), 0);
+        va += (uintptr_t)k << LAZY_MMU_PAGE_SHIFT;
+        n -= k;
+    }
+}
+#define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
+
+static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va)
+{
+    lazy_mmu__arch_inval_range(m, va, 1);
+}
+
+/* No address: every translation of ASID 0, global ones only when a CR3
+ * reload would not have done. */
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+{
+    lazy_mmu__x86_invlpgb(m,
+                          LAZY_MMU__X86_INVLPGB_ASID |
+                              (LAZY_MMU_X86_GLOBAL_PAGES || global ? LAZY_MMU__X86_INVLPGB_GLOBAL : 0),
+                          0, 0);
+}
+
+/* Every INVLPGB above has completed on every CPU. */
+static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
+{
+    (void)all;
+    lazy_mmu__x86_tlbsync(m);
+    LAZY_MMU__COUNT(m, barriers, 1);
+}
+#define lazy_mmu__arch_inval_end lazy_mmu__arch_inval_end
 #else
 static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va)
 {

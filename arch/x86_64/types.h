@@ -81,6 +81,35 @@
 #error "lazymmu: LAZY_MMU_X86_INVPCID does not apply to EPT (LAZY_MMU_STAGE2): INVEPT, not INVPCID, invalidates guest-physical mappings"
 #endif
 
+/* Define to 1 on AMD CPUs with INVLPGB and TLBSYNC (CPUID
+ * Fn8000_0008_EBX[3]; Zen 3 on) to invalidate by broadcast: every
+ * invalidation reaches every logical processor by itself, so visibility
+ * points never call LAZY_MMU_SHOOTDOWN (no IPIs).  A run of pages is one
+ * INVLPGB per CPUID Fn8000_0008_EDX[15:0] + 1 pages, a full flush one
+ * INVLPGB of everything (global entries too when it would toggle CR4.PGE
+ * without this option), and a visibility point ends with one TLBSYNC, which
+ * waits until every INVLPGB this CPU issued has completed on every CPU
+ * (AMD64 APM vol. 3, "INVLPGB" and "TLBSYNC").  They invalidate the host's
+ * (ASID 0) translations of every PCID, or in an SVM guest the guest's own.
+ * lazy_mmu_init() calls LAZY_MMU_PANIC when the CPU lacks them.  Both are
+ * privileged (run the library at CPL 0, as for INVLPG), and the sequence
+ * from the first INVLPGB to the TLBSYNC must stay on one CPU (preemption
+ * off, as every section already requires).  LAZY_MMU_X86_GLOBAL_PAGES and LAZY_MMU_X86_PKRU
+ * combine with it; LAZY_MMU_X86_INVPCID (another full flush) and
+ * LAZY_MMU_STAGE2 (Intel's EPT; AMD has none) do not. */
+#ifndef LAZY_MMU_X86_INVLPGB
+#define LAZY_MMU_X86_INVLPGB 0
+#endif
+#if LAZY_MMU_X86_INVLPGB && LAZY_MMU_STAGE2
+#error "lazymmu: LAZY_MMU_X86_INVLPGB does not apply to EPT (LAZY_MMU_STAGE2): EPT and INVEPT are Intel's, INVLPGB is AMD's and invalidates linear translations"
+#endif
+#if LAZY_MMU_X86_INVLPGB && LAZY_MMU_X86_INVPCID
+#error "lazymmu: LAZY_MMU_X86_INVLPGB and LAZY_MMU_X86_INVPCID both choose the full flush (INVLPGB's invalidate-everything form, INVPCID type 2): define one"
+#endif
+#if LAZY_MMU_X86_INVLPGB && LAZY_MMU_PAGE_SHIFT != 12 && LAZY_MMU_PAGE_SHIFT != 21
+#error "lazymmu: LAZY_MMU_X86_INVLPGB counts pages of 4 KiB or 2 MiB (ECX[31]): LAZY_MMU_PAGE_SHIFT must be 12 or 21"
+#endif
+
 /* This backend implements LAZY_MMU_STAGE2. */
 #define LAZY_MMU_ARCH_HAS_STAGE2 1
 
@@ -93,6 +122,10 @@
 #define LAZY_MMU__F_PAGE_INVAL 0
 #else
 #define LAZY_MMU__F_GLOBAL 1
+#endif
+/* INVLPGB acts on every logical processor (APM vol. 3, "INVLPGB"). */
+#if LAZY_MMU_X86_INVLPGB
+#define LAZY_MMU__F_BROADCAST 1
 #endif
 
 #if LAZY_MMU_X86_PKRU
@@ -124,7 +157,12 @@ static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
 }
 #else
 struct lazy_mmu_arch {
+#if LAZY_MMU_X86_INVLPGB
+    uint16_t invlpgb_max; /* CPUID Fn8000_0008_EDX[15:0]: most extra pages
+                             one INVLPGB takes (ECX[15:0]); set at init */
+#else
     char unused; /* everything x86 defers lives in the generic batch */
+#endif
 };
 
 static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
