@@ -88,9 +88,11 @@
  *                                                    instead (arch/select.h)
  *   LAZY_MMU_DEBUG                __STDC_HOSTED__    detect misuse, report it
  *                                                    through LAZY_MMU_PANIC
- *   LAZY_MMU_PANIC(msg)           hosted: print to   called with a constant string
- *                                 stderr + abort();  on misuse (debug builds) and
- *                                 else trap          on the few errors no build
+ *   LAZY_MMU_PANIC(msg)           hosted: print to   called with a string literal
+ *                                 stderr + abort();  (so in C a kernel's
+ *                                 else trap          void panic(char *) takes it)
+ *                                                    on misuse (debug builds) and
+ *                                                    on the few errors no build
  *                                                    can continue from (README,
  *                                                    "Misuse"); must not return
  *   LAZY_MMU_STATS                0                  per-context counters
@@ -224,21 +226,6 @@ static inline void lazy_mmu__trap(const char *msg)
 #else
 /* Not evaluated: release builds pay nothing for the checks. */
 #define LAZY_MMU__CHECK(cond, msg) ((void)0)
-#endif
-
-/* An invariant of the library's own state, told to the optimiser in release
- * builds (so it can drop tests the invariant settles) and checked in debug
- * builds. */
-#if LAZY_MMU_DEBUG
-#define LAZY_MMU__ASSUME(cond, msg) LAZY_MMU__CHECK(cond, msg)
-#elif defined(__GNUC__) || defined(__clang__)
-#define LAZY_MMU__ASSUME(cond, msg) \
-    do { \
-        if (!(cond)) \
-            __builtin_unreachable(); \
-    } while (0)
-#else
-#define LAZY_MMU__ASSUME(cond, msg) ((void)0)
 #endif
 
 /* A raw page-table entry; the format belongs to the kernel and the backend. */
@@ -400,12 +387,10 @@ static inline void lazy_mmu__publish(struct lazy_mmu *m);
 #define LAZY_MMU__SECTIONS_MAX 0xffffu
 #define LAZY_MMU__PAUSES_MAX 0x7fffu
 
-static inline void lazy_mmu__check_ctx(const struct lazy_mmu *m, const char *msg)
-{
-    (void)m;
-    (void)msg;
-    LAZY_MMU__CHECK(m != NULL && m->magic == LAZY_MMU__MAGIC, msg);
-}
+/* Macros, not functions, so that each message reaches LAZY_MMU_PANIC as
+ * the string literal it is: a kernel's panic(char *) takes it as it is. */
+#define lazy_mmu__check_ctx(m, msg) \
+    LAZY_MMU__CHECK((m) != NULL && (m)->magic == LAZY_MMU__MAGIC, msg)
 
 static inline unsigned lazy_mmu__sections(const struct lazy_mmu *m)
 {
@@ -510,15 +495,13 @@ static inline lazy_mmu_state_t lazy_mmu__open(struct lazy_mmu *m, unsigned kind)
 }
 
 /* The state must be the innermost open one, of the right kind, from m. */
-static inline void lazy_mmu__check_close(const struct lazy_mmu *m, const lazy_mmu_state_t *s,
-                                         unsigned kind, const char *foreign,
-                                         const char *wrong_kind, const char *order)
-{
-    (void)m, (void)s, (void)kind, (void)foreign, (void)wrong_kind, (void)order;
-    LAZY_MMU__CHECK(s->owner == m, foreign);
-    LAZY_MMU__CHECK(s->kind == kind, wrong_kind);
-    LAZY_MMU__CHECK(s->level == m->depth, order);
-}
+#define lazy_mmu__check_close(m, s, want_kind, foreign, wrong_kind, order) \
+    do { \
+        (void)(s); \
+        LAZY_MMU__CHECK((s)->owner == (m), foreign); \
+        LAZY_MMU__CHECK((s)->kind == (want_kind), wrong_kind); \
+        LAZY_MMU__CHECK((s)->level == (m)->depth, order); \
+    } while (0)
 
 static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
 {

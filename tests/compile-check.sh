@@ -76,6 +76,8 @@ freestanding() { # arch-name, compiler command...
         done
     done
     try "$name smp hooks" "embedder_shootdown|embedder_free" "$@" $FS -DUSE_SMP -DLAZY_MMU_DEBUG=1
+    try "$name panic(char *)" "kernel_panic|embedder_shootdown|embedder_free" "$@" $FS -DUSE_CHAR_PANIC \
+        -DUSE_SMP -DLAZY_MMU_DEBUG=1
     try "$name paravirt" "embedder_hypercall" "$@" $FS -DLAZY_MMU_ARCH_PARAVIRT=1
     try "$name paravirt debug" "embedder_hypercall" "$@" $FS -DLAZY_MMU_ARCH_PARAVIRT=1 -DLAZY_MMU_DEBUG=1
     # A cross gcc without its g++ package has no C++ front end; the host's

@@ -219,11 +219,7 @@ static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
     if (va == m->next_va && va <= m->stop_va) {
         m->range_pages[m->hint]++;
         m->npages++;
-        /* Armed, next_va is a page address: the new one is not 1, and
-         * lazy_mmu__settle's test folds away after this path. */
         m->next_va = va + LAZY_MMU_PAGE_SIZE;
-        LAZY_MMU__ASSUME(m->next_va != 1 && lazy_mmu_is_active(m),
-                         "lazymmu: internal: fast path armed outside a section or misaligned");
         return;
     }
     /* Past the threshold every later update of the batch comes here: no

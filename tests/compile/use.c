@@ -11,6 +11,11 @@ extern "C"
     embedder_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
 #define LAZY_MMU_PV_COMMIT embedder_hypercall
 #endif
+/* USE_CHAR_PANIC: a kernel whose panic takes a plain char *, as many do. */
+#ifdef USE_CHAR_PANIC
+void kernel_panic(char *msg);
+#define LAZY_MMU_PANIC(msg) kernel_panic(msg)
+#endif
 /* USE_SMP: the other CPUs' hooks, an embedder's (riscv64: SBI RFENCE). */
 #ifdef USE_SMP
 #include <stdint.h>
