@@ -38,8 +38,30 @@ configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT
 FLAGS_plain := -O2 -g
 FLAGS_asan  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test unit unit-asan unit-plain compile-check qemu-test demo clean FORCE
+.PHONY: all help test unit unit-asan unit-plain compile-check qemu-test demo clean FORCE
 all: $(BUILD)/plain/run-tests $(BUILD)/demo/demo
+
+help:
+	@echo 'make demo               eager vs lazy hardware operations, every backend (seconds)'
+	@echo 'make test               everything below that is a test (about 15 min on 2 cores)'
+	@echo '  make unit             the Check suites, optimised (about 1 min);'
+	@echo '                        one suite: CK_RUN_SUITE=smp-riscv64 build/plain/run-tests'
+	@echo '                        one case:  CK_RUN_CASE=rounds (with CK_RUN_SUITE)'
+	@echo '  make unit-asan        the same under ASan + UBSan'
+	@echo '  make compile-check    lazymmu.h alone, C99/C11/C++, gcc/clang, hosted and freestanding'
+	@echo '  make insn-check       every insn.h primitive checked in the disassembly'
+	@echo '  make docs-snippets    every C block of README.md and docs/ compiles'
+	@echo '  make consume-test     pkg-config, CMake and Meson consumers'
+	@echo '  make qemu-test        the bare-metal kernels under QEMU, SMP ones included'
+	@echo '  make tsan             one context per thread under ThreadSanitizer'
+	@echo '  make fuzz             libFuzzer per configuration (FUZZ_SECONDS=60)'
+	@echo 'make bench              every figure, written to docs/bench/ (needs valgrind, gnuplot-nox)'
+	@echo '  make bench-peers      lazymmu against the peers, simulated MMU (seconds)'
+	@echo '  make bench-rounds     remote rounds per workload, 4 simulated CPUs (seconds)'
+	@echo '  make bench-insns-peers  instructions per update against the peers (callgrind)'
+	@echo 'make pv-demo            the paravirt embedding example'
+	@echo 'make install PREFIX=... / make uninstall   headers, pkg-config (share/pkgconfig), CMake'
+	@echo 'make clean'
 
 # The last lines of `make test` are Check's summary of the optimised run.
 test: compile-check insn-check docs-snippets consume-test qemu-test tsan fuzz unit-asan unit-plain
