@@ -17,14 +17,6 @@
 static struct lazy_mmu mmu;
 static unsigned check_failures;
 
-void kernel_panic(const char *msg)
-{
-    kputs("\nPANIC: ");
-    kputs(msg);
-    kputs("\nFAIL\n");
-    arch_exit(3);
-}
-
 /* ---- the window, by hand ---- */
 
 static uint64_t pattern(unsigned frame)

@@ -43,6 +43,15 @@ void kput_stats(const struct lazy_mmu_stats *st)
     kput_u64(st->publishes);
 }
 
+/* Every kernel's LAZY_MMU_PANIC: a misuse check that fires is a FAIL. */
+void kernel_panic(const char *msg)
+{
+    kputs("\nPANIC: ");
+    kputs(msg);
+    kputs("\nFAIL\n");
+    arch_exit(3);
+}
+
 void (*kernel_remote)(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
 unsigned long kernel_remote_rounds;
 

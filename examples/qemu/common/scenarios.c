@@ -22,14 +22,6 @@ static unsigned model_frame[KERNEL_WINDOW_PAGES]; /* NONE: unmapped */
 static bool model_rw[KERNEL_WINDOW_PAGES];
 static unsigned failures;
 
-void kernel_panic(const char *msg)
-{
-    kputs("\nPANIC: ");
-    kputs(msg);
-    kputs("\nFAIL\n");
-    arch_exit(3);
-}
-
 /* ---- the window and its model ---- */
 
 static uintptr_t page_va(unsigned i)

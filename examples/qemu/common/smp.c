@@ -53,14 +53,6 @@ static volatile unsigned ipi_acks;
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
-void kernel_panic(const char *msg)
-{
-    kputs("\nPANIC: ");
-    kputs(msg);
-    kputs("\nFAIL\n");
-    arch_exit(3);
-}
-
 static uintptr_t page_va(unsigned i)
 {
     return arch_window_va() + (uintptr_t)i * LAZY_MMU_PAGE_SIZE;
@@ -276,6 +268,7 @@ static void step(const char *name, enum op op, unsigned n, bool lazy)
 }
 
 /* ---- wall time: lazy against the alternatives, on every CPU ---- */
+#if !defined(KERNEL_SMP_NO_HOOK) && !defined(KERNEL_SMP_EARLY)
 
 #define TIME_REPS 5u
 
@@ -339,6 +332,7 @@ static void time_remaps(unsigned n)
     kput_u64(rounds[WAY_EAGER]);
     kputs("\n");
 }
+#endif
 
 void kernel_main(void)
 {

@@ -18,14 +18,6 @@
 static struct lazy_mmu mmu;
 static unsigned failures;
 
-void kernel_panic(const char *msg)
-{
-    kputs("\nPANIC: ");
-    kputs(msg);
-    kputs("\nFAIL\n");
-    arch_exit(3);
-}
-
 /* ---- raw access to the window, bypassing the library ---- */
 
 #define FAULT 0xffffffffu

@@ -16,6 +16,7 @@
  * failures and 3 panic (both from scenarios.c), and the ones below.
  */
 #include "kernel.h"
+#include "io.h"
 
 #define X86_EXIT_EXCEPTION 4 /* an exception no probe expected */
 #define X86_EXIT_PKRU 5      /* PKRU at exit is not what boot set */
@@ -24,23 +25,6 @@
 const char arch_name[] = "x86_64";
 
 /* ---- ports, registers ---- */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port)); /* I/O read */
-    return v;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-    __asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
-}
 
 static inline uint64_t read_cr0(void)
 {

@@ -20,21 +20,10 @@
  * and SPURIOUS_VECTOR; the boot CPU keeps IF = 0 throughout and only sends.
  */
 #include "kernel.h"
+#include "io.h"
 #include "smp.h"
 
 /* ---- registers ---- */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port)); /* I/O read */
-    return v;
-}
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
