@@ -29,15 +29,21 @@
 #   LAZYMMU_PV_QUEUE_MAX        LAZY_MMU_PV_QUEUE_MAX          integer
 #   LAZYMMU_INSN_HEADER         LAZY_MMU_INSN_HEADER           a header path (quoted for you)
 #   LAZYMMU_PV_VALID            LAZY_MMU_PV_VALID              integer (the present bit's mask)
+#   LAZYMMU_X86_INVLPGB         LAZY_MMU_X86_INVLPGB           boolean -> 1/0
+#   LAZYMMU_AARCH64_NONSHAREABLE LAZY_MMU_AARCH64_NONSHAREABLE boolean -> 1/0
+#   LAZYMMU_FREE_MAX            LAZY_MMU_FREE_MAX              integer
 #
-# The function-like hooks LAZY_MMU_PANIC(msg) and LAZY_MMU_PV_ERROR(m, i, op)
-# are not offered here: a compile definition cannot portably carry a macro
+# The function-like hooks LAZY_MMU_PANIC(msg), LAZY_MMU_PV_ERROR(m, i, op),
+# LAZY_MMU_SHOOTDOWN(m, sd) and LAZY_MMU_FREE_FRAME(m, frame) are not
+# offered here: a compile definition cannot portably carry a macro
 # with parameters.  Define them in a header of yours that then includes
 # <lazymmu/lazymmu.h> (docs/integration.md shows one).
 
 set(LAZYMMU_OPTION_BOOLS SIMULATE DEBUG STATS X86_GLOBAL_PAGES X86_INVPCID X86_PKRU
-                          RISCV_SVVPTC RISCV_SVINVAL STAGE2 X86_EPT_ALL_CONTEXT)
-set(LAZYMMU_OPTION_INTS PAGE_SHIFT BATCH_MAX FLUSH_ALL_THRESHOLD X86_PKRU_KEY PV_QUEUE_MAX PV_VALID)
+                          RISCV_SVVPTC RISCV_SVINVAL STAGE2 X86_EPT_ALL_CONTEXT
+                          X86_INVLPGB AARCH64_NONSHAREABLE)
+set(LAZYMMU_OPTION_INTS PAGE_SHIFT BATCH_MAX FLUSH_ALL_THRESHOLD X86_PKRU_KEY PV_QUEUE_MAX PV_VALID
+                         FREE_MAX)
 
 # Adds to <target>'s INTERFACE compile definitions the macros whose variable
 # is set (non-empty); a bad value is a configure-time error, not a puzzling
