@@ -67,13 +67,15 @@
  *
  * SMP  Each visibility point that invalidated anything (every CPU's
  *   translations may hold it) calls LAZY_MMU_SHOOTDOWN(m, sd) once, after
- *   its own CPU's invalidations: the embedder makes every other CPU that may
- *   cache m's translations run lazy_mmu_shootdown_apply(its_ctx, sd) (IPI,
- *   or riscv64's lazy_mmu_sbi_shootdown) and returns when all have.  sd
- *   describes the batch (pages or everything) and lives until the hook
- *   returns.  Backends whose invalidations reach every CPU by themselves
- *   (aarch64 TLBI ...IS, paravirt's hypervisor) never call it.  Nothing is
- *   remote when nothing was invalidated.  docs/integration.md, "SMP".
+ *   its own CPU's invalidations and before any break-before-make entry is
+ *   made: the embedder makes every other CPU that may cache m's translations
+ *   run lazy_mmu_shootdown_apply(its_ctx, sd) (IPI, or riscv64's
+ *   lazy_mmu_sbi_shootdown) and returns when all have.  sd describes the
+ *   batch (pages or everything) and lives until the hook returns.  Backends
+ *   whose invalidations reach every CPU by themselves (aarch64 TLBI ...IS,
+ *   x86 with LAZY_MMU_X86_INVLPGB, paravirt's hypervisor) never call it.
+ *   Nothing is remote when nothing was invalidated.  docs/integration.md,
+ *   "Other CPUs".
  *
  * CONFIGURATION  (define before including; all TUs sharing a context must agree)
  *   macro                         default            meaning
