@@ -112,7 +112,8 @@
  *                                                    translations, then return
  *   LAZY_MMU_FREE_FRAME(m, frame) none (no           release a frame given to
  *                                 lazy_mmu_free_     lazy_mmu_free_frame, once
- *                                 frame)             no CPU can reach it
+ *                                 frame)             no CPU can reach it; must
+ *                                                    not call into m
  *   LAZY_MMU_FREE_MAX             32                 frames held per context;
  *                                                    one more publishes early
  *   LAZY_MMU_AARCH64_NONSHAREABLE 0                  aarch64: TLBI/DSB for this
