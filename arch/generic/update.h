@@ -247,10 +247,10 @@ static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, 
 static inline void lazy_mmu__issue(struct lazy_mmu *m)
 {
     const bool inval = (m->pending & (LAZY_MMU__P_ALL | LAZY_MMU__P_PAGES)) != 0;
-    const struct lazy_mmu_shootdown sd = lazy_mmu__describe(m);
 
     if (m->pending & ~LAZY_MMU__P_FREES) {
         if (inval) {
+            const struct lazy_mmu_shootdown sd = lazy_mmu__describe(m);
             lazy_mmu__invalidate(m, &sd);
             /* Before the makes: no CPU may hold the old entry then. */
             lazy_mmu__remote(m, &sd);

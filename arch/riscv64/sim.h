@@ -77,22 +77,19 @@ static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsign
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     const unsigned self = s->cpu;
-    unsigned c;
-    uintptr_t va;
-
     unsigned long bit;
+    uintptr_t va;
     long err = 0;
 
     s->n.sbi_rfence++;
     for (bit = 0; bit < 8 * sizeof hart_mask; bit++) {
         if (!((hart_mask >> bit) & 1))
             continue;
-        c = (unsigned)(hart_mask_base + bit);
         if (hart_mask_base + bit >= s->ncpus) {
             err = -3; /* SBI_ERR_INVALID_PARAM: no such hart */
             continue;
         }
-        s->cpu = c;
+        s->cpu = (unsigned)(hart_mask_base + bit);
         lazy_mmu__sim_order_stores(s);
         if (size == ~0ul || (start == 0 && size == 0))
             lazy_mmu__sim_drop_all(s);

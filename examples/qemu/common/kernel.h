@@ -115,14 +115,17 @@ void kput_bad_page(unsigned page, const char *what, uint64_t got, uint64_t want)
 /* memset, memcpy, memmove, memcmp: freestanding compilers may still emit
  * calls to them. */
 
-/* ---- provided by common/scenarios.c ---- */
+/* ---- provided by common/scenarios.c (common/smp.c in the SMP kernels) ---- */
 void kernel_main(void);
-/* What scenarios.c writes into the first word of a frame (and the
- * complement into its last) before the MMU goes on. */
+/* What kernel_fill_frames writes into the first word of a frame (and the
+ * complement into its last, the rest of the frame the same as the first). */
 static inline uint64_t kernel_frame_pattern(unsigned frame)
 {
     return 0x5a17000000000000ull | ((uint64_t)frame << 8) | 0xa5;
 }
+/* common/klib.c: frames 0 .. n-1 get their patterns, through their alias
+ * (before the MMU goes on). */
+void kernel_fill_frames(unsigned n);
 
 /* ---- provided by common/timing.c, built twice ---- */
 /* Debug + stats build: each timed operation once, printing its COUNT line

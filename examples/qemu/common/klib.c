@@ -62,6 +62,17 @@ void kernel_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
         kernel_remote(m, sd);
 }
 
+void kernel_fill_frames(unsigned n)
+{
+    unsigned f, w;
+    for (f = 0; f < n; f++) {
+        volatile uint64_t *p = arch_frame_alias(f);
+        uint64_t pat = kernel_frame_pattern(f);
+        for (w = 0; w < LAZY_MMU_PAGE_SIZE / 8; w++)
+            p[w] = w == LAZY_MMU_PAGE_SIZE / 8 - 1 ? ~pat : pat;
+    }
+}
+
 void kput_bad_page(unsigned page, const char *what, uint64_t got, uint64_t want)
 {
     kputs(": page ");

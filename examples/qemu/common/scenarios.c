@@ -334,7 +334,7 @@ static void sc_eager(unsigned n)
 void kernel_main(void)
 {
     static const unsigned sizes[] = {1, 8, 40, 100, 600, KERNEL_WINDOW_PAGES};
-    unsigned k, f, w;
+    unsigned k;
 
     kputs("lazymmu QEMU kernel: ");
     kputs(arch_name);
@@ -342,12 +342,7 @@ void kernel_main(void)
     kputs(" (negative control: flush removed)");
 #endif
     kputs("\n");
-    for (f = 0; f < KERNEL_FRAMES; f++) {
-        volatile uint64_t *p = arch_frame_alias(f);
-        uint64_t pat = kernel_frame_pattern(f);
-        for (w = 0; w < LAZY_MMU_PAGE_SIZE / 8; w++)
-            p[w] = w == LAZY_MMU_PAGE_SIZE / 8 - 1 ? ~pat : pat;
-    }
+    kernel_fill_frames(KERNEL_FRAMES);
     arch_mmu_init();
     lazy_mmu_init(&mmu);
     for (k = 0; k < KERNEL_WINDOW_PAGES; k++)

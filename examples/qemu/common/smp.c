@@ -337,7 +337,7 @@ static void time_remaps(unsigned n)
 void kernel_main(void)
 {
     static const unsigned sizes[] = {1, 8, 32, 48, 200, SMP_PAGES};
-    unsigned k, f, w;
+    unsigned k;
 
     kputs("lazymmu SMP kernel: ");
     kputs(arch_name);
@@ -347,12 +347,7 @@ void kernel_main(void)
     kputs(" (negative control: shootdown sent before the local publish)");
 #endif
     kputs("\n");
-    for (f = 0; f < 2 * SMP_PAGES; f++) {
-        volatile uint64_t *p = arch_frame_alias(f);
-        uint64_t pat = kernel_frame_pattern(f);
-        for (w = 0; w < LAZY_MMU_PAGE_SIZE / 8; w++)
-            p[w] = w == LAZY_MMU_PAGE_SIZE / 8 - 1 ? ~pat : pat;
-    }
+    kernel_fill_frames(2 * SMP_PAGES);
     arch_mmu_init();
     lazy_mmu_init(&mmu);
     lazy_mmu_init(&irq_mmu[0]);
