@@ -27,11 +27,13 @@ DEFS_aarch64_s2      := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_STAGE2=1
 DEFS_x86_64_pkru     := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_PKRU=1
 DEFS_aarch64_nsh     := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_AARCH64_NONSHAREABLE=1
 DEFS_x86_64_invlpgb  := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_INVLPGB=1
-VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2 x86_64_pkru aarch64_nsh x86_64_invlpgb
+DEFS_x86_64_invpcid  := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_INVPCID=1
+VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2 x86_64_pkru aarch64_nsh x86_64_invlpgb x86_64_invpcid
 VARIANT_SUITES := contract model smp
 SUITE_CONFIGS_paravirt := paravirt
 SUITE_CONFIGS_stage2 := x86_64_ept aarch64_s2
 SUITE_CONFIGS_invlpgb := x86_64_invlpgb
+SUITE_CONFIGS_spaces := $(BACKENDS) $(VARIANTS)
 configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT_SUITES)),$(VARIANTS)))
 
 # Two builds of the unit tests: optimised, and under ASan+UBSan.

@@ -55,6 +55,9 @@
  *   lazy_mmu_shootdown_apply(m, sd)
  *                                on another CPU: drop what a visibility point
  *                                of another context invalidated (SMP, below)
+ *   lazy_mmu_set_space(m, space) the address space m's later changes belong
+ *                                to (SPACES, below); a batch pending for
+ *                                another is published first.
  *   Inside a section, an access through a VA whose entry changed in that
  *   section may use the old translation, the new one or (aarch64, pending
  *   break-before-make) fault: call lazy_mmu_flush() first if you need the new.
@@ -76,6 +79,23 @@
  *   x86 with LAZY_MMU_X86_INVLPGB, paravirt's hypervisor) never call it.
  *   Nothing is remote when nothing was invalidated.  docs/integration.md,
  *   "Other CPUs".
+ *
+ * SPACES  A context's changes belong to one address space at a time:
+ *   LAZY_MMU_SPACE_ALL (after init) - every address space: kernel mappings,
+ *   global entries, or a kernel without ASIDs; the all-spaces forms (aarch64
+ *   TLBI VAAE1IS / VMALLE1IS, riscv SFENCE.VMA va, x0, x86 INVLPG and CR3
+ *   reload or global flush).  An ASID / PCID (0 .. LAZY_MMU_SPACE_MAX): the
+ *   per-space forms, so a full flush drops that space only (aarch64 TLBI
+ *   VAE1IS / ASIDE1IS, riscv SFENCE.VMA va, asid / x0, asid, x86 INVPCID
+ *   type 0 / 1 with LAZY_MMU_X86_INVPCID, else INVLPG / CR3 reload, which
+ *   reach the current PCID only: without INVPCID name a PCID only while it
+ *   is loaded on this CPU).  Global entries belong to LAZY_MMU_SPACE_ALL.
+ *   LAZY_MMU_SPACE_INACTIVE - tables no CPU has loaded, whose next load
+ *   drops that space's translations (the kernel's switch flushes it): the
+ *   stores and the barrier that orders them for walkers, nothing else - no
+ *   invalidation, no round, requested or not.  A backend without per-space
+ *   forms (paravirt keeps the space in its ops; stage 2 has none) takes an
+ *   ASID as LAZY_MMU_SPACE_ALL.  docs/integration.md, "Address spaces".
  *
  * CONFIGURATION  (define before including; all TUs sharing a context must agree)
  *   macro                         default            meaning
@@ -305,6 +325,11 @@ struct lazy_mmu__make {
 #error "lazymmu: LAZY_MMU_BATCH_MAX must be at least 2 ranges"
 #endif
 
+/* Address spaces (SPACES, above); an ASID / PCID is 0 .. LAZY_MMU_SPACE_MAX. */
+#define LAZY_MMU_SPACE_ALL 0xffffffffu
+#define LAZY_MMU_SPACE_INACTIVE 0xfffffffeu
+#define LAZY_MMU_SPACE_MAX LAZY_MMU__ARCH_SPACE_MAX
+
 struct lazy_mmu_sim;
 
 /* What other CPUs must drop (SMP, above): the pages of nranges ranges, or
@@ -316,9 +341,22 @@ struct lazy_mmu_shootdown {
     unsigned nranges;       /* 0 with LAZY_MMU_SHOOTDOWN_ALL */
     unsigned npages;        /* their sum */
     unsigned flags;
+    uint32_t space;         /* with LAZY_MMU_SHOOTDOWN_SPACE: the ASID / PCID */
 };
 #define LAZY_MMU_SHOOTDOWN_ALL 1u    /* every translation; ranges unused */
 #define LAZY_MMU_SHOOTDOWN_GLOBAL 2u /* with ALL: global entries too */
+#define LAZY_MMU_SHOOTDOWN_SPACE 4u  /* only address space .space's (else every
+                                        space's: what a zeroed one says) */
+
+/* The space sd names: its ASID, or LAZY_MMU_SPACE_ALL.  A receiver's
+ * backend without per-space forms takes every space. */
+static inline uint32_t lazy_mmu__sd_space(const struct lazy_mmu_shootdown *sd)
+{
+    return LAZY_MMU__F_SPACES && (sd->flags & LAZY_MMU_SHOOTDOWN_SPACE) &&
+                   sd->space <= LAZY_MMU_SPACE_MAX
+               ? sd->space
+               : LAZY_MMU_SPACE_ALL;
+}
 
 /* Per-CPU context; its fields are private (the batch's: generic/batch.h). */
 struct lazy_mmu {
@@ -327,6 +365,7 @@ struct lazy_mmu {
      * zero (lazy_mmu_is_active). */
     int32_t depth;
     unsigned pending; /* LAZY_MMU__P_* */
+    uint32_t space;   /* what the batch belongs to: LAZY_MMU_SPACE_* or an ASID */
     unsigned nranges;
     unsigned hint;     /* the range the inline path extends */
     uintptr_t npages;  /* pages in the ranges; at most the threshold */
@@ -463,6 +502,7 @@ static inline void lazy_mmu_reset_stats(struct lazy_mmu *m)
 static inline void lazy_mmu_init(struct lazy_mmu *m)
 {
     m->depth = 0;
+    m->space = LAZY_MMU_SPACE_ALL;
     lazy_mmu__batch_done(m);
     m->hint = 0;
 #if LAZY_MMU__F_BBM
@@ -632,9 +672,25 @@ static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
 {
     lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_all: context used before lazy_mmu_init");
     LAZY_MMU__COUNT(m, inval_requests, 1);
-    lazy_mmu__defer_all(m);
-    m->pending |= LAZY_MMU__P_GLOBAL; /* a change behind the library's back */
+    lazy_mmu__request_all(m); /* a change behind the library's back */
     lazy_mmu__settle(m);
+}
+
+/* Later changes belong to space; what is pending belongs to the old one and
+ * is published first.  Always checked: an ASID the instructions would
+ * truncate invalidates another process's translations, silently. */
+static inline void lazy_mmu_set_space(struct lazy_mmu *m, uint32_t space)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_set_space: context used before lazy_mmu_init");
+    if (space > LAZY_MMU_SPACE_MAX && space < LAZY_MMU_SPACE_INACTIVE)
+        LAZY_MMU_PANIC("lazy_mmu_set_space: not an ASID/PCID of this backend "
+                       "(above LAZY_MMU_SPACE_MAX) nor a LAZY_MMU_SPACE_* value");
+    if (space == m->space)
+        return;
+    lazy_mmu__publish(m);
+    if (m->pending != 0)
+        LAZY_MMU_PANIC("lazy_mmu_set_space: the previous space's batch could not be published");
+    m->space = space;
 }
 
 #ifdef LAZY_MMU_FREE_FRAME

@@ -61,6 +61,20 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
     LAZY_MMU__BENCH_NOP("r"(cr3));                   /* mov cr3, %cr3 */
 }
 
+#if LAZY_MMU_X86_INVPCID
+static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
+                                         uintptr_t addr)
+{
+    struct {
+        uint64_t pcid, addr;
+    } desc;
+    (void)m;
+    desc.pcid = pcid;
+    desc.addr = addr;
+    LAZY_MMU__BENCH_NOP("m"(desc), "r"(type)); /* invpcid desc, type */
+}
+#endif
+
 static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
 {
 #if LAZY_MMU_X86_INVPCID
@@ -135,6 +149,18 @@ static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
     LAZY_MMU__BENCH_NOP0(); /* tlbi vmalle1is */
 }
 
+static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(((uint64_t)va >> 12) | ((uint64_t)asid << 48))); /* tlbi vae1is */
+}
+
+static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"((uint64_t)asid << 48)); /* tlbi aside1is */
+}
+
 #elif defined(LAZY_MMU_ARCH_RISCV64)
 
 static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
@@ -147,6 +173,24 @@ static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* sfence.vma zero, zero */
+}
+
+static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(va), "r"((unsigned long)asid)); /* sfence.vma va, asid */
+}
+
+static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"((unsigned long)asid)); /* sfence.vma zero, asid */
+}
+
+static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(va), "r"((unsigned long)asid)); /* sinval.vma va, asid */
 }
 
 static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
@@ -172,6 +216,17 @@ static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsign
                                                       unsigned long start, unsigned long size)
 {
     (void)m, (void)hart_mask, (void)hart_mask_base, (void)start, (void)size;
+    __asm__ __volatile__("nop" : : : "memory");
+    return 0;
+}
+
+static inline long lazy_mmu__rv_sbi_remote_sfence_vma_asid(struct lazy_mmu *m,
+                                                           unsigned long hart_mask,
+                                                           unsigned long hart_mask_base,
+                                                           unsigned long start, unsigned long size,
+                                                           unsigned long asid)
+{
+    (void)m, (void)hart_mask, (void)hart_mask_base, (void)start, (void)size, (void)asid;
     __asm__ __volatile__("nop" : : : "memory");
     return 0;
 }

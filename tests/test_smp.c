@@ -302,7 +302,7 @@ START_TEST(test_sbi_failure_panics)
     test_remote_sbi = 1;
     boot(0, fresh());
     test_expected_panic = "lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed";
-    lazy_mmu_sbi_shootdown(&m, &(const struct lazy_mmu_shootdown){NULL, NULL, 0, 0, LAZY_MMU_SHOOTDOWN_ALL},
+    lazy_mmu_sbi_shootdown(&m, &(const struct lazy_mmu_shootdown){NULL, NULL, 0, 0, LAZY_MMU_SHOOTDOWN_ALL, 0},
                            0x6ul, 0);
 }
 END_TEST

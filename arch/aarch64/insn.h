@@ -14,8 +14,8 @@
  *           updates to translation tables for a multiprocessor".
  *   [BAR]   B2 "The AArch64 Application Level Memory Model", "Memory
  *           barriers" (DSB, ISB) and "Atomicity in the Arm architecture".
- *   [SYS]   The System instruction descriptions of TLBI VAAE1IS and
- *           TLBI VMALLE1IS (operand layout), and for stage 2 TLBI
+ *   [SYS]   The System instruction descriptions of TLBI VAAE1IS, VAE1IS,
+ *           ASIDE1IS and VMALLE1IS (operand layout), and for stage 2 TLBI
  *           IPAS2E1IS and TLBI VMALLS12E1IS.
  *   [S2]    D8.16 "Invalidation of TLB entries from stage 2 translations".
  */
@@ -105,6 +105,38 @@ static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
     __asm__ __volatile__("tlbi vaae1" LAZY_MMU__A64_IS ", %0"
                          :
                          : "r"(((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK)
+                         : "memory");
+}
+
+/* The ASID field of a TLBI operand: bits [63:48] [SYS].  With 8-bit ASIDs
+ * (TCR_EL1.AS = 0) the upper eight must be zero: the kernel's ASID as it
+ * writes it to TTBR0_EL1[63:48]. */
+#define LAZY_MMU__A64_TLBI_ASID_SHIFT 48
+
+/* TLBI VAE1IS: invalidates the stage 1 EL1&0 entries (any level, walk-cache
+ * entries included) that translate this VA for this ASID, and the global
+ * ones for this VA, on every PE of the inner-shareable domain [SYS].  Other
+ * ASIDs' entries for the VA stay.  Completion as for VAAE1IS. */
+static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    __asm__ __volatile__("tlbi vae1" LAZY_MMU__A64_IS ", %0"
+                         :
+                         : "r"((((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK) |
+                               ((uint64_t)asid << LAZY_MMU__A64_TLBI_ASID_SHIFT))
+                         : "memory");
+}
+
+/* TLBI ASIDE1IS: invalidates every non-global stage 1 EL1&0 entry of this
+ * ASID (all VAs, any level), on every PE of the inner-shareable domain
+ * [SYS]: one address space's full flush, leaving every other ASID's entries
+ * and the global ones in place.  Complete only after a later DSB ISH. */
+static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
+{
+    (void)m;
+    __asm__ __volatile__("tlbi aside1" LAZY_MMU__A64_IS ", %0"
+                         :
+                         : "r"((uint64_t)asid << LAZY_MMU__A64_TLBI_ASID_SHIFT)
                          : "memory");
 }
 

@@ -8,7 +8,8 @@
  * without their DSBs, one DSB ISH, then the makes of break-before-make
  * (arch/generic/bbm.h) and another DSB ISHST, and one ISB; past the
  * threshold a single TLBI VMALLE1IS replaces the per-page TLBIs.  The TLBIs
- * are the inner-shareable forms: they reach every CPU.
+ * are the inner-shareable forms: they reach every CPU.  In a named address
+ * space (lazy_mmu_set_space) they are VAE1IS and ASIDE1IS: one ASID's.
  *
  * With LAZY_MMU_STAGE2 the tables are a guest's stage 2: the per-page TLBIs
  * are IPAS2E1IS, completed by a DSB ISH and followed by one VMALLE1IS for
@@ -33,14 +34,17 @@ static inline void lazy_mmu__arch_inval_begin(struct lazy_mmu *m, bool all)
 #define lazy_mmu__arch_inval_begin lazy_mmu__arch_inval_begin
 
 #if LAZY_MMU_STAGE2
-static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t ipa)
+/* A guest's stage 2 has no ASIDs (F_SPACES is 0): space is always ALL. */
+static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t ipa, uint32_t space)
 {
+    (void)space;
     lazy_mmu__a64_tlbi_ipa(m, ipa);
 }
 
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     (void)global;
+    (void)space;
     lazy_mmu__a64_tlbi_s12_all(m);
 }
 
@@ -59,15 +63,24 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
     LAZY_MMU__COUNT(m, barriers, 1);
 }
 #else
-static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va)
+/* One ASID's entries by VAE1IS / ASIDE1IS, every ASID's by VAAE1IS /
+ * VMALLE1IS (global entries are every ASID's: the generic layer names
+ * LAZY_MMU_SPACE_ALL for them). */
+static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
-    lazy_mmu__a64_tlbi_va(m, va);
+    if (space == LAZY_MMU_SPACE_ALL)
+        lazy_mmu__a64_tlbi_va(m, va);
+    else
+        lazy_mmu__a64_tlbi_va_asid(m, va, space);
 }
 
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     (void)global;
-    lazy_mmu__a64_tlbi_all(m);
+    if (space == LAZY_MMU_SPACE_ALL)
+        lazy_mmu__a64_tlbi_all(m);
+    else
+        lazy_mmu__a64_tlbi_asid(m, space);
 }
 
 /* Old translations gone on every PE. */

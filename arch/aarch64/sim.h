@@ -36,9 +36,10 @@
  * granule leaf with 48-bit OAs: bits [47:12]. */
 #define LAZY_MMU_SIM_CHECK_BBM 1
 #define LAZY_MMU_SIM_OA_MASK 0x0000fffffffff000ull
-/* nG only tags an entry with its ASID; VAAE1IS and VMALLE1IS drop the
- * entries of every ASID alike, so the model needs no global entries. */
-#define LAZY_MMU_SIM_GLOBAL_BIT 0
+/* A stage 1 entry with nG (bit 11) clear is global: cached for every ASID,
+ * dropped by VAE1IS of any ASID but kept by ASIDE1IS [TLBM]; with nG set it
+ * is tagged with the ASID it was walked for.  Stage 2 has no nG. */
+#define LAZY_MMU_SIM_IS_GLOBAL(pte) (!LAZY_MMU_STAGE2 && ((pte) & ((lazy_mmu_pte_t)1 << 11)) == 0)
 /* Stage 2 only entries are cached apart from combined ones, and IPAS2E1IS
  * need not touch the combined ones [S2]. */
 #define LAZY_MMU_SIM_S2_TLB LAZY_MMU_STAGE2
@@ -86,7 +87,23 @@ static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_all++;
-    s->inval_all_pending = true;
+    lazy_mmu__sim_queue_all(s, LAZY_MMU_SIM_SEL_ANY);
+}
+
+/* VAE1IS: the VA's entries of that ASID, and global ones; ASIDE1IS: every
+ * non-global entry of that ASID.  The operand's ASID is bits [63:48]. */
+static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_va_asid++;
+    lazy_mmu__sim_queue_inval_sel(s, va, asid & 0xffffu);
+}
+
+static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_asid++;
+    lazy_mmu__sim_queue_all(s, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
 }
 
 #if LAZY_MMU_STAGE2

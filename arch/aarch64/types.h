@@ -56,6 +56,10 @@
 #error "lazymmu: LAZY_MMU_AARCH64_NONSHAREABLE is for stage 1 (a guest's stage 2 is every PE's)"
 #endif
 #define LAZY_MMU__F_BROADCAST (!LAZY_MMU_AARCH64_NONSHAREABLE)
+/* Stage 1 entries carry an ASID of up to 16 bits (TLBI VAE1IS, ASIDE1IS);
+ * a guest's stage 2 has none. */
+#define LAZY_MMU__F_SPACES (!LAZY_MMU_STAGE2)
+#define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #define LAZY_MMU__ARCH_PTE_VALID ((lazy_mmu_pte_t)1)
 #define LAZY_MMU__ARCH_PTE_OA LAZY_MMU_AARCH64_OA_MASK
 #define LAZY_MMU_ARCH_HAS_STATE 0

@@ -240,6 +240,29 @@ static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
     m->pending |= LAZY_MMU__P_SYNC;
 }
 
+/* No CPU has the space loaded, and loading it drops its translations. */
+static inline bool lazy_mmu__inactive(const struct lazy_mmu *m)
+{
+    return m->space == LAZY_MMU_SPACE_INACTIVE;
+}
+
+/* The page's translation must go by the next visibility point. */
+static inline void lazy_mmu__owe_page(struct lazy_mmu *m, uintptr_t va)
+{
+    if (lazy_mmu__inactive(m)) {
+#if LAZY_MMU__F_WALK_BARRIER
+        lazy_mmu__defer_sync(m); /* the store reaches walkers before a load */
+#endif
+        return;
+    }
+#if LAZY_MMU__F_PAGE_INVAL
+    lazy_mmu__defer_page(m, va);
+#else
+    (void)va;
+    lazy_mmu__defer_all(m);
+#endif
+}
+
 /* The batch is empty: after a publish issued it, and at init. */
 static inline void lazy_mmu__batch_done(struct lazy_mmu *m)
 {

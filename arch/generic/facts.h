@@ -22,7 +22,12 @@
  *                     (paravirt: a hypercall)
  *   F_BROADCAST       its invalidations reach every CPU by themselves
  *                     (aarch64 TLBI ...IS, a hypervisor's): no
- *                     LAZY_MMU_SHOOTDOWN round (generic/remote.h) */
+ *                     LAZY_MMU_SHOOTDOWN round (generic/remote.h)
+ *   F_SPACES          there are per-address-space forms: its inval_page /
+ *                     inval_range / inval_all act on the ASID they are
+ *                     given, and LAZY_MMU__ARCH_SPACE_MAX is the largest
+ *                     (without: every ASID is taken as LAZY_MMU_SPACE_ALL,
+ *                     and any up to 0xffff is accepted) */
 #ifndef LAZY_MMU_GENERIC_FACTS_H
 #define LAZY_MMU_GENERIC_FACTS_H
 
@@ -46,6 +51,12 @@
 #endif
 #ifndef LAZY_MMU__F_BROADCAST
 #define LAZY_MMU__F_BROADCAST 0
+#endif
+#ifndef LAZY_MMU__F_SPACES
+#define LAZY_MMU__F_SPACES 0
+#endif
+#ifndef LAZY_MMU__ARCH_SPACE_MAX
+#define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #endif
 #ifndef LAZY_MMU__F_QUEUES_WRITES
 #define LAZY_MMU__F_QUEUES_WRITES 0

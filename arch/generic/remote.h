@@ -27,22 +27,51 @@
 #define LAZY_MMU__REMOTE 0
 #endif
 
+/* The space a visibility point's invalidations name: the context's, unless
+ * a global entry is among them (global entries are every space's) or the
+ * backend has no per-space forms. */
+static inline uint32_t lazy_mmu__space_of(const struct lazy_mmu *m, bool global)
+{
+    return LAZY_MMU__F_SPACES && !global && m->space <= LAZY_MMU_SPACE_MAX ? m->space
+                                                                         : LAZY_MMU_SPACE_ALL;
+}
+
+static inline void lazy_mmu__sd_set_space(struct lazy_mmu_shootdown *sd, uint32_t space)
+{
+    sd->space = space;
+    if (space != LAZY_MMU_SPACE_ALL)
+        sd->flags |= LAZY_MMU_SHOOTDOWN_SPACE;
+}
+
+/* Was the replaced entry global (a backend with F_GLOBAL says)? */
+static inline bool lazy_mmu__old_global(const struct lazy_mmu *m, lazy_mmu_pte_t old)
+{
+    (void)m;
+    (void)old;
+#if LAZY_MMU__F_GLOBAL
+    return lazy_mmu__arch_pte_global(old);
+#else
+    return false;
+#endif
+}
+
 /* The invalidations sd describes, on this CPU, with their completion: the
  * sequence every visibility point issues for its own CPU (paravirt: the
  * ops appended to its call), and the one a receiver issues for another's. */
 static inline void lazy_mmu__invalidate(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
 {
     const bool all = (sd->flags & LAZY_MMU_SHOOTDOWN_ALL) != 0;
+    const uint32_t space = lazy_mmu__sd_space(sd);
     unsigned i;
 
     lazy_mmu__arch_inval_begin(m, all);
     if (all) {
-        lazy_mmu__arch_inval_all(m, (sd->flags & LAZY_MMU_SHOOTDOWN_GLOBAL) != 0);
+        lazy_mmu__arch_inval_all(m, (sd->flags & LAZY_MMU_SHOOTDOWN_GLOBAL) != 0, space);
         LAZY_MMU__COUNT(m, full_invals, 1);
     } else {
 #if LAZY_MMU__F_PAGE_INVAL
         for (i = 0; i < sd->nranges; i++)
-            lazy_mmu__arch_inval_range(m, sd->first[i], sd->pages[i]);
+            lazy_mmu__arch_inval_range(m, sd->first[i], sd->pages[i], space);
         LAZY_MMU__COUNT(m, page_invals, sd->npages);
 #endif
     }
@@ -78,6 +107,7 @@ static inline struct lazy_mmu_shootdown lazy_mmu__describe(const struct lazy_mmu
     sd.nranges = all ? 0 : m->nranges;
     sd.npages = all ? 0 : (unsigned)m->npages;
     sd.flags = all ? LAZY_MMU_SHOOTDOWN_ALL | (global ? LAZY_MMU_SHOOTDOWN_GLOBAL : 0u) : 0u;
+    lazy_mmu__sd_set_space(&sd, lazy_mmu__space_of(m, global));
     return sd;
 }
 

@@ -7,16 +7,20 @@
  * supplies primitives; everything here is decided from them once, for
  * every backend.  What a backend's policy.h defines, all static inline:
  *
- *   required
- *     lazy_mmu__arch_inval_all(m, global)   invalidate every translation
- *                                           (global: global ones too)
- *     lazy_mmu__arch_inval_page(m, va)      one page (with F_PAGE_INVAL)
+ *   required (space: an ASID, or LAZY_MMU_SPACE_ALL - always the latter
+ *   without F_SPACES)
+ *     lazy_mmu__arch_inval_all(m, global, space)
+ *                                           invalidate every translation of
+ *                                           space (global: global ones too)
+ *     lazy_mmu__arch_inval_page(m, va, space)
+ *                                           one page (with F_PAGE_INVAL)
  *   optional, each with `#define name name` after it (defaults here)
  *     lazy_mmu__arch_init(m)                initialise m->arch
  *     lazy_mmu__arch_store(m, ptep, pte)    store an entry (default: the
  *                                           instruction layer's
  *                                           lazy_mmu__hw_store_pte)
- *     lazy_mmu__arch_inval_range(m, va, n)  n pages from va (default: n
+ *     lazy_mmu__arch_inval_range(m, va, n, space)
+ *                                           n pages from va (default: n
  *                                           inval_page; paravirt: one op)
  *     lazy_mmu__arch_inval_begin(m, all)    before the invalidations: make
  *                                           the stores visible to walkers
@@ -51,10 +55,11 @@ static inline void lazy_mmu__arch_store(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
 #endif
 
 #if LAZY_MMU__F_PAGE_INVAL && !defined(lazy_mmu__arch_inval_range)
-static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n)
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                              uint32_t space)
 {
     for (; n != 0; n--, va += LAZY_MMU_PAGE_SIZE)
-        lazy_mmu__arch_inval_page(m, va);
+        lazy_mmu__arch_inval_page(m, va, space);
 }
 #endif
 
@@ -98,17 +103,6 @@ static inline void lazy_mmu__arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch
 #endif
 #endif
 
-/* The page's translation must go by the next visibility point. */
-static inline void lazy_mmu__owe_page(struct lazy_mmu *m, uintptr_t va)
-{
-#if LAZY_MMU__F_PAGE_INVAL
-    lazy_mmu__defer_page(m, va);
-#else
-    (void)va;
-    lazy_mmu__defer_all(m);
-#endif
-}
-
 #if LAZY_MMU__F_BBM
 #include "bbm.h"
 #endif
@@ -124,7 +118,7 @@ static inline void lazy_mmu__update(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
 
     if (lazy_mmu_arch_pte_valid(old)) {
 #if LAZY_MMU__F_BBM
-        if (lazy_mmu__bbm_needed(old, pte)) {
+        if (lazy_mmu__bbm_needed(old, pte) && !lazy_mmu__inactive(m)) {
             lazy_mmu__bbm_remap(m, ptep, pte, va);
             return;
         }
@@ -166,12 +160,13 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
                                         uintptr_t va)
 {
     const lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
-    const bool inval = lazy_mmu_arch_pte_valid(old) ||
-                       (LAZY_MMU__F_CACHES_INVALID && lazy_mmu_arch_pte_valid(pte));
+    const bool inval = !lazy_mmu__inactive(m) &&
+                       (lazy_mmu_arch_pte_valid(old) ||
+                        (LAZY_MMU__F_CACHES_INVALID && lazy_mmu_arch_pte_valid(pte)));
     const uint16_t one = 1;
     struct lazy_mmu_shootdown sd;
 #if LAZY_MMU__F_BBM
-    const bool bbm = lazy_mmu__bbm_needed(old, pte);
+    const bool bbm = inval && lazy_mmu__bbm_needed(old, pte);
 
     lazy_mmu__arch_store(m, ptep, bbm ? pte & ~LAZY_MMU__ARCH_PTE_VALID : pte);
 #else
@@ -182,6 +177,7 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
         sd.pages = &one;
         sd.nranges = sd.npages = LAZY_MMU__F_PAGE_INVAL ? 1u : 0u;
         sd.flags = LAZY_MMU__F_PAGE_INVAL ? 0u : LAZY_MMU_SHOOTDOWN_ALL;
+        lazy_mmu__sd_set_space(&sd, lazy_mmu__space_of(m, lazy_mmu__old_global(m, old)));
         lazy_mmu__invalidate(m, &sd);
         lazy_mmu__remote(m, &sd);
 #if LAZY_MMU__F_BBM
@@ -195,14 +191,15 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
         /* Nothing cached: only a new entry behind a lagging walker owes a
          * barrier. */
 #if LAZY_MMU__F_WALK_BARRIER
-        if (!lazy_mmu_arch_pte_valid(pte))
+        if (!lazy_mmu_arch_pte_valid(pte) && !lazy_mmu__inactive(m))
             return;
         lazy_mmu__arch_order_stores(m);
 #else
         return;
 #endif
     }
-    lazy_mmu__arch_context_sync(m);
+    if (!lazy_mmu__inactive(m)) /* no CPU runs on these tables */
+        lazy_mmu__arch_context_sync(m);
     LAZY_MMU__COUNT(m, publishes, 1);
 }
 #endif
@@ -228,9 +225,12 @@ static inline lazy_mmu_pte_t lazy_mmu__read(struct lazy_mmu *m, const lazy_mmu_p
 }
 
 /* An explicit request: a change made by other means, which may be of a
- * table entry or a global one. */
+ * table entry or - in LAZY_MMU_SPACE_ALL - a global one.  Nothing in an
+ * inactive space. */
 static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
 {
+    if (lazy_mmu__inactive(m))
+        return;
 #if !LAZY_MMU__F_PAGE_INVAL || LAZY_MMU__F_PAGE_INVAL_LEAF
     (void)first;
     (void)last;
@@ -238,7 +238,17 @@ static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, 
 #else
     lazy_mmu__defer_pages(m, first, last);
 #endif
-    m->pending |= LAZY_MMU__P_GLOBAL;
+    if (m->space == LAZY_MMU_SPACE_ALL)
+        m->pending |= LAZY_MMU__P_GLOBAL;
+}
+
+static inline void lazy_mmu__request_all(struct lazy_mmu *m)
+{
+    if (lazy_mmu__inactive(m))
+        return;
+    lazy_mmu__defer_all(m);
+    if (m->space == LAZY_MMU_SPACE_ALL)
+        m->pending |= LAZY_MMU__P_GLOBAL;
 }
 
 /* The visibility point: invalidations (each page once, or everything) and
@@ -265,7 +275,8 @@ static inline void lazy_mmu__issue(struct lazy_mmu *m)
         if (!inval)
             lazy_mmu__arch_order_stores(m); /* only new entries: make them walkable */
 #endif
-        lazy_mmu__arch_context_sync(m);
+        if (!lazy_mmu__inactive(m))
+            lazy_mmu__arch_context_sync(m);
 #if LAZY_MMU__F_QUEUES_WRITES
         if (!lazy_mmu__arch_send(m))
             return; /* what was not applied stays in the batch */

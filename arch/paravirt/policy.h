@@ -119,7 +119,7 @@ static inline void lazy_mmu__arch_queue(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
     m->arch.filter |= lazy_mmu__pv_bit(ptep);
     m->pending |= LAZY_MMU__P_WRITES;
     if (lazy_mmu_arch_pte_valid(held))
-        lazy_mmu__defer_page(m, va);
+        lazy_mmu__owe_page(m, va);
 }
 
 static inline bool lazy_mmu__arch_queued(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep,
@@ -138,20 +138,23 @@ static inline struct lazy_mmu_pv_op *lazy_mmu__pv_inval_op(struct lazy_mmu *m)
     return &m->arch.ops[m->arch.nops + m->arch.ninval++];
 }
 
-static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n)
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                              uint32_t space)
 {
     struct lazy_mmu_pv_op *op = lazy_mmu__pv_inval_op(m);
-    op->ptr = (uint64_t)va | LAZY_MMU_PV_INVLPG;
-    op->val = n;
+    const bool all = space == LAZY_MMU_SPACE_ALL;
+    op->ptr = (uint64_t)va | (all ? LAZY_MMU_PV_INVLPG : LAZY_MMU_PV_INVLPG_ASID);
+    op->val = n | (all ? 0 : (uint64_t)space << 32);
 }
 #define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
 
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     struct lazy_mmu_pv_op *op = lazy_mmu__pv_inval_op(m);
+    const bool all = space == LAZY_MMU_SPACE_ALL;
     (void)global;
-    op->ptr = LAZY_MMU_PV_INVAL_ALL;
-    op->val = 0;
+    op->ptr = all ? LAZY_MMU_PV_INVAL_ALL : LAZY_MMU_PV_INVAL_ASID;
+    op->val = all ? 0 : space;
 }
 
 /* One call: the queued SETs, then the batch's invalidations.  A failed call

@@ -20,7 +20,7 @@
 #define LAZY_MMU_SIM_WALKER_LAGS 0
 #define LAZY_MMU_SIM_CACHES_INVALID 0
 #define LAZY_MMU_SIM_CHECK_BBM 0
-#define LAZY_MMU_SIM_GLOBAL_BIT 0
+#define LAZY_MMU_SIM_IS_GLOBAL(pte) 0
 #define LAZY_MMU_SIM_S2_TLB 0
 #define LAZY_MMU_SIM_FIELDS long pv_fail_at;
 #define LAZY_MMU_SIM_ON_INIT(s) ((s)->pv_fail_at = -1)
@@ -62,8 +62,18 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
                 if (i < s->npages)
                     lazy_mmu__sim_drop_on(s, i, true);
             }
+        } else if (cmd == LAZY_MMU_PV_INVLPG_ASID) {
+            uint64_t p;
+            for (p = 0; p < (uint32_t)ops[k].val; p++) {
+                i = lazy_mmu__sim_index(s, (uintptr_t)(arg + (p << LAZY_MMU_PAGE_SHIFT)));
+                if (i < s->npages)
+                    lazy_mmu__sim_drop_sel_on(s, i, true,
+                                              (uint32_t)(ops[k].val >> 32) & 0xffffu);
+            }
         } else if (cmd == LAZY_MMU_PV_INVAL_ALL) {
             lazy_mmu__sim_drop_all_on(s, true);
+        } else if (cmd == LAZY_MMU_PV_INVAL_ASID) {
+            lazy_mmu__sim_drop_all_sel_on(s, true, (uint32_t)ops[k].val & 0xffffu);
         } else {
             lazy_mmu_sim_violation(s, "paravirt: unknown hypercall op");
             return k;

@@ -6,10 +6,16 @@
  * updates and sends them in one call per batch, in the style of Xen's
  * mmu_update: an array of 16-byte ops, the command in the low bits of ptr.
  *
- *   op                    ptr                              val
- *   LAZY_MMU_PV_SET       address of the entry | 0         new entry
- *   LAZY_MMU_PV_INVLPG    first page's VA | 1              number of pages
- *   LAZY_MMU_PV_INVAL_ALL 2                                0
+ *   op                      ptr                        val
+ *   LAZY_MMU_PV_SET         address of the entry | 0   new entry
+ *   LAZY_MMU_PV_INVLPG      first page's VA | 1        number of pages
+ *   LAZY_MMU_PV_INVAL_ALL   2                          0
+ *   LAZY_MMU_PV_INVLPG_ASID first page's VA | 3        number of pages |
+ *                                                      ASID << 32
+ *   LAZY_MMU_PV_INVAL_ASID  4                          ASID
+ *
+ * The _ASID forms drop one address space's non-global translations (a
+ * context in a named space, lazy_mmu_set_space); the others every space's.
  *
  * The embedder supplies the call as a function or macro:
  *
@@ -67,6 +73,8 @@
 #define LAZY_MMU_PV_SET 0u
 #define LAZY_MMU_PV_INVLPG 1u
 #define LAZY_MMU_PV_INVAL_ALL 2u
+#define LAZY_MMU_PV_INVLPG_ASID 3u
+#define LAZY_MMU_PV_INVAL_ASID 4u
 #define LAZY_MMU_PV_CMD_MASK 7u
 
 struct lazy_mmu_pv_op {
@@ -78,6 +86,9 @@ struct lazy_mmu_pv_op {
  * queues every write for the hypervisor. */
 #define LAZY_MMU__F_QUEUES_WRITES 1
 #define LAZY_MMU__F_BROADCAST 1
+/* The ops carry an address space (the _ASID forms). */
+#define LAZY_MMU__F_SPACES 1
+#define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #define LAZY_MMU_ARCH_HAS_STATE 0
 
 /* The queue is the call's own op array: SETs in ops[0..nops), the

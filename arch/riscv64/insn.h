@@ -18,7 +18,7 @@
  * (riscv64-linux-gnu-objdump -d of the mnemonics assembled with
  * -march=rv64..._svinval):
  *   SFENCE.VMA  rs1, x0   0x12000073 | rs1 << 15   funct7 0001001
- *   SINVAL.VMA  rs1, x0   0x16000073 | rs1 << 15   funct7 0001011
+ *   SINVAL.VMA  rs1, rs2  0x16000073 | rs2 << 20 | rs1 << 15   funct7 0001011
  *   SFENCE.W.INVAL        0x18000073               funct7 0001100, rs2 = 0
  *   SFENCE.INVAL.IR       0x18100073               funct7 0001100, rs2 = 1
  */
@@ -60,6 +60,27 @@ static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
     __asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
 }
 
+/* SFENCE.VMA va, asid (rs1, rs2 != x0; section 4.2.1): as SFENCE.VMA va, x0
+ * but for the one address space rs2 names: it invalidates the leaf entries
+ * for va of that ASID only, and not global mappings.  The ASID is the
+ * kernel's, as it writes satp.ASID. */
+static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    __asm__ __volatile__("sfence.vma %0, %1" : : "r"(va), "r"((unsigned long)asid) : "memory");
+}
+
+/* SFENCE.VMA x0, asid (section 4.2.1): orders earlier reads and writes of
+ * every level of the page tables of that address space before later
+ * implicit reads, and invalidates every address-translation cache entry of
+ * that ASID - non-leaf ones included - except global mappings: one address
+ * space's full flush, every other ASID's entries kept. */
+static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
+{
+    (void)m;
+    __asm__ __volatile__("sfence.vma zero, %0" : : "r"((unsigned long)asid) : "memory");
+}
+
 /* SFENCE.W.INVAL (Svinval): guarantees that earlier stores already visible
  * to this hart (the entries just written) are ordered before its later
  * SINVAL.VMAs.  Invalidates nothing itself. */
@@ -78,6 +99,17 @@ static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0b, x0, %0, x0" : : "r"(va) : "memory");
+}
+
+/* SINVAL.VMA va, asid (Svinval): exactly what SFENCE.VMA va, asid would
+ * invalidate, ordered as SINVAL.VMA va, x0 above. */
+static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    __asm__ __volatile__(".insn r 0x73, 0, 0x0b, x0, %0, %1"
+                         :
+                         : "r"(va), "r"((unsigned long)asid)
+                         : "memory");
 }
 
 /* SFENCE.INVAL.IR (Svinval): guarantees that this hart's earlier SINVAL.VMAs
@@ -113,6 +145,31 @@ static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsign
     __asm__ __volatile__("ecall"
                          : "+r"(a0), "+r"(a1)
                          : "r"(a2), "r"(a3), "r"(a6), "r"(a7)
+                         : "memory");
+    return (long)a0;
+}
+
+/* SBI RFENCE function 2, remote_sfence_vma_asid(hart_mask, hart_mask_base,
+ * start_addr, size, asid): the same, each hart running SFENCE.VMA with that
+ * ASID (RISC-V SBI specification, "RFENCE Extension"). */
+static inline long lazy_mmu__rv_sbi_remote_sfence_vma_asid(struct lazy_mmu *m,
+                                                           unsigned long hart_mask,
+                                                           unsigned long hart_mask_base,
+                                                           unsigned long start, unsigned long size,
+                                                           unsigned long asid)
+{
+    register unsigned long a0 __asm__("a0") = hart_mask;
+    register unsigned long a1 __asm__("a1") = hart_mask_base;
+    register unsigned long a2 __asm__("a2") = start;
+    register unsigned long a3 __asm__("a3") = size;
+    register unsigned long a4 __asm__("a4") = asid;
+    register unsigned long a6 __asm__("a6") = 2;          /* FID */
+    register unsigned long a7 __asm__("a7") = 0x52464E43; /* EID */
+    (void)m;
+    /* As above: the error in a0, every earlier store in memory first. */
+    __asm__ __volatile__("ecall"
+                         : "+r"(a0), "+r"(a1)
+                         : "r"(a2), "r"(a3), "r"(a4), "r"(a6), "r"(a7)
                          : "memory");
     return (long)a0;
 }

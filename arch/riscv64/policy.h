@@ -8,24 +8,37 @@
  * section defers the fences: one SFENCE.VMA per pending page up to the
  * threshold, else one global SFENCE.VMA; with Svinval the per-page ones
  * become SINVAL.VMA between a single SFENCE.W.INVAL and a single
- * SFENCE.INVAL.IR.  These act on this hart only.
+ * SFENCE.INVAL.IR.  These act on this hart only.  In a named address space
+ * (lazy_mmu_set_space) every one of them carries the ASID in rs2.
  */
 #ifndef LAZY_MMU_RISCV64_POLICY_H
 #define LAZY_MMU_RISCV64_POLICY_H
 
-static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va)
+/* rs2 = x0 for every address space, the ASID for one (lazy_mmu_set_space);
+ * the ASID forms leave global mappings alone, which the generic layer
+ * never names a space for. */
+static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
 #if LAZY_MMU_RISCV_SVINVAL
-    lazy_mmu__rv_sinval_vma(m, va);
+    if (space == LAZY_MMU_SPACE_ALL)
+        lazy_mmu__rv_sinval_vma(m, va);
+    else
+        lazy_mmu__rv_sinval_vma_asid(m, va, space);
 #else
-    lazy_mmu__rv_sfence_vma_va(m, va);
+    if (space == LAZY_MMU_SPACE_ALL)
+        lazy_mmu__rv_sfence_vma_va(m, va);
+    else
+        lazy_mmu__rv_sfence_vma_va_asid(m, va, space);
 #endif
 }
 
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     (void)global;
-    lazy_mmu__rv_sfence_vma_all(m);
+    if (space == LAZY_MMU_SPACE_ALL)
+        lazy_mmu__rv_sfence_vma_all(m);
+    else
+        lazy_mmu__rv_sfence_vma_asid(m, space);
 }
 
 #if LAZY_MMU_RISCV_SVINVAL
@@ -53,7 +66,8 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 /* The other harts' round by SBI RFENCE, for a kernel's LAZY_MMU_SHOOTDOWN:
  *   #define LAZY_MMU_SHOOTDOWN(m, sd) \
  *       lazy_mmu_sbi_shootdown((m), (sd), my_other_harts(m), 0)
- * One remote_sfence_vma per round, whatever the ranges: the ecall (a trap
+ * One remote_sfence_vma per round (remote_sfence_vma_asid in a named
+ * address space), whatever the ranges: the ecall (a trap
  * to M-mode, an IPI to each hart and the wait) costs far more than the
  * fences it makes each hart run.  One range is sent as it is; several as
  * the span that covers them while that span is within the threshold, else
@@ -78,7 +92,11 @@ static inline void lazy_mmu_sbi_shootdown(struct lazy_mmu *m, const struct lazy_
             size = end - first;
         }
     }
-    err = lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, start, size);
+    if (lazy_mmu__sd_space(sd) == LAZY_MMU_SPACE_ALL)
+        err = lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, start, size);
+    else
+        err = lazy_mmu__rv_sbi_remote_sfence_vma_asid(m, hart_mask, hart_mask_base, start, size,
+                                                      sd->space);
     if (err != 0)
         LAZY_MMU_PANIC("lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed");
 }

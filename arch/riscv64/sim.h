@@ -20,9 +20,9 @@
 #define LAZY_MMU_SIM_CACHES_INVALID 1
 /* No break-before-make rule. */
 #define LAZY_MMU_SIM_CHECK_BBM 0
-/* G marks a global mapping, but SFENCE.VMA with rs2 = x0 drops global ones
- * too: the model needs none. */
-#define LAZY_MMU_SIM_GLOBAL_BIT 0
+/* G (bit 5) marks a global mapping: every address space's, and left alone
+ * by the forms that name an ASID (rs2 != x0). */
+#define LAZY_MMU_SIM_IS_GLOBAL(pte) (((pte) & ((lazy_mmu_pte_t)1 << 5)) != 0)
 #define LAZY_MMU_SIM_S2_TLB 0 /* no stage 2 here */
 /* LAZY_MMU_RISCV_SVVPTC declares the harts the build runs on, so the model
  * plays those; tests may set .svvptc to play others. */
@@ -48,6 +48,32 @@ static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
     lazy_mmu__sim_drop_all(s);
 }
 
+/* rs2 = ASID: that space's non-global entries only (section 4.2.1). */
+static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i = lazy_mmu__sim_index(s, va);
+    s->n.sfence_va_asid++;
+    lazy_mmu__sim_order_stores(s);
+    if (i < s->npages)
+        lazy_mmu__sim_drop_sel_on(s, i, false, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
+}
+
+static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sfence_asid++;
+    lazy_mmu__sim_order_stores(s);
+    lazy_mmu__sim_drop_all_sel_on(s, false, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
+}
+
+static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.sinval_asid++;
+    lazy_mmu__sim_queue_inval_sel(s, va, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
+}
+
 static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
@@ -69,11 +95,12 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
     lazy_mmu__sim_complete_invals(s);
 }
 
-/* SBI remote_sfence_vma: harts are CPUs 0 .. ncpus-1; each hart of the
- * mask runs SFENCE.VMA over the range (everything when size is all ones). */
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
-                                                      unsigned long hart_mask_base,
-                                                      unsigned long start, unsigned long size)
+/* SBI remote_sfence_vma (sel ANY) and remote_sfence_vma_asid: harts are
+ * CPUs 0 .. ncpus-1; each hart of the mask runs SFENCE.VMA over the range
+ * (everything when size is all ones). */
+static inline long lazy_mmu__rv_sim_sbi_rfence(struct lazy_mmu *m, unsigned long hart_mask,
+                                               unsigned long hart_mask_base, unsigned long start,
+                                               unsigned long size, uint32_t sel)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     const unsigned self = s->cpu;
@@ -91,14 +118,36 @@ static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsign
         }
         s->cpu = (unsigned)(hart_mask_base + bit);
         lazy_mmu__sim_order_stores(s);
-        if (size == ~0ul || (start == 0 && size == 0))
-            lazy_mmu__sim_drop_all(s);
-        else
-            for (va = start & ~LAZY_MMU__PAGE_MASK; va < start + size; va += LAZY_MMU_PAGE_SIZE)
-                lazy_mmu__sim_drop_va(s, va);
+        if (size == ~0ul || (start == 0 && size == 0)) {
+            lazy_mmu__sim_drop_all_sel_on(s, false, sel);
+        } else {
+            for (va = start & ~LAZY_MMU__PAGE_MASK; va < start + size; va += LAZY_MMU_PAGE_SIZE) {
+                size_t i = lazy_mmu__sim_index(s, va);
+                if (i < s->npages)
+                    lazy_mmu__sim_drop_sel_on(s, i, false, sel);
+            }
+        }
     }
     s->cpu = self;
     return err;
+}
+
+static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
+                                                      unsigned long hart_mask_base,
+                                                      unsigned long start, unsigned long size)
+{
+    return lazy_mmu__rv_sim_sbi_rfence(m, hart_mask, hart_mask_base, start, size,
+                                       LAZY_MMU_SIM_SEL_ANY);
+}
+
+static inline long lazy_mmu__rv_sbi_remote_sfence_vma_asid(struct lazy_mmu *m,
+                                                           unsigned long hart_mask,
+                                                           unsigned long hart_mask_base,
+                                                           unsigned long start, unsigned long size,
+                                                           unsigned long asid)
+{
+    return lazy_mmu__rv_sim_sbi_rfence(m, hart_mask, hart_mask_base, start, size,
+                                       (uint32_t)(asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
 }
 
 #endif

@@ -29,6 +29,10 @@
  * Stores go to memory at once; only the fences are deferred. */
 #define LAZY_MMU__F_CACHES_INVALID (!LAZY_MMU_RISCV_SVVPTC)
 #define LAZY_MMU__F_PAGE_INVAL_LEAF 1
+/* SFENCE.VMA takes an ASID in rs2 (ASIDLEN is at most 16 bits on Sv39 and
+ * Sv48: satp.ASID). */
+#define LAZY_MMU__F_SPACES 1
+#define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #define LAZY_MMU_ARCH_HAS_STATE 0
 
 struct lazy_mmu_arch {

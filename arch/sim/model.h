@@ -20,6 +20,17 @@
  * context that issues it (lazy_mmu_sim_attach_cpu), a broadcast form on
  * every CPU.  A translation left stale in any CPU's TLB is stale.
  *
+ * Address spaces: page i of the window belongs to the space (ASID / PCID)
+ * space[i] (lazy_mmu_sim_set_space; 0 at init), and a CPU caches its
+ * translation tagged so unless the entry is global.  A per-space form drops
+ * the entries of the ASID it names only, so a wrong or missing ASID leaves
+ * the right one stale; cur_space[c] is the space loaded on CPU c, which
+ * the forms that act on "the current" space (x86 INVLPG, CR3 reload) use.
+ * Which entries an invalidation drops is a selector: an ASID, or
+ * LAZY_MMU_SIM_SEL_ANY, with LAZY_MMU_SIM_SEL_NONGLOBAL when global entries
+ * stay.  Two selectors queued for one page before either completes merge
+ * into the wider one - the one place the model errs towards dropping.
+ *
  * What differs between architectures the backend's sim.h states before it
  * includes this file, as facts about the architecture taken from its
  * manuals - never from the library's own facts or policy, so that a wrong
@@ -30,7 +41,7 @@
  *   LAZY_MMU_SIM_WALKER_LAGS    a store reaches the walker only at a barrier
  *   LAZY_MMU_SIM_CACHES_INVALID a walk may cache a fault (unless .svvptc)
  *   LAZY_MMU_SIM_CHECK_BBM      break-before-make, on LAZY_MMU_SIM_OA_MASK
- *   LAZY_MMU_SIM_GLOBAL_BIT     this bit makes a valid entry global; 0: none
+ *   LAZY_MMU_SIM_IS_GLOBAL(pte)    a valid entry is global (every address space's)
  *   LAZY_MMU_SIM_S2_TLB         stage 2 only entries are cached apart (s2tlb[])
  *
  * and the hooks it needs (a function a hook names is declared before this
@@ -55,7 +66,7 @@
 
 #if !defined(LAZY_MMU_SIM_NAME) || !defined(LAZY_MMU_SIM_VALID) || \
     !defined(LAZY_MMU_SIM_WALKER_LAGS) || !defined(LAZY_MMU_SIM_CACHES_INVALID) || \
-    !defined(LAZY_MMU_SIM_CHECK_BBM) || !defined(LAZY_MMU_SIM_GLOBAL_BIT) || \
+    !defined(LAZY_MMU_SIM_CHECK_BBM) || !defined(LAZY_MMU_SIM_IS_GLOBAL) || \
     !defined(LAZY_MMU_SIM_S2_TLB)
 #error "lazymmu sim: a backend's sim.h states every fact before including arch/sim/model.h"
 #endif
@@ -77,14 +88,21 @@
 #define LAZY_MMU_SIM_GLOBAL 2 /* a valid translation with the global bit set */
 #define LAZY_MMU_SIM_NEG 3    /* an invalid entry, cached (a cached fault) */
 
+/* Invalidation selectors (above): an ASID in the low 16 bits, or ANY. */
+#define LAZY_MMU_SIM_SEL_ANY 0x10000u
+#define LAZY_MMU_SIM_SEL_NONGLOBAL 0x20000u
+
 /* Hardware-level operations, by instruction: every backend's, in one struct,
  * so that code reading sim.n compiles the same for each. */
 struct lazy_mmu_sim_counts {
     unsigned long stores, walks;
     unsigned long invlpg, cr3_reload, global_flush;            /* x86_64 */
     unsigned long invlpgb, tlbsync, mfence;                    /* x86_64 INVLPGB */
+    unsigned long invpcid_addr, invpcid_single;                 /* x86_64 INVPCID 0, 1 */
     unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
+    unsigned long tlbi_va_asid, tlbi_asid;                      /* aarch64 VAE1IS, ASIDE1IS */
     unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
+    unsigned long sfence_va_asid, sfence_asid, sinval_asid;     /* riscv64, rs2 = ASID */
     unsigned long sbi_rfence;                                   /* riscv64 SBI */
     unsigned long hypercalls, hypercall_ops;                    /* paravirt */
     unsigned long violations;
@@ -105,6 +123,7 @@ struct lazy_mmu_sim {
     unsigned cpu;   /* the CPU whose instruction runs now */
     bool need_isb; /* maintenance completed, no context synchronisation yet */
     bool inval_all_pending;
+    uint32_t inval_all_sel;
     const char *violation; /* the first rule broken, NULL while none */
     struct lazy_mmu_sim_counts n;
     size_t ndirty, ninval;
@@ -117,6 +136,10 @@ struct lazy_mmu_sim {
     unsigned char dirty[LAZY_MMU_SIM_PAGES];  /* pt[i] not yet seen by walks:
                                                  1 + the CPU that stored it */
     unsigned char inval[LAZY_MMU_SIM_PAGES];  /* invalidation issued, not done */
+    uint32_t inval_sel[LAZY_MMU_SIM_PAGES];   /* ... of what (a selector) */
+    uint16_t space[LAZY_MMU_SIM_PAGES];       /* the page's address space */
+    uint16_t tlb_tag[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_PAGES]; /* cached for */
+    uint32_t cur_space[LAZY_MMU_SIM_CPUS];    /* loaded on each CPU */
     unsigned dirty_list[LAZY_MMU_SIM_PAGES];
     unsigned inval_list[LAZY_MMU_SIM_PAGES];
 #if LAZY_MMU_SIM_S2_TLB
@@ -152,6 +175,9 @@ static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, siz
     }
     memset(s->dirty, 0, npages);
     memset(s->inval, 0, npages);
+    memset(s->space, 0, npages * sizeof s->space[0]);
+    memset(s->cur_space, 0, sizeof s->cur_space);
+    s->inval_all_sel = LAZY_MMU_SIM_SEL_ANY;
 #if LAZY_MMU_SIM_S2_TLB
     memset(s->s2tlb, 0, npages * sizeof s->s2tlb[0]);
     memset(s->s2_cached, 0, npages);
@@ -217,16 +243,60 @@ static inline bool lazy_mmu__sim_valid(lazy_mmu_pte_t pte)
     return LAZY_MMU_SIM_VALID(pte);
 }
 
+/* Pages [first, first + n) of the window belong to address space asid. */
+static inline void lazy_mmu_sim_set_space(struct lazy_mmu_sim *s, uintptr_t va, size_t n,
+                                          uint16_t asid)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    for (; n != 0 && i < s->npages; n--, i++)
+        s->space[i] = asid;
+}
+
+/* The kernel loads space asid on CPU cpu, keeping its TLB (a CR3 write with
+ * bit 63 set, TTBR0 / satp with that ASID and no flush). */
+static inline void lazy_mmu_sim_load_space(struct lazy_mmu_sim *s, unsigned cpu, uint32_t asid)
+{
+    s->cur_space[cpu] = asid;
+}
+
+/* Does selector sel drop CPU c's entry for page i? */
+static inline bool lazy_mmu__sim_selects(const struct lazy_mmu_sim *s, unsigned c, size_t i,
+                                         uint32_t sel)
+{
+    switch (s->tlb_state[c][i]) {
+    case LAZY_MMU_SIM_EMPTY:
+        return false;
+    case LAZY_MMU_SIM_GLOBAL:
+        return !(sel & LAZY_MMU_SIM_SEL_NONGLOBAL);
+    default:
+        return (sel & LAZY_MMU_SIM_SEL_ANY) || s->tlb_tag[c][i] == (sel & 0xffffu);
+    }
+}
+
+/* What both a and b drop, and more: the wider of two selectors. */
+static inline uint32_t lazy_mmu__sim_sel_union(uint32_t a, uint32_t b)
+{
+    uint32_t keep = a & b & LAZY_MMU_SIM_SEL_NONGLOBAL;
+    if ((a & LAZY_MMU_SIM_SEL_ANY) || (b & LAZY_MMU_SIM_SEL_ANY) || ((a ^ b) & 0xffffu))
+        return LAZY_MMU_SIM_SEL_ANY | keep;
+    return a | keep;
+}
+
+/* What sel selects of page i, on the running CPU or with every on all. */
+static inline void lazy_mmu__sim_drop_sel_on(struct lazy_mmu_sim *s, size_t i, bool every,
+                                             uint32_t sel)
+{
+    unsigned c;
+    /* The second bound is ncpus's own limit, spelled out for the compiler. */
+    for (c = 0; c < s->ncpus && c < LAZY_MMU_SIM_CPUS; c++)
+        if ((every || c == s->cpu) && lazy_mmu__sim_selects(s, c, i, sel))
+            s->tlb_state[c][i] = LAZY_MMU_SIM_EMPTY;
+}
+
 /* On the running CPU, or with every on all of them (a broadcast form). */
 static inline void lazy_mmu__sim_drop_on(struct lazy_mmu_sim *s, size_t i, bool every)
 {
-    unsigned c;
-    if (!every) {
-        s->tlb_state[s->cpu][i] = LAZY_MMU_SIM_EMPTY;
-        return;
-    }
-    for (c = 0; c < s->ncpus; c++)
-        s->tlb_state[c][i] = LAZY_MMU_SIM_EMPTY;
+    lazy_mmu__sim_drop_sel_on(s, i, every, LAZY_MMU_SIM_SEL_ANY);
 }
 
 static inline void lazy_mmu__sim_drop(struct lazy_mmu_sim *s, size_t i)
@@ -243,6 +313,13 @@ static inline void lazy_mmu__sim_drop_va(struct lazy_mmu_sim *s, uintptr_t va)
         lazy_mmu__sim_drop(s, i);
 }
 
+static inline void lazy_mmu__sim_drop_all_sel_on(struct lazy_mmu_sim *s, bool every, uint32_t sel)
+{
+    size_t i;
+    for (i = 0; i < s->npages; i++)
+        lazy_mmu__sim_drop_sel_on(s, i, every, sel);
+}
+
 static inline void lazy_mmu__sim_drop_all_on(struct lazy_mmu_sim *s, bool every)
 {
     unsigned c;
@@ -250,6 +327,7 @@ static inline void lazy_mmu__sim_drop_all_on(struct lazy_mmu_sim *s, bool every)
         if (every || c == s->cpu)
             memset(s->tlb_state[c], LAZY_MMU_SIM_EMPTY, s->npages);
 }
+
 
 static inline void lazy_mmu__sim_drop_all(struct lazy_mmu_sim *s)
 {
@@ -275,6 +353,20 @@ static inline bool lazy_mmu__sim_order_stores(struct lazy_mmu_sim *s)
     return kept != n;
 }
 
+/* The kernel's switch to space asid on CPU cpu orders that CPU's stores
+ * for its walker, drops the space's entries there and synchronises its
+ * context (the ISB after a TTBR write): what LAZY_MMU_SPACE_INACTIVE
+ * leaves to it. */
+static inline void lazy_mmu_sim_flush_space_on(struct lazy_mmu_sim *s, unsigned cpu, uint32_t asid)
+{
+    const unsigned self = s->cpu;
+    s->cpu = cpu;
+    (void)lazy_mmu__sim_order_stores(s);
+    lazy_mmu__sim_drop_all_sel_on(s, false, asid | LAZY_MMU_SIM_SEL_NONGLOBAL);
+    s->need_isb = false;
+    s->cpu = self;
+}
+
 /* Issue an invalidation of va's page that completes later: once on the list. */
 static inline void lazy_mmu__sim_queue(struct lazy_mmu_sim *s, uintptr_t va, unsigned char *issued,
                                        unsigned *list, size_t *n)
@@ -286,9 +378,26 @@ static inline void lazy_mmu__sim_queue(struct lazy_mmu_sim *s, uintptr_t va, uns
     }
 }
 
+/* An invalidation of va's page, of what sel selects, completing later. */
+static inline void lazy_mmu__sim_queue_inval_sel(struct lazy_mmu_sim *s, uintptr_t va, uint32_t sel)
+{
+    size_t i = lazy_mmu__sim_index(s, va);
+    if (i >= s->npages)
+        return;
+    s->inval_sel[i] = s->inval[i] ? lazy_mmu__sim_sel_union(s->inval_sel[i], sel) : sel;
+    lazy_mmu__sim_queue(s, va, s->inval, s->inval_list, &s->ninval);
+}
+
 static inline void lazy_mmu__sim_queue_inval(struct lazy_mmu_sim *s, uintptr_t va)
 {
-    lazy_mmu__sim_queue(s, va, s->inval, s->inval_list, &s->ninval);
+    lazy_mmu__sim_queue_inval_sel(s, va, LAZY_MMU_SIM_SEL_ANY);
+}
+
+/* An invalidation of every page, of what sel selects, completing later. */
+static inline void lazy_mmu__sim_queue_all(struct lazy_mmu_sim *s, uint32_t sel)
+{
+    s->inval_all_sel = s->inval_all_pending ? lazy_mmu__sim_sel_union(s->inval_all_sel, sel) : sel;
+    s->inval_all_pending = true;
 }
 
 /* Issued invalidations take effect: on this CPU, or on every CPU. */
@@ -298,10 +407,10 @@ static inline bool lazy_mmu__sim_complete_invals_on(struct lazy_mmu_sim *s, bool
     while (s->ninval) {
         size_t i = s->inval_list[--s->ninval];
         s->inval[i] = 0;
-        lazy_mmu__sim_drop_on(s, i, every);
+        lazy_mmu__sim_drop_sel_on(s, i, every, s->inval_sel[i]);
     }
     if (s->inval_all_pending) {
-        lazy_mmu__sim_drop_all_on(s, every);
+        lazy_mmu__sim_drop_all_sel_on(s, every, s->inval_all_sel);
         s->inval_all_pending = false;
     }
     return any;
@@ -349,13 +458,26 @@ static inline bool lazy_mmu__sim_oa_differs(lazy_mmu_pte_t a, lazy_mmu_pte_t b)
     return lazy_mmu__sim_valid(a) && ((a ^ b) & (lazy_mmu_pte_t)LAZY_MMU_SIM_OA_MASK) != 0;
 }
 
-/* ... in any CPU's TLB? */
+/* Is page i's space loaded on some CPU (a walker may read its entry)? */
+static inline bool lazy_mmu__sim_space_live(const struct lazy_mmu_sim *s, size_t i)
+{
+    unsigned c;
+    for (c = 0; c < s->ncpus; c++)
+        if (s->cur_space[c] == s->space[i])
+            return true;
+    return false;
+}
+
+/* ... in any CPU's TLB, where that CPU can use it: an entry of a space
+ * not loaded there is never looked up until the kernel's switch drops it. */
 static inline bool lazy_mmu__sim_tlb_oa_differs(const struct lazy_mmu_sim *s, size_t i,
                                                lazy_mmu_pte_t pte)
 {
     unsigned c;
     for (c = 0; c < s->ncpus; c++)
-        if (s->tlb_state[c][i] != LAZY_MMU_SIM_EMPTY && lazy_mmu__sim_oa_differs(s->tlb[c][i], pte))
+        if (s->tlb_state[c][i] != LAZY_MMU_SIM_EMPTY &&
+            (s->tlb_state[c][i] == LAZY_MMU_SIM_GLOBAL || s->tlb_tag[c][i] == s->cur_space[c]) &&
+            lazy_mmu__sim_oa_differs(s->tlb[c][i], pte))
             return true;
     return false;
 }
@@ -378,7 +500,8 @@ static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *p
      * live (in memory, in the walker's view, in the TLB or as a stage 2
      * entry) when a valid entry is written. */
     if (lazy_mmu__sim_valid(pte) &&
-        (lazy_mmu__sim_oa_differs(s->pt[i], pte) || lazy_mmu__sim_oa_differs(s->walk[i], pte) ||
+        ((lazy_mmu__sim_space_live(s, i) &&
+          (lazy_mmu__sim_oa_differs(s->pt[i], pte) || lazy_mmu__sim_oa_differs(s->walk[i], pte))) ||
          lazy_mmu__sim_tlb_oa_differs(s, i, pte)))
         lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": break-before-make violated");
 #if LAZY_MMU_SIM_S2_TLB
@@ -439,8 +562,9 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access_on(struct lazy_mmu_sim *s, unsi
     }
 #endif
     tlb[i] = pte;
+    s->tlb_tag[cpu][i] = s->space[i];
     if (lazy_mmu__sim_valid(pte)) {
-        bool global = (pte & (lazy_mmu_pte_t)LAZY_MMU_SIM_GLOBAL_BIT) != 0;
+        bool global = LAZY_MMU_SIM_IS_GLOBAL(pte);
         tlb_state[i] = global ? LAZY_MMU_SIM_GLOBAL : LAZY_MMU_SIM_CACHED;
         return pte;
     }

@@ -48,19 +48,33 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
     __asm__ __volatile__("mov %0, %%cr3" : : "r"(cr3) : "memory"); /* reload: flush */
 }
 
+#if LAZY_MMU_X86_INVPCID
+/* INVPCID type, {pcid, addr} (SDM 4.10.4.1, vol. 2 INVPCID): type 0 drops
+ * the non-global translations of addr's page tagged pcid (and that PCID's
+ * paging-structure caches), type 1 every non-global translation tagged
+ * pcid, type 2 every translation of every PCID, global ones included, all
+ * with the paging-structure caches.  Any PCID, loaded or not.  The
+ * descriptor is 128 bits in memory: PCID in bits 11:0 (63:12 reserved,
+ * zero), the address in 127:64 (unused but for type 0).  Serializing.
+ * Needs CPUID.(EAX=7,ECX=0):EBX.INVPCID, else #UD. */
+static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
+                                         uintptr_t addr)
+{
+    struct {
+        uint64_t pcid, addr;
+    } desc;
+    (void)m;
+    desc.pcid = pcid;
+    desc.addr = addr;
+    __asm__ __volatile__("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+#endif
+
 /* Drops every TLB entry, global ones included. */
 static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
 {
 #if LAZY_MMU_X86_INVPCID
-    /* INVPCID type 2: all translations of all PCIDs, global ones included,
-     * and all paging-structure caches (SDM 4.10.4.1, vol. 2 INVPCID).  The
-     * descriptor's fields are not used for type 2; zero keeps its reserved
-     * bits clear.  Needs CPUID.(EAX=7,ECX=0):EBX.INVPCID, else #UD. */
-    struct {
-        uint64_t pcid, addr;
-    } desc = {0, 0};
-    (void)m;
-    __asm__ __volatile__("invpcid %0, %1" : : "m"(desc), "r"((uint64_t)2) : "memory");
+    lazy_mmu__x86_invpcid(m, 2, 0, 0); /* all PCIDs, global entries too */
 #else
     uint64_t cr4, flags;
     /* Interrupts off between reading CR4 and writing it back: a handler

@@ -18,6 +18,10 @@
  * With LAZY_MMU_X86_INVLPGB (types.h) the same requests are INVLPGBs that
  * reach every CPU: MFENCE, one INVLPGB per run of up to the CPU's count,
  * or one for everything, then one TLBSYNC.
+ *
+ * In a named address space (lazy_mmu_set_space: a PCID) the forms are that
+ * PCID's: INVPCID type 0 / 1 with LAZY_MMU_X86_INVPCID, INVLPGB with its
+ * PCID, else INVLPG / CR3 reload of the current PCID.
  */
 #ifndef LAZY_MMU_X86_64_POLICY_H
 #define LAZY_MMU_X86_64_POLICY_H
@@ -90,11 +94,12 @@ static inline void lazy_mmu_x86_set_eptp(struct lazy_mmu *m, uint64_t eptp)
     m->arch.eptp = eptp;
 }
 
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     const bool single = !LAZY_MMU_X86_EPT_ALL_CONTEXT && m->arch.eptp != 0;
 
     (void)global;
+    (void)space; /* EPT has no PCIDs (F_SPACES is 0) */
     if (!lazy_mmu__x86_invept(m, single ? 1 : 2, single ? m->arch.eptp : 0))
         LAZY_MMU_PANIC("lazy_mmu: INVEPT failed (type not supported, or EPTP invalid)");
 }
@@ -111,6 +116,7 @@ static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
  * Final-translation-only (bit 4) stays clear: an explicit request may be
  * for a table page, whose paging-structure cache entries must go too. */
 #define LAZY_MMU__X86_INVLPGB_VA ((uint64_t)1 << 0)
+#define LAZY_MMU__X86_INVLPGB_PCID ((uint64_t)1 << 1) /* EDX[27:16] */
 #define LAZY_MMU__X86_INVLPGB_ASID ((uint64_t)1 << 2)
 #define LAZY_MMU__X86_INVLPGB_GLOBAL ((uint64_t)1 << 3)
 /* ECX[31]: the count's pages are 2 MiB apart, else 4 KiB. */
@@ -143,36 +149,52 @@ static inline void lazy_mmu__arch_inval_begin(struct lazy_mmu *m, bool all)
 }
 #define lazy_mmu__arch_inval_begin lazy_mmu__arch_inval_begin
 
+/* rAX's match bits and EDX for space: every PCID and global entries, or
+ * one PCID's non-global ones. */
+static inline uint64_t lazy_mmu__x86_invlpgb_match(uint32_t space)
+{
+    return LAZY_MMU__X86_INVLPGB_ASID | (space == LAZY_MMU_SPACE_ALL ? LAZY_MMU__X86_INVLPGB_GLOBAL
+                                                                     : LAZY_MMU__X86_INVLPGB_PCID);
+}
+
+static inline uint32_t lazy_mmu__x86_invlpgb_edx(uint32_t space)
+{
+    return space == LAZY_MMU_SPACE_ALL ? 0 : space << 16;
+}
+
 /* n pages from va: one INVLPGB per invlpgb_max + 1 of them. */
-static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n)
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                              uint32_t space)
 {
     const uint32_t most = (uint32_t)m->arch.invlpgb_max + 1;
 
     while (n != 0) {
         const uint32_t k = n < most ? n : most;
         lazy_mmu__x86_invlpgb(m,
-                              (uint64_t)va | LAZY_MMU__X86_INVLPGB_VA | LAZY_MMU__X86_INVLPGB_ASID |
-                                  LAZY_MMU__X86_INVLPGB_GLOBAL,
-                              LAZY_MMU__X86_INVLPGB_STRIDE | (k - 1), 0);
+                              (uint64_t)va | LAZY_MMU__X86_INVLPGB_VA |
+                                  lazy_mmu__x86_invlpgb_match(space),
+                              LAZY_MMU__X86_INVLPGB_STRIDE | (k - 1), lazy_mmu__x86_invlpgb_edx(space));
         va += (uintptr_t)k << LAZY_MMU_PAGE_SHIFT;
         n -= k;
     }
 }
 #define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
 
-static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
-    lazy_mmu__arch_inval_range(m, va, 1);
+    lazy_mmu__arch_inval_range(m, va, 1, space);
 }
 
-/* No address: every translation of ASID 0, global ones only when a CR3
- * reload would not have done. */
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+/* No address: every translation of ASID 0 (of one PCID in a named space),
+ * global ones only when a CR3 reload would not have done. */
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
+    const bool all = space == LAZY_MMU_SPACE_ALL;
     lazy_mmu__x86_invlpgb(m,
-                          LAZY_MMU__X86_INVLPGB_ASID |
-                              (LAZY_MMU_X86_GLOBAL_PAGES || global ? LAZY_MMU__X86_INVLPGB_GLOBAL : 0),
-                          0, 0);
+                          LAZY_MMU__X86_INVLPGB_ASID | (all ? 0 : LAZY_MMU__X86_INVLPGB_PCID) |
+                              (all && (LAZY_MMU_X86_GLOBAL_PAGES || global) ? LAZY_MMU__X86_INVLPGB_GLOBAL
+                                                                            : 0),
+                          0, lazy_mmu__x86_invlpgb_edx(space));
 }
 
 /* Every INVLPGB above has completed on every CPU. */
@@ -184,17 +206,34 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 }
 #define lazy_mmu__arch_inval_end lazy_mmu__arch_inval_end
 #else
-static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va)
+/* A named PCID: INVPCID types 0 and 1 reach it whether loaded or not;
+ * without INVPCID, INVLPG and the CR3 reload reach the current PCID only,
+ * which the embedder promises it is (lazymmu.h, SPACES). */
+static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
+#if LAZY_MMU_X86_INVPCID
+    if (space != LAZY_MMU_SPACE_ALL) {
+        lazy_mmu__x86_invpcid(m, 0, space, va);
+        return;
+    }
+#endif
+    (void)space;
     lazy_mmu__x86_invlpg(m, va);
 }
 
-static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global)
+static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
-    if (LAZY_MMU_X86_GLOBAL_PAGES || global)
-        lazy_mmu__x86_flush_all(m);
-    else
+    if (space != LAZY_MMU_SPACE_ALL) {
+#if LAZY_MMU_X86_INVPCID
+        lazy_mmu__x86_invpcid(m, 1, space, 0);
+#else
         lazy_mmu__x86_flush_nonglobal(m);
+#endif
+    } else if (LAZY_MMU_X86_GLOBAL_PAGES || global) {
+        lazy_mmu__x86_flush_all(m);
+    } else {
+        lazy_mmu__x86_flush_nonglobal(m);
+    }
 }
 #endif
 

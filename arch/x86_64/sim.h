@@ -11,12 +11,15 @@
  * combined mappings; only an INVEPT naming the model's EPTP (type 1) or all
  * of them (type 2) drops them - INVLPG and CR3 / CR4 writes do not.
  *
+ * PCIDs are the model's address spaces (model.h): INVLPG and a CR3 reload
+ * act on the CPU's current PCID (cur_space), INVPCID on the one it names.
+ *
  * INVLPGB (LAZY_MMU_X86_INVLPGB) is AMD's (APM vol. 3 "INVLPGB", "TLBSYNC",
  * CPUID Fn8000_0008 in appendix E): what it selects is dropped on every CPU,
  * but only at the issuing CPU's TLBSYNC - the latest moment the manual
- * allows.  Global entries go only with rAX[3]; the model's CPUs run host
- * code (ASID 0) with PCID 0, so a form naming another ASID or PCID drops
- * nothing.  invlpgb_max is the CPU's CPUID Fn8000_0008_EDX[15:0], -1 for a
+ * allows.  Global entries go only with rAX[3], one PCID's only with rAX[1];
+ * the model's CPUs run host code (ASID 0), so a form naming another SVM
+ * ASID drops nothing.  invlpgb_max is the CPU's CPUID Fn8000_0008_EDX[15:0], -1 for a
  * CPU without INVLPGB (EBX[3] clear: both instructions #UD); a count above
  * it is a violation.  The queue of issued invalidations is the model's,
  * shared by the CPUs: TLBSYNC completes every CPU's, so the model does not
@@ -41,12 +44,12 @@
  * control, user-execute (bit 10) is set.  Bit 8 is the accessed flag: EPT
  * has no global entries. */
 #define LAZY_MMU_SIM_VALID(pte) (((pte) & 0x407u) != 0)
-#define LAZY_MMU_SIM_GLOBAL_BIT 0
+#define LAZY_MMU_SIM_IS_GLOBAL(pte) 0
 #else
 /* P (bit 0); G (bit 8) keeps a translation through a CR3 write when
  * CR4.PGE = 1 (SDM 4.10.2.4), as the model's CPU has it. */
 #define LAZY_MMU_SIM_VALID(pte) (((pte) & 1u) != 0)
-#define LAZY_MMU_SIM_GLOBAL_BIT ((lazy_mmu_pte_t)1 << 8)
+#define LAZY_MMU_SIM_IS_GLOBAL(pte) (((pte) & ((lazy_mmu_pte_t)1 << 8)) != 0)
 #endif
 
 /* PKRU: the model's page-table pages are user pages carrying protection key
@@ -63,19 +66,13 @@
 #else
 #define LAZY_MMU__SIM_X86_EPT_FIELDS
 #endif
-/* INVLPGB: the CPU's count (or -1), and the invalidations without rAX[3]
- * (global entries stay) issued and not yet completed by a TLBSYNC; those
- * with it wait in the model's own queue (inval[], inval_all_pending). */
+/* INVLPGB: the CPU's count (or -1); what it issued waits in the model's
+ * queue (inval[], inval_all_pending) until a TLBSYNC. */
 #if LAZY_MMU_X86_INVLPGB
 #ifndef LAZY_MMU_SIM_X86_INVLPGB_MAX
 #define LAZY_MMU_SIM_X86_INVLPGB_MAX 7 /* what Zen 3 reports: 8 pages */
 #endif
-#define LAZY_MMU__SIM_X86_INVLPGB_FIELDS               \
-    int32_t invlpgb_max;                               \
-    bool invlpgb_ng_all;                               \
-    size_t ninvlpgb_ng;                                \
-    unsigned char invlpgb_ng[LAZY_MMU_SIM_PAGES];      \
-    unsigned invlpgb_ng_list[LAZY_MMU_SIM_PAGES];
+#define LAZY_MMU__SIM_X86_INVLPGB_FIELDS int32_t invlpgb_max;
 #else
 #define LAZY_MMU__SIM_X86_INVLPGB_FIELDS
 #endif
@@ -116,9 +113,6 @@ static inline void lazy_mmu__x86_sim_init(struct lazy_mmu_sim *s)
 #endif
 #if LAZY_MMU_X86_INVLPGB
     s->invlpgb_max = LAZY_MMU_SIM_X86_INVLPGB_MAX;
-    s->invlpgb_ng_all = false;
-    s->ninvlpgb_ng = 0;
-    memset(s->invlpgb_ng, 0, s->npages);
 #endif
 }
 
@@ -136,22 +130,54 @@ static inline void lazy_mmu__x86_sim_store(struct lazy_mmu_sim *s, size_t i)
 static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i = lazy_mmu__sim_index(s, va);
     s->n.invlpg++;
-    if (!LAZY_MMU_STAGE2)
-        lazy_mmu__sim_drop_va(s, va);
+    /* The current PCID's entries for the page, and global ones. */
+    if (!LAZY_MMU_STAGE2 && i < s->npages)
+        lazy_mmu__sim_drop_sel_on(s, i, false, s->cur_space[s->cpu] & 0xffffu);
 }
 
+/* The current PCID's non-global entries. */
 static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
-    size_t i;
     s->n.cr3_reload++;
     if (LAZY_MMU_STAGE2)
         return;
-    for (i = 0; i < s->npages; i++)
-        if (s->tlb_state[s->cpu][i] != LAZY_MMU_SIM_GLOBAL)
-            lazy_mmu__sim_drop(s, i);
+    lazy_mmu__sim_drop_all_sel_on(s, false,
+                                  (s->cur_space[s->cpu] & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
 }
+
+#if LAZY_MMU_X86_INVPCID
+/* Types 0 and 1 name a PCID, loaded or not, and keep global entries; 2
+ * drops everything; 3 everything but global entries. */
+static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
+                                         uintptr_t addr)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    const uint32_t one = (pcid & 0xfffu) | LAZY_MMU_SIM_SEL_NONGLOBAL;
+    size_t i = lazy_mmu__sim_index(s, addr);
+
+    if (pcid > 0xfffu)
+        lazy_mmu_sim_violation(s, "x86: INVPCID with a PCID above 4095 (#GP)");
+    if (type == 0) {
+        s->n.invpcid_addr++;
+        if (i < s->npages)
+            lazy_mmu__sim_drop_sel_on(s, i, false, one);
+    } else if (type == 1) {
+        s->n.invpcid_single++;
+        lazy_mmu__sim_drop_all_sel_on(s, false, one);
+    } else if (type == 2) {
+        s->n.global_flush++;
+        lazy_mmu__sim_drop_all(s);
+    } else if (type == 3) {
+        s->n.cr3_reload++;
+        lazy_mmu__sim_drop_all_sel_on(s, false, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_NONGLOBAL);
+    } else {
+        lazy_mmu_sim_violation(s, "x86: INVPCID of an undefined type (#GP)");
+    }
+}
+#endif
 
 static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
 {
@@ -209,7 +235,7 @@ static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint3
     const uint32_t count = ecx & 0xffffu;
     const uintptr_t stride = (uintptr_t)1 << ((ecx >> 31) ? 21 : 12);
     uintptr_t va = (uintptr_t)(rax & ~(uint64_t)0xfff);
-    uint32_t k;
+    uint32_t k, sel;
 
     s->n.invlpgb++;
     if (s->invlpgb_max < 0) {
@@ -220,31 +246,24 @@ static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint3
         lazy_mmu_sim_violation(s, "x86: INVLPGB count above CPUID Fn8000_0008_EDX[15:0]");
         return;
     }
-    /* PCID (rAX[1], EDX[27:16]) or ASID (rAX[2], EDX[15:0]) of another
-     * address space than the model's: nothing of its to drop. */
-    if (((rax & 2u) && ((edx >> 16) & 0xfffu) != 0) || ((rax & 4u) && (edx & 0xffffu) != 0))
+    /* An SVM ASID (rAX[2], EDX[15:0]) other than the host's: nothing of
+     * its to drop.  A PCID (rAX[1], EDX[27:16]): that space's entries. */
+    if ((rax & 4u) && (edx & 0xffffu) != 0)
         return;
+    sel = ((rax & 2u) ? (edx >> 16) & 0xfffu : LAZY_MMU_SIM_SEL_ANY) |
+          (global ? 0 : LAZY_MMU_SIM_SEL_NONGLOBAL);
     if (!by_va) {
-        if (global)
-            s->inval_all_pending = true;
-        else
-            s->invlpgb_ng_all = true;
+        lazy_mmu__sim_queue_all(s, sel);
         return;
     }
-    for (k = 0; k <= count; k++, va += stride) {
-        if (global)
-            lazy_mmu__sim_queue_inval(s, va);
-        else
-            lazy_mmu__sim_queue(s, va, s->invlpgb_ng, s->invlpgb_ng_list, &s->ninvlpgb_ng);
-    }
+    for (k = 0; k <= count; k++, va += stride)
+        lazy_mmu__sim_queue_inval_sel(s, va, sel);
 }
 
 /* What every INVLPGB issued so far selected is gone from every CPU's TLB. */
 static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
-    unsigned c;
-    size_t i;
 
     s->n.tlbsync++;
     if (s->invlpgb_max < 0) {
@@ -252,20 +271,6 @@ static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
         return;
     }
     (void)lazy_mmu__sim_complete_invals_on(s, true);
-    while (s->ninvlpgb_ng) {
-        i = s->invlpgb_ng_list[--s->ninvlpgb_ng];
-        s->invlpgb_ng[i] = 0;
-        for (c = 0; c < s->ncpus; c++)
-            if (s->tlb_state[c][i] != LAZY_MMU_SIM_GLOBAL)
-                s->tlb_state[c][i] = LAZY_MMU_SIM_EMPTY;
-    }
-    if (s->invlpgb_ng_all) {
-        s->invlpgb_ng_all = false;
-        for (c = 0; c < s->ncpus; c++)
-            for (i = 0; i < s->npages; i++)
-                if (s->tlb_state[c][i] != LAZY_MMU_SIM_GLOBAL)
-                    s->tlb_state[c][i] = LAZY_MMU_SIM_EMPTY;
-    }
 }
 #endif
 

@@ -123,6 +123,9 @@
 #else
 #define LAZY_MMU__F_GLOBAL 1
 #endif
+/* PCIDs are 12 bits (CR3[11:0]); EPT has none. */
+#define LAZY_MMU__F_SPACES (!LAZY_MMU_STAGE2)
+#define LAZY_MMU__ARCH_SPACE_MAX 0xfffu
 /* INVLPGB acts on every logical processor (APM vol. 3, "INVLPGB"). */
 #if LAZY_MMU_X86_INVLPGB
 #define LAZY_MMU__F_BROADCAST 1
