@@ -17,7 +17,7 @@
 # primitive checks saw, and that every primitive insn.h defines is checked.
 #
 #   tests/insn-check.sh            the checks (part of `make test`)
-#   tests/insn-check.sh --planted  plants five known bugs, one at a time, in a
+#   tests/insn-check.sh --planted  plants six known bugs, one at a time, in a
 #                                  scratch copy of lazymmu.h + arch/, and
 #                                  asserts the check named for each goes red
 #
@@ -83,7 +83,7 @@ if [ "${1:-}" = "--planted" ]; then
         's/"r"(cr4 & ~((uint64_t)1 << 7))/"r"(cr4)/' \
         'x86 global flush writes CR4 unchanged (PGE never cleared)'
     plant 3 x86_64 x86.invpcid-type arch/x86_64/insn.h \
-        's/"r"((uint64_t)2)/"r"((uint64_t)1)/' \
+        's/lazy_mmu__x86_invpcid(m, 2, 0, 0)/lazy_mmu__x86_invpcid(m, 1, 0, 0)/' \
         'x86 INVPCID type 1 (single-context) instead of 2 (all contexts, globals included)'
     plant 4 aarch64 a64.tlbi-operand arch/aarch64/insn.h \
         's/"r"(((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK)/"r"((uint64_t)va >> 12)/' \
@@ -91,6 +91,9 @@ if [ "${1:-}" = "--planted" ]; then
     plant 5 riscv64 rv.insn-words arch/riscv64/insn.h \
         's/".insn r 0x73, 0, 0x0c, x0, x0, x1"/".insn r 0x73, 0, 0x0c, x0, x0, x0"/' \
         'riscv SFENCE.INVAL.IR encoded as SFENCE.W.INVAL (rs2 = 0)'
+    plant 6 aarch64 a64.tlbi-operand arch/aarch64/insn.h \
+        's/((uint64_t)asid << LAZY_MMU__A64_TLBI_ASID_SHIFT))$/((uint64_t)asid << 32))/' \
+        'aarch64 TLBI VAE1IS with the ASID in bits [47:32] instead of [63:48]'
     if [ $bad -ne 0 ]; then
         echo "insn-check --planted: $bad planted bug(s) not caught"
         exit 1
@@ -262,6 +265,8 @@ check_x86_64() {
     are x86.invlpg-operand t_invlpg . ordered "invlpg [arg1]"
     are x86.cr3-reload t_flush_nonglobal . ordered "mov-from-cr3" "mov-to-cr3 cr3"
     if [ "$cfg" = invpcid ]; then
+        # The type and the descriptor {PCID, address} from the arguments.
+        are x86.invpcid-operands t_invpcid . ordered "invpcid type=arg1 desc=arg2,arg3"
         has x86.invpcid-type t_flush_all '^invpcid type=imm:0x2 '
         has x86.invpcid-desc t_flush_all '^invpcid .* desc=imm:0x0,imm:0x0$'
         are x86.invpcid-type t_flush_all '^(invpcid|mov-to-cr[0-9])$' ordered \
@@ -295,6 +300,9 @@ check_x86_64() {
         are x86.cpuid-leaves t_invlpgb_max '^cpuid$' ordered \
             "cpuid eax=imm:0x80000000 ecx=imm:0x0" "cpuid eax=imm:0x80000008 ecx=imm:0x0"
         has policy p_inval_page '^invlpgb rax=arg1[|][{]0[,}]'
+        # One PCID's (rAX[1], EDX[27:16]), global entries kept (no rAX[3]).
+        has policy p_inval_page_space '^invlpgb rax=arg1[|][{]0-2[}] .*edx=imm:0x2a0000$'
+        are policy p_inval_all_space '^invlpgb$' ordered "invlpgb rax=imm:0x6 ecx=imm:0x0 edx=imm:0x2a0000"
         are policy p_inval_page '^(invlpg|mov-to-cr[0-9]|invpcid)$' ordered
         has policy p_inval_all '^invlpgb '
         has policy p_inval_all_global '^invlpgb '
@@ -308,6 +316,16 @@ check_x86_64() {
         glob_pcid() { are policy "$1" '^(mov-to-cr4|invpcid)$' ordered "invpcid type=imm:0x2 desc=imm:0x0,imm:0x0"; }
         global_flush=glob_pge
         [ "$cfg" = invpcid ] && global_flush=glob_pcid
+        # A named PCID: INVPCID type 0 / 1 where there is INVPCID, else the
+        # current PCID's INVLPG / CR3 reload - never a global flush.
+        if [ "$cfg" = invpcid ]; then
+            are policy p_inval_page_space . ordered "invpcid type=imm:0x0 desc=imm:0x2a,arg1"
+            are policy p_inval_all_space '^(mov-to-cr[0-9]|invpcid|invlpg)$' ordered \
+                "invpcid type=imm:0x1 desc=imm:0x2a,imm:0x0"
+        else
+            are policy p_inval_page_space . ordered "invlpg [arg1]"
+            are policy p_inval_all_space '^(mov-to-cr[0-9]|invpcid)$' ordered "mov-to-cr3 cr3"
+        fi
         $global_flush p_inval_all_global
         if [ "$cfg" = global ]; then
             $global_flush p_inval_all # LAZY_MMU_X86_GLOBAL_PAGES: every full flush is global
@@ -330,6 +348,10 @@ check_aarch64() {
     has a64.tlbi-op t_tlbi_va "^tlbi vaae1$I( |\$)"
     are a64.tlbi-operand t_tlbi_va . ordered "tlbi vaae1$I <- arg1[55:12]"
     are a64.tlbi-op t_tlbi_all . ordered "tlbi vmalle1$I"
+    # One ASID's forms: the ASID in bits [63:48], beside VA[55:12].
+    has a64.tlbi-op t_tlbi_va_asid "^tlbi vae1$I( |\$)"
+    are a64.tlbi-operand t_tlbi_va_asid . ordered "tlbi vae1$I <- arg1[55:12]|arg2[15:0]<<48"
+    are a64.tlbi-operand t_tlbi_asid . ordered "tlbi aside1$I <- arg1[15:0]<<48"
     if [ "$cfg" = s2 ]; then
         has a64.tlbi-op t_tlbi_ipa '^tlbi ipas2e1is( |$)'
         are a64.tlbi-operand t_tlbi_ipa . ordered "tlbi ipas2e1is <- arg1[55:12]"
@@ -341,6 +363,8 @@ check_aarch64() {
         are policy p_inval_end . ordered "dsb ish" "tlbi vmalle1is" "dsb ish"
     else
         are policy p_inval_page . ordered "tlbi vaae1$I <- arg1[55:12]"
+        are policy p_inval_page_space . ordered "tlbi vae1$I <- arg1[55:12]|imm:0x2a000000000000"
+        are policy p_inval_all_space . ordered "tlbi aside1$I <- imm:0x2a000000000000"
         are policy p_inval_all . ordered "tlbi vmalle1$I"
         are policy p_inval_all_global . ordered "tlbi vmalle1$I"
         are policy p_inval_end . ordered "dsb $D"
@@ -352,7 +376,7 @@ check_aarch64() {
     if [ "$cfg" = nsh ]; then
         nowhere a64.barrier-domain '^(dsb:ish|dsb:ishst|tlbi:.*is)$'
     else
-        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1)$'
+        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1)$'
     fi
 }
 
@@ -369,16 +393,25 @@ check_riscv64() {
     are rv.insn-words t_sfence_inval_ir . ordered "sys $P_SFENCE_INVAL_IR rs1=x0"
     are rv.sbi-ecall t_sbi_remote_sfence_vma . ordered \
         "ecall a0=arg1 a1=arg2 a2=arg3 a3=arg4 a6=imm:0x1 a7=imm:0x52464e43"
+    are rv.sbi-ecall t_sbi_remote_sfence_vma_asid . ordered \
+        "ecall a0=arg1 a1=arg2 a2=arg3 a3=arg4 a4=arg5 a6=imm:0x2 a7=imm:0x52464e43"
+    # The ASID forms: the ASID (zero-extended) in rs2.
+    are rv.asid-operand t_sfence_vma_va_asid . ordered "sys $P_SFENCE_VMA rs1=arg1 rs2=arg2[31:0]"
+    are rv.asid-operand t_sfence_vma_asid . ordered "sys $P_SFENCE_VMA rs1=x0 rs2=arg1[31:0]"
+    are rv.asid-operand t_sinval_vma_asid . ordered "sys $P_SINVAL_VMA rs1=arg1 rs2=arg2[31:0]"
+    are policy p_inval_all_space . ordered "sys $P_SFENCE_VMA rs1=x0 rs2=imm:0x2a"
     are rv.store-pte t_store_pte . ordered "store64 [arg1+0] <- arg2"
     are policy p_inval_all . ordered "sys $P_SFENCE_VMA rs1=x0"
     are policy p_inval_all_global . ordered "sys $P_SFENCE_VMA rs1=x0"
     if [ "$cfg" = svinval ]; then
+        are policy p_inval_page_space . ordered "sys $P_SINVAL_VMA rs1=arg1 rs2=imm:0x2a"
         are policy p_inval_page . ordered "sys $P_SINVAL_VMA rs1=arg1"
         are policy p_inval_begin . ordered "sys $P_SFENCE_W_INVAL rs1=x0"
         are policy p_inval_end . ordered "sys $P_SFENCE_INVAL_IR rs1=x0"
         are policy p_inval_begin_all . ordered
         are policy p_inval_end_all . ordered
     else
+        are policy p_inval_page_space . ordered "sys $P_SFENCE_VMA rs1=arg1 rs2=imm:0x2a"
         are policy p_inval_page . ordered "sys $P_SFENCE_VMA rs1=arg1"
     fi
 }

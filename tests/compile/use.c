@@ -65,6 +65,12 @@ lazy_mmu_pte_t use_every_entry_point(struct lazy_mmu *m, lazy_mmu_pte_t *ptes, u
     lazy_mmu_invalidate_all(m);
     v = lazy_mmu_get_pte(m, &ptes[0]) + (lazy_mmu_is_active(m) ? 1 : 0);
     lazy_mmu_leave(m, outer);
+    lazy_mmu_set_space(m, 7); /* one ASID's forms */
+    lazy_mmu_set_pte(m, &ptes[2], 0x3003, va + 2 * LAZY_MMU_PAGE_SIZE);
+    lazy_mmu_invalidate_all(m);
+    lazy_mmu_set_space(m, LAZY_MMU_SPACE_INACTIVE);
+    lazy_mmu_set_pte(m, &ptes[2], 0, va + 2 * LAZY_MMU_PAGE_SIZE);
+    lazy_mmu_set_space(m, LAZY_MMU_SPACE_ALL);
 #ifdef USE_SMP
     outer = lazy_mmu_enter(m);
     lazy_mmu_set_pte(m, &ptes[0], 0, va);
@@ -78,7 +84,8 @@ lazy_mmu_pte_t use_every_entry_point(struct lazy_mmu *m, lazy_mmu_pte_t *ptes, u
         sd.first = &va;
         sd.pages = &one;
         sd.nranges = sd.npages = 1;
-        sd.flags = 0;
+        sd.flags = LAZY_MMU_SHOOTDOWN_SPACE;
+        sd.space = 7;
         lazy_mmu_shootdown_apply(m, &sd);
     }
 #endif

@@ -12,8 +12,9 @@
 # imm:0x.. (a constant), crN (read from a control register), rflags (pushed
 # by PUSHF), addr:stack (an address in the frame), derived values
 # (cr4&~{7}: bit 7 cleared; arg1|{0,2,3}: bits set; arg1[55:12]: that field
-# of the argument, shifted down to bit 0; arg1[55:12]<<12: in place) or "?"
-# (anything else).  Stores to the frame are remembered for descriptors in
+# of the argument, shifted down to bit 0; arg1[55:12]<<12: in place; on
+# aarch64 several such parts ORed into disjoint bits, sorted and joined by
+# "|", as in arg1[55:12]|arg2[15:0]<<48) or "?" (anything else).  Stores to the frame are remembered for descriptors in
 # memory (INVPCID, INVEPT).  Branches are not followed: the functions are a
 # wrapper each, and a check that wants a value on both paths says so.
 #
@@ -332,9 +333,42 @@ function fkeep(l, w,    a, b) {
     if (b <= a) { F_W = 0; return }
     F_LO += a - F_POS; F_W = b - a; F_POS = a
 }
+# The OR of two values made of disjoint parts (ORR, BFI, BFXIL): their
+# parts, sorted, so that the compiler's order of the ORs does not matter;
+# zero parts dropped.  Overlapping parts are not detected: a check that
+# wants an exact value lists every part it expects.
+function orparts(a, b,    P, n, i, j, t, out) {
+    if (a == "?" || b == "?") return "?"
+    n = split(a "|" b, P, "|")
+    for (i = 2; i <= n; i++)
+        for (j = i; j > 1 && P[j - 1] > P[j]; j--) { t = P[j]; P[j] = P[j - 1]; P[j - 1] = t }
+    out = ""
+    for (i = 1; i <= n; i++) if (P[i] != "imm:0x0" && P[i] != "") out = out (out == "" ? "" : "|") P[i]
+    return out == "" ? "imm:0x0" : out
+}
+# A field value moved up by s bits (what was shifted out is dropped).
+function shifted(v, s) {
+    if (s == 0) return v
+    if (!fparse(v)) return "?"
+    F_POS += s; fkeep(0, 64); return fmake()
+}
 function a64(mn, ops,    O, n, d, v, s, w, k) {
     n = splitops(ops, O); d = areg(O[1])
     if (mn == "mov" && n == 2) { R[d] = aval(O[2]); return }
+    if (mn == "orr" && (n == 3 || (n == 4 && O[4] ~ /^lsl #/)) && O[3] !~ /^#/) {
+        s = n == 4 ? O[4] : "0"; sub(/^lsl #/, "", s)
+        R[d] = orparts(aval(O[2]), shifted(aval(O[3]), hexval(s))); return
+    }
+    if (mn == "bfi" && n == 4) {            # d[lsb + w - 1:lsb] = s[w - 1:0]
+        if (fparse(aval(O[2]))) { w = hexval(O[4]); fkeep(0, w); v = shifted(fmake(), hexval(O[3])) }
+        else v = "?"
+        R[d] = orparts(aval(O[1]), v); return
+    }
+    if (mn == "bfxil" && n == 4) {          # d[w - 1:0] = s[lsb + w - 1:lsb]
+        if (fparse(aval(O[2]))) { s = hexval(O[3]); w = hexval(O[4]); fkeep(s, w); F_POS -= s; v = fmake() }
+        else v = "?"
+        R[d] = orparts(aval(O[1]), v); return
+    }
     if (mn == "lsr" && n == 3 && O[3] ~ /^#/) {
         if (fparse(aval(O[2]))) {
             s = hexval(O[3]); fkeep(s, 64 - s); F_POS -= s; if (F_POS < 0) { F_LO -= F_POS; F_W += F_POS; F_POS = 0 }
@@ -394,21 +428,39 @@ function rv(raw, mn, ops,    O, n, word, rs1, pat, v, a, b, s) {
         word = hexval("0x" raw)
         if (word % 128 == 115) {                   # SYSTEM (0x73)
             if (word == 115) {
+                # a4: the fifth argument, which only RFENCE's FID 2 (the
+                # ASID) of the calls the library makes has.
                 emit("ecall", "ecall a0=" rval("a0") " a1=" rval("a1") " a2=" rval("a2") " a3=" rval("a3") \
-                     " a6=" rval("a6") " a7=" rval("a7"))
+                     (rval("a6") == "imm:0x2" ? " a4=" rval("a4") : "") " a6=" rval("a6") " a7=" rval("a7"))
                 R["a0"] = R["a1"] = "?"
                 return
             }
             rs1 = int(word / 32768) % 32
             pat = word - rs1 * 32768
+            # SFENCE.VMA and SINVAL.VMA (funct7 0001001, 0001011, funct3 0)
+            # name a register in rs2 too: the ASID, x0 for every space.
+            a = int(word / 33554432); b = int(word / 1048576) % 32
+            if ((a == 9 || a == 11) && int(word / 4096) % 8 == 0 && b != 0) pat -= b * 1048576
+            else b = 0
             s = sprintf("0x%08x", pat)
-            emit("sys:" s, "sys " s " rs1=" (rs1 == 0 ? "x0" : rval(rname(rs1))))
+            emit("sys:" s, "sys " s " rs1=" (rs1 == 0 ? "x0" : rval(rname(rs1))) (b ? " rs2=" rval(rname(b)) : ""))
             if (int(word / 4096) % 8 != 0) R[O[1]] = "?"     # CSR access: rd written
             return
         }
         if (word % 128 == 15) { emit("fence:" mn " " ops, mn " " ops); return }
     }
     if (mn == "mv") { R[O[1]] = rval(O[2]); return }
+    # Shifts by a constant (zero-extending a 32-bit argument: sll 32, srl 32).
+    if ((mn == "sll" || mn == "slli") && n == 3 && O[3] ~ /^(0x[0-9a-f]+|[0-9]+)$/) {
+        R[O[1]] = shifted(rval(O[2]), hexval(O[3])); return
+    }
+    if ((mn == "srl" || mn == "srli") && n == 3 && O[3] ~ /^(0x[0-9a-f]+|[0-9]+)$/) {
+        if (fparse(rval(O[2]))) {
+            s = hexval(O[3]); fkeep(s, 64 - s); F_POS -= s; if (F_POS < 0) { F_LO -= F_POS; F_W += F_POS; F_POS = 0 }
+            R[O[1]] = fmake()
+        } else R[O[1]] = "?"
+        return
+    }
     if (mn == "li") { R[O[1]] = imm(hexval(O[2])); return }
     if (mn == "lui") {
         v = hexval(O[2]) * 4096

@@ -21,20 +21,36 @@ DECL(void, t_store_pte, (struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_
     lazy_mmu__hw_store_pte(m, ptep, pte);
 }
 
+/* The ASID the p_..._space hooks name: a constant, so the check sees
+ * where the policy puts it. */
+#define P_SPACE 0x2au
+
 #if LAZY_MMU__F_PAGE_INVAL
 DECL(void, p_inval_page, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__arch_inval_page(m, va);
+    lazy_mmu__arch_inval_page(m, va, LAZY_MMU_SPACE_ALL);
 }
+#if LAZY_MMU__F_SPACES
+DECL(void, p_inval_page_space, (struct lazy_mmu *m, uintptr_t va))
+{
+    lazy_mmu__arch_inval_page(m, va, P_SPACE);
+}
+#endif
 #endif
 DECL(void, p_inval_all, (struct lazy_mmu *m))
 {
-    lazy_mmu__arch_inval_all(m, false);
+    lazy_mmu__arch_inval_all(m, false, LAZY_MMU_SPACE_ALL);
 }
 DECL(void, p_inval_all_global, (struct lazy_mmu *m))
 {
-    lazy_mmu__arch_inval_all(m, true);
+    lazy_mmu__arch_inval_all(m, true, LAZY_MMU_SPACE_ALL);
 }
+#if LAZY_MMU__F_SPACES
+DECL(void, p_inval_all_space, (struct lazy_mmu *m))
+{
+    lazy_mmu__arch_inval_all(m, false, P_SPACE);
+}
+#endif
 #ifdef lazy_mmu__arch_inval_begin
 DECL(void, p_inval_begin, (struct lazy_mmu *m))
 {
@@ -75,6 +91,12 @@ DECL(void, t_flush_all, (struct lazy_mmu *m))
 {
     lazy_mmu__x86_flush_all(m);
 }
+#if LAZY_MMU_X86_INVPCID
+DECL(void, t_invpcid, (struct lazy_mmu *m, uint64_t type, uint32_t pcid, uintptr_t addr))
+{
+    lazy_mmu__x86_invpcid(m, type, pcid, addr);
+}
+#endif
 DECL(uint32_t, t_rdpkru, (struct lazy_mmu *m))
 {
     return lazy_mmu__x86_rdpkru(m);
@@ -93,12 +115,12 @@ DECL(bool, t_invept, (struct lazy_mmu *m, uint64_t type, uint64_t eptp))
 DECL(void, p_invept_single, (struct lazy_mmu *m))
 {
     m->arch.eptp = 0x12345000;
-    lazy_mmu__arch_inval_all(m, false);
+    lazy_mmu__arch_inval_all(m, false, LAZY_MMU_SPACE_ALL);
 }
 DECL(void, p_invept_all, (struct lazy_mmu *m))
 {
     m->arch.eptp = 0;
-    lazy_mmu__arch_inval_all(m, false);
+    lazy_mmu__arch_inval_all(m, false, LAZY_MMU_SPACE_ALL);
 }
 #endif
 #if LAZY_MMU_X86_INVLPGB
@@ -141,6 +163,14 @@ DECL(void, t_tlbi_all, (struct lazy_mmu *m))
 {
     lazy_mmu__a64_tlbi_all(m);
 }
+DECL(void, t_tlbi_va_asid, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
+{
+    lazy_mmu__a64_tlbi_va_asid(m, va, asid);
+}
+DECL(void, t_tlbi_asid, (struct lazy_mmu *m, uint32_t asid))
+{
+    lazy_mmu__a64_tlbi_asid(m, asid);
+}
 #if LAZY_MMU_STAGE2
 DECL(void, t_tlbi_ipa, (struct lazy_mmu *m, uintptr_t ipa))
 {
@@ -161,6 +191,18 @@ DECL(void, t_sfence_vma_all, (struct lazy_mmu *m))
 {
     lazy_mmu__rv_sfence_vma_all(m);
 }
+DECL(void, t_sfence_vma_va_asid, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
+{
+    lazy_mmu__rv_sfence_vma_va_asid(m, va, asid);
+}
+DECL(void, t_sfence_vma_asid, (struct lazy_mmu *m, uint32_t asid))
+{
+    lazy_mmu__rv_sfence_vma_asid(m, asid);
+}
+DECL(void, t_sinval_vma_asid, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
+{
+    lazy_mmu__rv_sinval_vma_asid(m, va, asid);
+}
 DECL(void, t_sfence_w_inval, (struct lazy_mmu *m))
 {
     lazy_mmu__rv_sfence_w_inval(m);
@@ -178,6 +220,12 @@ DECL(long, t_sbi_remote_sfence_vma,
       unsigned long size))
 {
     return lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, start, size);
+}
+DECL(long, t_sbi_remote_sfence_vma_asid,
+     (struct lazy_mmu *m, unsigned long hart_mask, unsigned long hart_mask_base, unsigned long start,
+      unsigned long size, unsigned long asid))
+{
+    return lazy_mmu__rv_sbi_remote_sfence_vma_asid(m, hart_mask, hart_mask_base, start, size, asid);
 }
 #else
 #error "tests/insn/prims.c: x86_64, aarch64 or riscv64 only (paravirt has no instructions)"
