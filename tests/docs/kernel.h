@@ -44,4 +44,13 @@ void send_ipi_mask(uint64_t cpus, unsigned vector);
 #define SHOOTDOWN_VECTOR 0xf0u
 void free_page_frame(uintptr_t pa);
 
+/* Address spaces: a process's tables and its ASID (PCID on x86), whether
+ * some CPU has them loaded now, and the leaf entry for va in them. */
+struct mm {
+    uint16_t asid;
+    uint64_t *pgd;
+};
+bool mm_loaded_anywhere(const struct mm *mm);
+uint64_t *mm_pte_slot(struct mm *mm, uintptr_t va);
+
 #endif
