@@ -60,6 +60,7 @@ help:
 	@echo 'make bench              every figure, written to docs/bench/ (needs valgrind, gnuplot-nox)'
 	@echo '  make bench-peers      lazymmu against the peers, simulated MMU (seconds)'
 	@echo '  make bench-rounds     remote rounds per workload, 4 simulated CPUs (seconds)'
+	@echo '  make bench-spaces     flushes per ASID/PCID vs other spaces, 4 simulated CPUs (seconds)'
 	@echo '  make bench-insns-peers  instructions per update against the peers (callgrind)'
 	@echo 'make pv-demo            the paravirt embedding example'
 	@echo 'make install PREFIX=... / make uninstall   headers, pkg-config (share/pkgconfig), CMake'
@@ -177,6 +178,21 @@ $(BUILD)/rounds/$(1): bench/rounds.c $(HDRS)
 	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) $$< -o $$@
 endef
 $(foreach b,$(BACKENDS),$(eval $(call rounds_bin,$(b))))
+
+# Address spaces: what a section in one ASID / PCID issues (all-spaces vs
+# per-space forms) and how many of another space's cached entries it keeps,
+# per configuration, on a 4-CPU simulated MMU (bench/spaces.c).  Part 8 of
+# `make bench`; a second.
+SPACES_CONFIGS := x86_64 x86_64_invpcid aarch64 riscv64 riscv64_svinval paravirt
+.PHONY: bench-spaces
+bench-spaces: $(SPACES_CONFIGS:%=$(BUILD)/spaces/%)
+	@h=--header; for c in $(SPACES_CONFIGS); do $(BUILD)/spaces/$$c $$h || exit 1; h=; done
+define spaces_bin
+$(BUILD)/spaces/$(1): bench/spaces.c $(HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) $$< -o $$@
+endef
+$(foreach c,$(SPACES_CONFIGS),$(eval $(call spaces_bin,$(c))))
 
 demo: $(BUILD)/demo/demo
 	$(BUILD)/demo/demo

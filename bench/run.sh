@@ -17,10 +17,14 @@
 #      callgrind as in part 1 (bench/insns_peers.c), per backend and workload,
 #      with one "insns-check" line per cell;
 #   6. the performance targets, each marked "meets" or "misses" (printed
-#      last, after part 7);
+#      last, after parts 7 and 8);
 #   7. the other CPUs: remote rounds per workload on a 4-CPU simulated MMU
 #      (bench/rounds.c; alone: `make bench-rounds`), lazy vs one section per
 #      operation vs eager, and the SMP kernels' wall time under QEMU.
+#   8. address spaces: per configuration, what a section in one ASID / PCID
+#      issues (all-spaces vs per-space forms) and how many of another space's
+#      cached entries survive it, on a 4-CPU simulated MMU (bench/spaces.c;
+#      alone: `make bench-spaces`).
 #
 # `bench/run.sh insns-peers` (`make bench-insns-peers`) runs part 5 alone: it
 # prints its Markdown and leaves docs/bench/ as it is.
@@ -636,6 +640,45 @@ if [ "${BENCH_SKIP_QEMU:-0}" != 1 ]; then
                    printf "| %s | %s | %d | %d | %d | %.1f | %.1f | %s |\n", f[1], f[2], L, P, E, P / L, E / L, rd[k] } }' \
         "$B/smp.log" >>"$MD"
 fi
+
+# ---------------------------------------------------------------------------
+# 8. Address spaces (simulator)
+# ---------------------------------------------------------------------------
+echo "bench: address spaces (simulator)" >&2
+md "" "## 8. Address spaces: a flush in one space, the entries of another" "" \
+   "Four CPUs share a simulated window of two address spaces (\`bench/spaces.c\`, alone:" \
+   "\`make bench-spaces\`): A (1024 pages) and B (1024 pages), every page cached on every" \
+   "CPU, every CPU running A.  CPU 0 remaps 1, 8, T and T+1 pages of A in one section" \
+   "(T: the backend's threshold), its context in \`LAZY_MMU_SPACE_ALL\` (**ALL**) and then" \
+   "in A (\`lazy_mmu_set_space\`, **A**); and T+1 in \`LAZY_MMU_SPACE_INACTIVE\` with the" \
+   "CPUs running a third space.  Counted by the simulator over all four CPUs (the" \
+   "sender's and, in a round, the three receivers' \`lazy_mmu_shootdown_apply\`, riscv64" \
+   "included): each invalidation in its all-spaces or its per-space form (x86_64 without" \
+   "INVPCID: \`invlpg\` and the CR3 reload act on the current PCID and count as per-space," \
+   "the global flush as all-spaces; with INVPCID, \`invlpg\` and the CR3 reload are the" \
+   "all-spaces forms, INVPCID types 0 and 1 the per-space ones; paravirt: the hypercall's" \
+   "ops, a per-page op counted by its pages); barriers; remote rounds" \
+   "(\`LAZY_MMU_STATS\`); and B's entries still cached after the section, of the 4096" \
+   "before.  Every run then ends with nothing stale on any CPU and every page reading" \
+   "back its entry (INACTIVE: after the kernel's switch to A on each CPU).  An x86" \
+   "CR3 reload reaches the current PCID only, so B stays cached even in ALL." ""
+if ! make -s bench-spaces >"$B/spaces.md" 2>"$B/spaces.check"; then
+    echo "bench: bench-spaces failed (see $B/spaces.check)" >&2
+    exit 1
+fi
+cat "$B/spaces.md" >>"$MD"
+# One check per configuration: T+1 remaps in space A, a full flush that
+# names A: no all-spaces full flush, every entry of B kept.
+grep -q '^spaces-check ' "$B/spaces.check" ||
+    { echo "bench: bench-spaces printed no spaces-check line (see $B/spaces.check)" >&2; exit 1; }
+while IFS= read -r line; do
+    cfg=${line#spaces-check }
+    cfg=${cfg%%:*}
+    got=${line#*in space A: }
+    got=${got%: *}
+    target "full flush in one address space (T+1 remaps in A): no all-spaces form, B kept" "$cfg" \
+        "$got" "0 all-spaces full flushes, >= 1 per-space, every B entry kept" "${line##*: }"
+done < <(grep '^spaces-check ' "$B/spaces.check" | sed 's/ (want [^)]*)//g')
 
 # ---------------------------------------------------------------------------
 # 6. Targets
