@@ -34,6 +34,7 @@ SUITE_CONFIGS_paravirt := paravirt
 SUITE_CONFIGS_stage2 := x86_64_ept aarch64_s2
 SUITE_CONFIGS_invlpgb := x86_64_invlpgb
 SUITE_CONFIGS_spaces := $(BACKENDS) $(VARIANTS)
+SUITE_CONFIGS_tables := $(BACKENDS) riscv64_svinval riscv64_svvptc aarch64_nsh x86_64_invlpgb x86_64_invpcid
 configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT_SUITES)),$(VARIANTS)))
 
 # Two builds of the unit tests: optimised, and under ASan+UBSan.

@@ -55,6 +55,12 @@
  *   lazy_mmu_shootdown_apply(m, sd)
  *                                on another CPU: drop what a visibility point
  *                                of another context invalidated (SMP, below)
+ *   lazy_mmu_link_table(m, p, v, va) / lazy_mmu_unlink_table(m, p, va)
+ *                                a table page linked under, or unlinked
+ *                                from, the entry *p one level up (walk
+ *                                caches dropped by the next visibility
+ *                                point); blocks / huge pages: lazy_mmu_set_pte
+ *                                on that entry, one invalidation each.
  *   lazy_mmu_set_space(m, space) the address space m's later changes belong
  *                                to (SPACES, below); a batch pending for
  *                                another is published first.
@@ -89,7 +95,9 @@
  *   VAE1IS / ASIDE1IS, riscv SFENCE.VMA va, asid / x0, asid, x86 INVPCID
  *   type 0 / 1 with LAZY_MMU_X86_INVPCID, else INVLPG / CR3 reload, which
  *   reach the current PCID only: without INVPCID name a PCID only while it
- *   is loaded on this CPU).  Global entries belong to LAZY_MMU_SPACE_ALL.
+ *   is loaded on this CPU).  Global entries belong to LAZY_MMU_SPACE_ALL;
+ *   on x86 its INVLPG and CR3 reload reach the other PCIDs' global entries
+ *   only, so a kernel with PCIDs names the PCID of non-global mappings.
  *   LAZY_MMU_SPACE_INACTIVE - tables no CPU has loaded, whose next load
  *   drops that space's translations (the kernel's switch flushes it): the
  *   stores and the barrier that orders them for walkers, nothing else - no
@@ -673,6 +681,38 @@ static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
     lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_all: context used before lazy_mmu_init");
     LAZY_MMU__COUNT(m, inval_requests, 1);
     lazy_mmu__request_all(m); /* a change behind the library's back */
+    lazy_mmu__settle(m);
+}
+
+/* Table pages.  *ptep is the entry one level up that maps the region from
+ * va (aligned to it): link a new table page where it was invalid (store the
+ * table's own entries first - through m, or before it is reachable), or
+ * unlink one whose entries m has cleared, then hand the table page to
+ * lazy_mmu_free_frame: no CPU walks it after the visibility point.  Blocks
+ * (huge pages) need no call of their own: lazy_mmu_set_pte on the entry,
+ * with the block's first va, costs one invalidation for the whole block. */
+static inline void lazy_mmu_link_table(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
+                                       uintptr_t va)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_link_table: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
+                    "lazy_mmu_link_table: entry pointer is NULL or misaligned");
+    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_link_table: va is not page-aligned");
+    LAZY_MMU__CHECK(!lazy_mmu_arch_pte_valid(lazy_mmu__read(m, ptep)),
+                    "lazy_mmu_link_table: the entry is valid (unlink or unmap what it maps first)");
+    LAZY_MMU__COUNT(m, updates, 1);
+    lazy_mmu__link(m, ptep, pte, va & ~LAZY_MMU__PAGE_MASK);
+    lazy_mmu__settle(m);
+}
+
+static inline void lazy_mmu_unlink_table(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
+{
+    lazy_mmu__check_ctx(m, "lazy_mmu_unlink_table: context used before lazy_mmu_init");
+    LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
+                    "lazy_mmu_unlink_table: entry pointer is NULL or misaligned");
+    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_unlink_table: va is not page-aligned");
+    LAZY_MMU__COUNT(m, updates, 1);
+    lazy_mmu__unlink(m, ptep, va & ~LAZY_MMU__PAGE_MASK);
     lazy_mmu__settle(m);
 }
 

@@ -43,6 +43,10 @@
 /* Stage 2 only entries are cached apart from combined ones, and IPAS2E1IS
  * need not touch the combined ones [S2]. */
 #define LAZY_MMU_SIM_S2_TLB LAZY_MMU_STAGE2
+/* Above level 3, descriptor bits [1:0] 0b11 point to a table, 0b01 is a
+ * block [the translation table descriptor formats]. */
+#define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & 3u) == 3u)
+#define LAZY_MMU_SIM_TABLE_PTE(j) ((lazy_mmu_pte_t)0x3 | (lazy_mmu_pte_t)(0x7000000u + (j)) << 12)
 
 #include "../sim/model.h"
 

@@ -242,6 +242,29 @@ static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, 
         m->pending |= LAZY_MMU__P_GLOBAL;
 }
 
+/* A table page linked where the entry was invalid: the walker must see the
+ * pointer (the update's barrier), and where a CPU may have cached the
+ * invalid entry one level up (F_CACHES_INVALID) a non-leaf invalidation
+ * must cover it - an explicit request is one. */
+static inline void lazy_mmu__link(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
+                                  uintptr_t va)
+{
+    lazy_mmu__update(m, ptep, pte, va);
+#if LAZY_MMU__F_CACHES_INVALID
+    lazy_mmu__request_pages(m, va, va);
+#endif
+}
+
+/* The table page under *ptep unlinked.  Its own entries were cleared
+ * through m (their invalidations are in this batch, or published), but
+ * walk caches may still hold the pointer: a non-leaf invalidation of an
+ * address it mapped drops it (riscv: the full form). */
+static inline void lazy_mmu__unlink(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
+{
+    lazy_mmu__update(m, ptep, 0, va);
+    lazy_mmu__request_pages(m, va, va);
+}
+
 static inline void lazy_mmu__request_all(struct lazy_mmu *m)
 {
     if (lazy_mmu__inactive(m))

@@ -22,6 +22,9 @@
 #define LAZY_MMU_SIM_CHECK_BBM 0
 #define LAZY_MMU_SIM_IS_GLOBAL(pte) 0
 #define LAZY_MMU_SIM_S2_TLB 0
+/* An x86 guest's PDE: PS (bit 7) makes it a 2 MiB page. */
+#define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & ((lazy_mmu_pte_t)1 << 7)) == 0)
+#define LAZY_MMU_SIM_TABLE_PTE(j) ((lazy_mmu_pte_t)0x3 | (lazy_mmu_pte_t)(0x7000000u + (j)) << 12)
 #define LAZY_MMU_SIM_FIELDS long pv_fail_at;
 #define LAZY_MMU_SIM_ON_INIT(s) ((s)->pv_fail_at = -1)
 /* The simulated hypervisor is the one the context's hypercalls reach. */
@@ -51,6 +54,8 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
             if (ptep >= s->pt && ptep < s->pt + s->npages) {
                 i = (size_t)(ptep - s->pt);
                 s->pt[i] = s->walk[i] = ops[k].val;
+            } else if (lazy_mmu__sim_is_dir(s, ptep)) {
+                *ptep = s->dir_walk[ptep - s->dir] = ops[k].val;
             } else {
                 *ptep = ops[k].val;
             }

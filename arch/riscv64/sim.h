@@ -24,6 +24,10 @@
  * by the forms that name an ASID (rs2 != x0). */
 #define LAZY_MMU_SIM_IS_GLOBAL(pte) (((pte) & ((lazy_mmu_pte_t)1 << 5)) != 0)
 #define LAZY_MMU_SIM_S2_TLB 0 /* no stage 2 here */
+/* A valid entry with R, W and X clear points to the next level; otherwise
+ * it is a leaf - a megapage one level up (section 4.3.2). */
+#define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & 0xeu) == 0)
+#define LAZY_MMU_SIM_TABLE_PTE(j) ((lazy_mmu_pte_t)0x1 | (lazy_mmu_pte_t)(0x7000000u + (j)) << 10)
 /* LAZY_MMU_RISCV_SVVPTC declares the harts the build runs on, so the model
  * plays those; tests may set .svvptc to play others. */
 #define LAZY_MMU_SIM_ON_INIT(s) ((s)->svvptc = LAZY_MMU_RISCV_SVVPTC != 0)
@@ -31,13 +35,16 @@
 #include "../sim/model.h"
 
 /* SFENCE.VMA orders the earlier stores before later walks and then drops
- * the page's entries, cached invalid ones included. */
+ * the page's leaf entries, cached invalid ones included; with an address
+ * only leaf ones (walk caches stay: LAZY_MMU_SIM_SEL_LEAF). */
 static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    size_t i = lazy_mmu__sim_index(s, va);
     s->n.sfence_va++;
     lazy_mmu__sim_order_stores(s);
-    lazy_mmu__sim_drop_va(s, va);
+    if (i < s->npages)
+        lazy_mmu__sim_drop_sel_on(s, i, false, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
 }
 
 static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
@@ -56,7 +63,8 @@ static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t
     s->n.sfence_va_asid++;
     lazy_mmu__sim_order_stores(s);
     if (i < s->npages)
-        lazy_mmu__sim_drop_sel_on(s, i, false, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
+        lazy_mmu__sim_drop_sel_on(s, i, false,
+                                  (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
 }
 
 static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
@@ -71,7 +79,8 @@ static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sinval_asid++;
-    lazy_mmu__sim_queue_inval_sel(s, va, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
+    lazy_mmu__sim_queue_inval_sel(s, va,
+                                  (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
 }
 
 static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
@@ -85,7 +94,7 @@ static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sinval++;
-    lazy_mmu__sim_queue_inval(s, va);
+    lazy_mmu__sim_queue_inval_sel(s, va, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
 }
 
 static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
@@ -124,7 +133,7 @@ static inline long lazy_mmu__rv_sim_sbi_rfence(struct lazy_mmu *m, unsigned long
             for (va = start & ~LAZY_MMU__PAGE_MASK; va < start + size; va += LAZY_MMU_PAGE_SIZE) {
                 size_t i = lazy_mmu__sim_index(s, va);
                 if (i < s->npages)
-                    lazy_mmu__sim_drop_sel_on(s, i, false, sel);
+                    lazy_mmu__sim_drop_sel_on(s, i, false, sel | LAZY_MMU_SIM_SEL_LEAF);
             }
         }
     }

@@ -43,6 +43,9 @@
  *   LAZY_MMU_SIM_CHECK_BBM      break-before-make, on LAZY_MMU_SIM_OA_MASK
  *   LAZY_MMU_SIM_IS_GLOBAL(pte)    a valid entry is global (every address space's)
  *   LAZY_MMU_SIM_S2_TLB         stage 2 only entries are cached apart (s2tlb[])
+ *   LAZY_MMU_SIM_IS_TABLE(pte)  a valid entry one level up points to a table
+ *                               (else it is a block: arch/sim/dirs.h)
+ *   LAZY_MMU_SIM_TABLE_PTE(j)   such a pointer, to the table page of span j
  *
  * and the hooks it needs (a function a hook names is declared before this
  * file is included and defined after it):
@@ -67,7 +70,7 @@
 #if !defined(LAZY_MMU_SIM_NAME) || !defined(LAZY_MMU_SIM_VALID) || \
     !defined(LAZY_MMU_SIM_WALKER_LAGS) || !defined(LAZY_MMU_SIM_CACHES_INVALID) || \
     !defined(LAZY_MMU_SIM_CHECK_BBM) || !defined(LAZY_MMU_SIM_IS_GLOBAL) || \
-    !defined(LAZY_MMU_SIM_S2_TLB)
+    !defined(LAZY_MMU_SIM_S2_TLB) || !defined(LAZY_MMU_SIM_IS_TABLE) || !defined(LAZY_MMU_SIM_TABLE_PTE)
 #error "lazymmu sim: a backend's sim.h states every fact before including arch/sim/model.h"
 #endif
 #ifndef LAZY_MMU_SIM_FIELDS
@@ -91,6 +94,11 @@
 /* Invalidation selectors (above): an ASID in the low 16 bits, or ANY. */
 #define LAZY_MMU_SIM_SEL_ANY 0x10000u
 #define LAZY_MMU_SIM_SEL_NONGLOBAL 0x20000u
+#define LAZY_MMU_SIM_SEL_LEAF 0x40000u /* a leaf-only form: walk caches stay */
+
+/* Pages under one directory entry (arch/sim/dirs.h): a table page's worth. */
+#define LAZY_MMU_SIM_SPAN 512
+#define LAZY_MMU_SIM_DIRS (LAZY_MMU_SIM_PAGES / LAZY_MMU_SIM_SPAN)
 
 /* Hardware-level operations, by instruction: every backend's, in one struct,
  * so that code reading sim.n compiles the same for each. */
@@ -150,8 +158,22 @@ struct lazy_mmu_sim {
     unsigned char s2inval[LAZY_MMU_SIM_PAGES];      /* issued, not done */
     unsigned s2inval_list[LAZY_MMU_SIM_PAGES];
 #endif
+    /* The directory level, off until lazy_mmu_sim_use_dirs (dirs.h). */
+    bool dirs;
+    lazy_mmu_pte_t dir[LAZY_MMU_SIM_DIRS] __attribute__((aligned(64)));
+    lazy_mmu_pte_t dir_walk[LAZY_MMU_SIM_DIRS];
+    unsigned char dir_dirty[LAZY_MMU_SIM_DIRS];
+    unsigned char wc[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_DIRS];
+    unsigned char blk[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_DIRS];
+    lazy_mmu_pte_t blk_tlb[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_DIRS];
+    uint16_t dir_tag[LAZY_MMU_SIM_CPUS][LAZY_MMU_SIM_DIRS];
     LAZY_MMU_SIM_FIELDS
 };
+
+/* The directory level's part of the model (dirs.h, below). */
+static inline void lazy_mmu__sim_dirs_init(struct lazy_mmu_sim *s);
+static inline void lazy_mmu__sim_dirs_drop(struct lazy_mmu_sim *s, unsigned c, size_t j, uint32_t sel);
+static inline bool lazy_mmu__sim_dirs_order(struct lazy_mmu_sim *s);
 
 static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, size_t npages)
 {
@@ -178,6 +200,7 @@ static inline void lazy_mmu_sim_init(struct lazy_mmu_sim *s, uintptr_t base, siz
     memset(s->space, 0, npages * sizeof s->space[0]);
     memset(s->cur_space, 0, sizeof s->cur_space);
     s->inval_all_sel = LAZY_MMU_SIM_SEL_ANY;
+    lazy_mmu__sim_dirs_init(s);
 #if LAZY_MMU_SIM_S2_TLB
     memset(s->s2tlb, 0, npages * sizeof s->s2tlb[0]);
     memset(s->s2_cached, 0, npages);
@@ -288,9 +311,14 @@ static inline void lazy_mmu__sim_drop_sel_on(struct lazy_mmu_sim *s, size_t i, b
 {
     unsigned c;
     /* The second bound is ncpus's own limit, spelled out for the compiler. */
-    for (c = 0; c < s->ncpus && c < LAZY_MMU_SIM_CPUS; c++)
-        if ((every || c == s->cpu) && lazy_mmu__sim_selects(s, c, i, sel))
+    for (c = 0; c < s->ncpus && c < LAZY_MMU_SIM_CPUS; c++) {
+        if (!every && c != s->cpu)
+            continue;
+        if (lazy_mmu__sim_selects(s, c, i, sel))
             s->tlb_state[c][i] = LAZY_MMU_SIM_EMPTY;
+        if (s->dirs)
+            lazy_mmu__sim_dirs_drop(s, c, i / LAZY_MMU_SIM_SPAN, sel);
+    }
 }
 
 /* On the running CPU, or with every on all of them (a broadcast form). */
@@ -323,9 +351,12 @@ static inline void lazy_mmu__sim_drop_all_sel_on(struct lazy_mmu_sim *s, bool ev
 static inline void lazy_mmu__sim_drop_all_on(struct lazy_mmu_sim *s, bool every)
 {
     unsigned c;
-    for (c = 0; c < s->ncpus; c++)
-        if (every || c == s->cpu)
+    for (c = 0; c < s->ncpus && c < LAZY_MMU_SIM_CPUS; c++)
+        if (every || c == s->cpu) {
             memset(s->tlb_state[c], LAZY_MMU_SIM_EMPTY, s->npages);
+            memset(s->wc[c], 0, sizeof s->wc[c]);
+            memset(s->blk[c], LAZY_MMU_SIM_EMPTY, sizeof s->blk[c]);
+        }
 }
 
 
@@ -350,7 +381,7 @@ static inline bool lazy_mmu__sim_order_stores(struct lazy_mmu_sim *s)
         s->walk[i] = s->pt[i];
     }
     s->ndirty = kept;
-    return kept != n;
+    return lazy_mmu__sim_dirs_order(s) || kept != n;
 }
 
 /* The kernel's switch to space asid on CPU cpu orders that CPU's stores
@@ -483,12 +514,18 @@ static inline bool lazy_mmu__sim_tlb_oa_differs(const struct lazy_mmu_sim *s, si
 }
 #endif
 
+#include "dirs.h"
+
 static inline void lazy_mmu__sim_store(struct lazy_mmu_sim *s, lazy_mmu_pte_t *ptep,
                                        lazy_mmu_pte_t pte)
 {
     size_t i;
 
     s->n.stores++;
+    if (lazy_mmu__sim_is_dir(s, ptep)) {
+        lazy_mmu__sim_dirs_store(s, (size_t)(ptep - s->dir), pte);
+        return;
+    }
     if (ptep < s->pt || ptep >= s->pt + s->npages) {
         *ptep = pte;
         return;
@@ -539,6 +576,8 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access_on(struct lazy_mmu_sim *s, unsi
         lazy_mmu_sim_violation(s, LAZY_MMU_SIM_NAME ": access after TLB maintenance without ISB");
     if (i >= s->npages)
         return 0;
+    if (lazy_mmu__sim_dirs_hit(s, cpu, i, &pte))
+        return pte;
     switch (tlb_state[i]) {
     case LAZY_MMU_SIM_CACHED:
     case LAZY_MMU_SIM_GLOBAL:
@@ -549,6 +588,8 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access_on(struct lazy_mmu_sim *s, unsi
         break;
     }
     s->n.walks++;
+    if (lazy_mmu__sim_dirs_walk(s, cpu, i, &pte))
+        return pte;
     pte = s->walk[i];
 #if LAZY_MMU_SIM_S2_TLB
     /* The guest's stage 1 walk; its IPA through a cached stage 2 entry if
@@ -587,6 +628,9 @@ static inline lazy_mmu_pte_t lazy_mmu_sim_access(struct lazy_mmu_sim *s, uintptr
 static inline bool lazy_mmu_sim_page_stale(const struct lazy_mmu_sim *s, size_t i)
 {
     unsigned c;
+    const int dirs = lazy_mmu__sim_dirs_stale(s, i);
+    if (dirs != 0)
+        return dirs == 1;
     if (s->walk[i] != s->pt[i] && (lazy_mmu__sim_valid(s->walk[i]) || lazy_mmu__sim_valid(s->pt[i])))
         return true;
     for (c = 0; c < s->ncpus; c++) {

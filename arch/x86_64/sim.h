@@ -39,6 +39,10 @@
 #define LAZY_MMU_SIM_CHECK_BBM 0
 /* One TLB: EPT-derived mappings are dropped by INVEPT alone (below). */
 #define LAZY_MMU_SIM_S2_TLB 0
+/* One level up (a PDE), PS (bit 7) makes a valid entry a 2 MiB page, else
+ * it points to a page table (SDM 4.5). */
+#define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & ((lazy_mmu_pte_t)1 << 7)) == 0)
+#define LAZY_MMU_SIM_TABLE_PTE(j) ((lazy_mmu_pte_t)0x3 | (lazy_mmu_pte_t)(0x7000000u + (j)) << 12)
 #if LAZY_MMU_STAGE2
 /* EPT: present when any of R, W, X (bits 2:0) or, with mode-based execute
  * control, user-execute (bit 10) is set.  Bit 8 is the accessed flag: EPT

@@ -71,6 +71,10 @@ lazy_mmu_pte_t use_every_entry_point(struct lazy_mmu *m, lazy_mmu_pte_t *ptes, u
     lazy_mmu_set_space(m, LAZY_MMU_SPACE_INACTIVE);
     lazy_mmu_set_pte(m, &ptes[2], 0, va + 2 * LAZY_MMU_PAGE_SIZE);
     lazy_mmu_set_space(m, LAZY_MMU_SPACE_ALL);
+    outer = lazy_mmu_enter(m); /* a table page unlinked, a new one linked */
+    lazy_mmu_unlink_table(m, &ptes[8], va);
+    lazy_mmu_link_table(m, &ptes[8], 0x9003, va);
+    lazy_mmu_leave(m, outer);
 #ifdef USE_SMP
     outer = lazy_mmu_enter(m);
     lazy_mmu_set_pte(m, &ptes[0], 0, va);
