@@ -53,4 +53,14 @@ struct mm {
 bool mm_loaded_anywhere(const struct mm *mm);
 uint64_t *mm_pte_slot(struct mm *mm, uintptr_t va);
 
+/* The entry one level up (a PMD: the 2 MiB region from va), a fresh zeroed
+ * table page, the physical address of a table page, and the entry bits of a
+ * pointer to one and of a 2 MiB block. */
+uint64_t *pmd_slot(uintptr_t va);
+uint64_t *alloc_table_page(void);
+uintptr_t table_pa(const uint64_t *table);
+#define PMD_TABLE (PTE_PRESENT | PTE_WRITABLE)
+#define PMD_HUGE ((uint64_t)1 << 7)
+#define PMD_SIZE ((uintptr_t)1 << 21)
+
 #endif
