@@ -98,7 +98,7 @@
 
 /* Pages under one directory entry (arch/sim/dirs.h): a table page's worth. */
 #define LAZY_MMU_SIM_SPAN 512
-#define LAZY_MMU_SIM_DIRS (LAZY_MMU_SIM_PAGES / LAZY_MMU_SIM_SPAN)
+#define LAZY_MMU_SIM_DIRS ((LAZY_MMU_SIM_PAGES + LAZY_MMU_SIM_SPAN - 1) / LAZY_MMU_SIM_SPAN)
 
 /* Hardware-level operations, by instruction: every backend's, in one struct,
  * so that code reading sim.n compiles the same for each. */
@@ -109,6 +109,7 @@ struct lazy_mmu_sim_counts {
     unsigned long invpcid_addr, invpcid_single;                 /* x86_64 INVPCID 0, 1 */
     unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
     unsigned long tlbi_va_asid, tlbi_asid;                      /* aarch64 VAE1IS, ASIDE1IS */
+    unsigned long tlbi_range;                                   /* aarch64 RVA(A)E1IS */
     unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
     unsigned long sfence_va_asid, sfence_asid, sinval_asid;     /* riscv64, rs2 = ASID */
     unsigned long sbi_rfence;                                   /* riscv64 SBI */
