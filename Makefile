@@ -28,13 +28,15 @@ DEFS_x86_64_pkru     := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_PKRU=1
 DEFS_aarch64_nsh     := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_AARCH64_NONSHAREABLE=1
 DEFS_x86_64_invlpgb  := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_INVLPGB=1
 DEFS_x86_64_invpcid  := -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_INVPCID=1
-VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2 x86_64_pkru aarch64_nsh x86_64_invlpgb x86_64_invpcid
+DEFS_aarch64_range   := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_AARCH64_TLBIRANGE=1
+VARIANTS := x86_64_global riscv64_svinval riscv64_svvptc x86_64_ept aarch64_s2 x86_64_pkru aarch64_nsh x86_64_invlpgb x86_64_invpcid aarch64_range
 VARIANT_SUITES := contract model smp
 SUITE_CONFIGS_paravirt := paravirt
 SUITE_CONFIGS_stage2 := x86_64_ept aarch64_s2
 SUITE_CONFIGS_invlpgb := x86_64_invlpgb
 SUITE_CONFIGS_spaces := $(BACKENDS) $(VARIANTS)
-SUITE_CONFIGS_tables := $(BACKENDS) riscv64_svinval riscv64_svvptc aarch64_nsh x86_64_invlpgb x86_64_invpcid
+SUITE_CONFIGS_tables := $(BACKENDS) riscv64_svinval riscv64_svvptc aarch64_nsh x86_64_invlpgb x86_64_invpcid aarch64_range
+SUITE_CONFIGS_range := aarch64_range
 configs_of = $(or $(SUITE_CONFIGS_$(1)),$(BACKENDS) $(if $(filter $(1),$(VARIANT_SUITES)),$(VARIANTS)))
 
 # Two builds of the unit tests: optimised, and under ASan+UBSan.
@@ -68,7 +70,7 @@ help:
 	@echo 'make clean'
 
 # The last lines of `make test` are Check's summary of the optimised run.
-test: compile-check insn-check docs-snippets consume-test qemu-test tsan fuzz unit-asan unit-plain
+test: compile-check insn-check docs-snippets consume-test pv-demo qemu-test tsan fuzz unit-asan unit-plain
 
 # make install / make uninstall (PREFIX, DESTDIR): mk/install.mk.
 include mk/install.mk

@@ -147,6 +147,9 @@
  *   LAZY_MMU_AARCH64_NONSHAREABLE 0                  aarch64: TLBI/DSB for this
  *                                                    CPU only (CPU-private
  *                                                    mappings; then the hook)
+ *   LAZY_MMU_AARCH64_TLBIRANGE    0                  aarch64: FEAT_TLBIRANGE - a run
+ *                                                    of pages by a few TLBI
+ *                                                    RVAAE1IS (checked at init)
  *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
  *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID

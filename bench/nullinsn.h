@@ -149,6 +149,26 @@ static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
     LAZY_MMU__BENCH_NOP0(); /* tlbi vmalle1is */
 }
 
+#if LAZY_MMU_AARCH64_TLBIRANGE
+static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
+{
+    (void)m;
+    return true; /* mrs id_aa64isar0_el1: a CPU that has it */
+}
+
+static inline void lazy_mmu__a64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvaae1is */
+}
+
+static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvae1is */
+}
+#endif
+
 static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
 {
     (void)m;

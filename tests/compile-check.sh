@@ -122,6 +122,7 @@ if have aarch64-linux-gnu-gcc; then
     try "aarch64 gcc non-shareable smp" "embedder_shootdown|embedder_free" aarch64-linux-gnu-gcc \
         -mgeneral-regs-only $FS -DLAZY_MMU_AARCH64_NONSHAREABLE=1 -DUSE_SMP
     stage2 "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
+    try "aarch64 gcc tlbirange" "" aarch64-linux-gnu-gcc -mgeneral-regs-only $FS -DLAZY_MMU_AARCH64_TLBIRANGE=1
 fi
 RV="-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany"
 if have riscv64-linux-gnu-gcc; then

@@ -369,6 +369,15 @@ check_aarch64() {
         are policy p_inval_all_global . ordered "tlbi vmalle1$I"
         are policy p_inval_end . ordered "dsb $D"
     fi
+    if [ "$cfg" = range ]; then
+        # FEAT_TLBIRANGE: the operand as the policy built it (the simulator
+        # decodes its fields: tests/test_range.c), the ID register read.
+        are a64.tlbi-op t_tlbi_rva . ordered "tlbi rvaae1$I <- arg1"
+        are a64.tlbi-op t_tlbi_rva_asid . ordered "tlbi rvae1$I <- arg1"
+        are a64.id-register t_has_tlbirange . ordered "mrs id_aa64isar0_el1"
+        has policy p_inval_range_67 "^tlbi rvaae1$I( |\$)"
+        has policy p_inval_range_67 "^tlbi vaae1$I( |\$)"
+    fi
     are policy p_inval_end_all . ordered "dsb $D"
     are policy p_inval_begin . ordered "dsb ${D}st"
     are policy p_inval_begin_all . ordered "dsb ${D}st"
@@ -376,7 +385,7 @@ check_aarch64() {
     if [ "$cfg" = nsh ]; then
         nowhere a64.barrier-domain '^(dsb:ish|dsb:ishst|tlbi:.*is)$'
     else
-        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1)$'
+        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1|tlbi:rvaae1|tlbi:rvae1)$'
     fi
 }
 
@@ -486,7 +495,8 @@ for arch in $arches; do
                 clang_can aarch64-none-elf || { echo "SKIP aarch64 clang: no clang for aarch64-none-elf"; continue; }
                 set -- clang --target=aarch64-none-elf
             fi
-            for c in default:"" s2:-DLAZY_MMU_STAGE2=1 nsh:-DLAZY_MMU_AARCH64_NONSHAREABLE=1; do
+            for c in default:"" s2:-DLAZY_MMU_STAGE2=1 nsh:-DLAZY_MMU_AARCH64_NONSHAREABLE=1 \
+                range:-DLAZY_MMU_AARCH64_TLBIRANGE=1; do
                 build aarch64 $cc "${c%%:*}" aarch64-linux-gnu-objdump "$@" -mgeneral-regs-only \
                     -DLAZY_MMU_ARCH_AARCH64 ${c#*:}
             done

@@ -140,6 +140,44 @@ static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
                          : "memory");
 }
 
+#if LAZY_MMU_AARCH64_TLBIRANGE
+/* ID_AA64ISAR0_EL1.TLB, bits [59:56]: 0b0010 means the TLBI range (and
+ * outer-shareable) instructions are implemented [the register's
+ * description].  Readable at EL1. */
+static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
+{
+    uint64_t isar0;
+    (void)m;
+    __asm__ __volatile__("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
+    return ((isar0 >> 56) & 0xf) >= 2;
+}
+
+/* TLBI RVAAE1IS / RVAE1IS (FEAT_TLBIRANGE): invalidates the stage 1 EL1&0
+ * entries, any level, that translate a VA in the range the operand
+ * describes - every ASID's, or (RVAE1IS) that ASID's and global ones - on
+ * every PE of the inner-shareable domain [SYS]; completed by a later
+ * DSB ISH like the other TLBIs.  The operand (lazy_mmu__a64_range_op in
+ * policy.h) is passed as it is.  Written as the SYS instructions they are
+ * (op1 0, CRn 8, CRm 2 - 6 without IS -, op2 3 / 1) so that an assembler
+ * without -march=armv8.4-a takes them. */
+#if LAZY_MMU_AARCH64_NONSHAREABLE
+#define LAZY_MMU__A64_RANGE_CRM "c6"
+#else
+#define LAZY_MMU__A64_RANGE_CRM "c2"
+#endif
+static inline void lazy_mmu__a64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    __asm__ __volatile__("sys #0, c8, " LAZY_MMU__A64_RANGE_CRM ", #3, %0" : : "r"(op) : "memory");
+}
+
+static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    __asm__ __volatile__("sys #0, c8, " LAZY_MMU__A64_RANGE_CRM ", #1, %0" : : "r"(op) : "memory");
+}
+#endif
+
 /* TLBI VMALLE1IS: invalidates every stage 1 EL1&0 entry of the current VMID
  * (all VAs, all ASIDs), on every PE of the inner-shareable domain [SYS];
  * entries that combine stage 1 and stage 2 are stage 1 entries too [S2].

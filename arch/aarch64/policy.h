@@ -83,6 +83,65 @@ static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uin
         lazy_mmu__a64_tlbi_asid(m, space);
 }
 
+#if LAZY_MMU_AARCH64_TLBIRANGE
+/* Without the instructions every range TLBI would be UNDEFINED: a loud
+ * stop at init instead. */
+static inline void lazy_mmu__a64_tlbirange_probe(struct lazy_mmu *m)
+{
+    if (!lazy_mmu__a64_has_tlbirange(m))
+        LAZY_MMU_PANIC("lazy_mmu_init: LAZY_MMU_AARCH64_TLBIRANGE is set but this CPU has no "
+                       "TLBI range instructions (ID_AA64ISAR0_EL1.TLB < 2)");
+}
+
+static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
+{
+    lazy_mmu__a64_tlbirange_probe(m);
+}
+#define lazy_mmu__arch_init lazy_mmu__arch_init
+
+/* The range operand [SYS]: ASID [63:48] (RVAE1IS only), TG [47:46] = 0b01
+ * (4 KiB granule), SCALE [45:44], NUM [43:39], TTL [38:37] = 0 (any level),
+ * BaseADDR [36:0] = VA[48:12]; it covers (NUM + 1) << (5 * SCALE + 1)
+ * pages from BaseADDR. */
+static inline uint64_t lazy_mmu__a64_range_op(uintptr_t va, unsigned scale, unsigned num,
+                                              uint32_t space)
+{
+    uint64_t op = ((uint64_t)1 << 46) | ((uint64_t)scale << 44) | ((uint64_t)num << 39) |
+                  (((uint64_t)va >> 12) & (((uint64_t)1 << 37) - 1));
+    return space == LAZY_MMU_SPACE_ALL ? op : op | ((uint64_t)space << 48);
+}
+
+/* n pages from va: the largest whole chunks first - at most 32 of
+ * 2 << (5 * scale) pages per instruction - then a single TLBI for an odd
+ * last page (a range covers an even number).  511 pages: three
+ * instructions, not 511. */
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                              uint32_t space)
+{
+    unsigned scale = 3;
+
+    while (n > 1) {
+        const uint32_t chunk = (uint32_t)2 << (5 * scale);
+        uint32_t num = n / chunk;
+        if (num == 0) {
+            scale--; /* scale 0's chunk is 2 <= n */
+            continue;
+        }
+        if (num > 32)
+            num = 32;
+        if (space == LAZY_MMU_SPACE_ALL)
+            lazy_mmu__a64_tlbi_rva(m, lazy_mmu__a64_range_op(va, scale, num - 1, space));
+        else
+            lazy_mmu__a64_tlbi_rva_asid(m, lazy_mmu__a64_range_op(va, scale, num - 1, space));
+        va += (uintptr_t)(num * chunk) << 12;
+        n -= num * chunk;
+    }
+    if (n == 1)
+        lazy_mmu__arch_inval_page(m, va, space);
+}
+#define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
+#endif
+
 /* Old translations gone on every PE. */
 static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 {

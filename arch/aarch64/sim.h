@@ -43,6 +43,16 @@
 /* Stage 2 only entries are cached apart from combined ones, and IPAS2E1IS
  * need not touch the combined ones [S2]. */
 #define LAZY_MMU_SIM_S2_TLB LAZY_MMU_STAGE2
+/* A CPU without FEAT_TLBIRANGE, for the init check's test; lazy_mmu_init
+ * runs before the context has a simulated CPU to ask, so the check runs
+ * again at attach. */
+#define LAZY_MMU_SIM_FIELDS bool no_tlbirange;
+#define LAZY_MMU_SIM_ON_INIT(s) ((s)->no_tlbirange = false)
+#if LAZY_MMU_AARCH64_TLBIRANGE
+struct lazy_mmu;
+static inline void lazy_mmu__a64_tlbirange_probe(struct lazy_mmu *m);
+#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((void)(s), lazy_mmu__a64_tlbirange_probe(m))
+#endif
 /* Above level 3, descriptor bits [1:0] 0b11 point to a table, 0b01 is a
  * block [the translation table descriptor formats]. */
 #define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & 3u) == 3u)
@@ -109,6 +119,43 @@ static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
     s->n.tlbi_asid++;
     lazy_mmu__sim_queue_all(s, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
 }
+
+#if LAZY_MMU_AARCH64_TLBIRANGE
+/* The model's CPUs implement FEAT_TLBIRANGE unless a test says otherwise. */
+static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
+{
+    return m->sim == NULL || !lazy_mmu__sim_of(m)->no_tlbirange;
+}
+
+/* The operand decoded as the Arm ARM describes it, whatever the policy
+ * meant: TG 0b01 (4 KiB), BaseADDR VA[48:12], (NUM + 1) << (5 * SCALE + 1)
+ * pages; a TTL hint or another granule is a violation (the model would
+ * have to guess what a CPU drops).  Queued until the DSB ISH, like VAE1IS. */
+static inline void lazy_mmu__a64_sim_range(struct lazy_mmu_sim *s, uint64_t op, uint32_t sel)
+{
+    const unsigned scale = (unsigned)(op >> 44) & 3, num = (unsigned)(op >> 39) & 31;
+    uint64_t pages = (uint64_t)(num + 1) << (5 * scale + 1), k;
+    uintptr_t va = (uintptr_t)((op & (((uint64_t)1 << 37) - 1)) << 12);
+
+    if (((op >> 46) & 3) != 1 || ((op >> 37) & 3) != 0) {
+        lazy_mmu_sim_violation(s, "aarch64: TLBI range operand with another granule or a TTL hint");
+        return;
+    }
+    s->n.tlbi_range++;
+    for (k = 0; k < pages; k++, va += LAZY_MMU_PAGE_SIZE)
+        lazy_mmu__sim_queue_inval_sel(s, va, sel);
+}
+
+static inline void lazy_mmu__a64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
+{
+    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, LAZY_MMU_SIM_SEL_ANY);
+}
+
+static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
+{
+    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, (uint32_t)(op >> 48));
+}
+#endif
 
 #if LAZY_MMU_STAGE2
 static inline void lazy_mmu__a64_tlbi_ipa(struct lazy_mmu *m, uintptr_t ipa)

@@ -36,6 +36,18 @@
 #define LAZY_MMU_STAGE2 0
 #endif
 
+/* Define to 1 when every CPU implements FEAT_TLBIRANGE (Armv8.4;
+ * ID_AA64ISAR0_EL1.TLB = 0b0010, which lazy_mmu_init checks): a pending run
+ * of pages is invalidated by a few TLBI RVAAE1IS / RVAE1IS - one per
+ * power-of-32 scale of its length, at most four and a TLBI for an odd page
+ * - instead of one TLBI per page.  4 KiB granule, stage 1 only. */
+#ifndef LAZY_MMU_AARCH64_TLBIRANGE
+#define LAZY_MMU_AARCH64_TLBIRANGE 0
+#endif
+#if LAZY_MMU_AARCH64_TLBIRANGE && (LAZY_MMU_STAGE2 || LAZY_MMU_PAGE_SHIFT != 12)
+#error "lazymmu: LAZY_MMU_AARCH64_TLBIRANGE is for stage 1 with 4 KiB pages"
+#endif
+
 /* This backend implements LAZY_MMU_STAGE2. */
 #define LAZY_MMU_ARCH_HAS_STAGE2 1
 

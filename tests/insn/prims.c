@@ -171,6 +171,25 @@ DECL(void, t_tlbi_asid, (struct lazy_mmu *m, uint32_t asid))
 {
     lazy_mmu__a64_tlbi_asid(m, asid);
 }
+#if LAZY_MMU_AARCH64_TLBIRANGE
+DECL(bool, t_has_tlbirange, (struct lazy_mmu *m))
+{
+    return lazy_mmu__a64_has_tlbirange(m);
+}
+DECL(void, t_tlbi_rva, (struct lazy_mmu *m, uint64_t op))
+{
+    lazy_mmu__a64_tlbi_rva(m, op);
+}
+DECL(void, t_tlbi_rva_asid, (struct lazy_mmu *m, uint64_t op))
+{
+    lazy_mmu__a64_tlbi_rva_asid(m, op);
+}
+/* 67 pages: a scale-1 range of 64 (NUM 0), a scale-0 one of 2, one page. */
+DECL(void, p_inval_range_67, (struct lazy_mmu *m, uintptr_t va))
+{
+    lazy_mmu__arch_inval_range(m, va, 67, LAZY_MMU_SPACE_ALL);
+}
+#endif
 #if LAZY_MMU_STAGE2
 DECL(void, t_tlbi_ipa, (struct lazy_mmu *m, uintptr_t ipa))
 {
