@@ -211,6 +211,24 @@ LAZY_MMU__SLOW void lazy_mmu__defer_pages(struct lazy_mmu *m, uintptr_t first, u
     lazy_mmu__arm(m, i);
 }
 
+/* No CPU has the space loaded, and loading it drops its translations. */
+static inline bool lazy_mmu__inactive(const struct lazy_mmu *m)
+{
+    return m->space == LAZY_MMU_SPACE_INACTIVE;
+}
+
+/* A changed entry of an inactive space: only its store must reach the
+ * walkers before the space is loaded (the walker barrier, where there is
+ * one). */
+static inline void lazy_mmu__defer_sync_inactive(struct lazy_mmu *m)
+{
+#if LAZY_MMU__F_WALK_BARRIER
+    m->pending |= LAZY_MMU__P_SYNC;
+#else
+    (void)m;
+#endif
+}
+
 static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
 {
     /* The common case inline: the page right after the range extended last,
@@ -226,6 +244,12 @@ static inline void lazy_mmu__defer_page(struct lazy_mmu *m, uintptr_t va)
      * call. */
     if (m->pending & LAZY_MMU__P_ALL)
         return;
+    /* An inactive space owes no invalidation (lazy_mmu__owe_page); tested
+     * here, off the fast path, which is never armed in one. */
+    if (lazy_mmu__inactive(m)) {
+        lazy_mmu__defer_sync_inactive(m);
+        return;
+    }
     /* A misaligned va (only a release build lets one through) means its
      * page: ranges, TLBI operands and hypercall ops hold page addresses.
      * Masked here, off the fast path. */
@@ -240,26 +264,19 @@ static inline void lazy_mmu__defer_sync(struct lazy_mmu *m)
     m->pending |= LAZY_MMU__P_SYNC;
 }
 
-/* No CPU has the space loaded, and loading it drops its translations. */
-static inline bool lazy_mmu__inactive(const struct lazy_mmu *m)
-{
-    return m->space == LAZY_MMU_SPACE_INACTIVE;
-}
-
-/* The page's translation must go by the next visibility point. */
+/* The page's translation must go by the next visibility point - unless
+ * no CPU has its space loaded (lazy_mmu__defer_page checks that off its
+ * fast path). */
 static inline void lazy_mmu__owe_page(struct lazy_mmu *m, uintptr_t va)
 {
-    if (lazy_mmu__inactive(m)) {
-#if LAZY_MMU__F_WALK_BARRIER
-        lazy_mmu__defer_sync(m); /* the store reaches walkers before a load */
-#endif
-        return;
-    }
 #if LAZY_MMU__F_PAGE_INVAL
     lazy_mmu__defer_page(m, va);
 #else
     (void)va;
-    lazy_mmu__defer_all(m);
+    if (lazy_mmu__inactive(m))
+        lazy_mmu__defer_sync_inactive(m);
+    else
+        lazy_mmu__defer_all(m);
 #endif
 }
 
