@@ -56,6 +56,7 @@ help:
 	@echo '  make compile-check    lazymmu.h alone, C99/C11/C++, gcc/clang, hosted and freestanding'
 	@echo '  make insn-check       every insn.h primitive checked in the disassembly'
 	@echo '  make docs-snippets    every C block of README.md and docs/ compiles'
+	@echo '  make docs-numbers     the sizes and thresholds the docs quote are the code'"'"'s'
 	@echo '  make consume-test     pkg-config, CMake and Meson consumers'
 	@echo '  make qemu-test        the bare-metal kernels under QEMU, SMP ones included'
 	@echo '  make tsan             one context per thread under ThreadSanitizer'
@@ -70,14 +71,14 @@ help:
 	@echo 'make clean'
 
 # The last lines of `make test` are Check's summary of the optimised run.
-test: compile-check insn-check docs-snippets consume-test pv-demo qemu-test tsan fuzz unit-asan unit-plain
+test: compile-check insn-check docs-snippets docs-numbers consume-test pv-demo qemu-test tsan fuzz unit-asan unit-plain
 
 # make install / make uninstall (PREFIX, DESTDIR): mk/install.mk.
 include mk/install.mk
 # make fuzz / make tsan (FUZZ_SECONDS, FUZZ_JOBS): mk/reliability.mk.
 include mk/reliability.mk
 
-.PHONY: consume-test docs-snippets
+.PHONY: consume-test docs-snippets docs-numbers
 # The library consumed every way an embedder can (pkg-config, CMake
 # add_subdirectory and find_package, Meson subproject).
 consume-test:
@@ -85,6 +86,10 @@ consume-test:
 # Every C block of README.md and docs/ compiles.
 docs-snippets:
 	CC="$(CC)" tests/docs-snippets.sh
+# The context sizes, thresholds and batch sizes the documents quote are the
+# code's (each checked by the compiler, per backend).
+docs-numbers:
+	CC="$(CC)" tests/docs-numbers.sh
 
 # Check's default per-test timeout is 4 s; one paravirt failure test under
 # ASan took 3.6 s on a loaded 2-core machine.  Tests never time anything, so
