@@ -29,11 +29,12 @@
 
 /* The space a visibility point's invalidations name: the context's, unless
  * a global entry is among them (global entries are every space's) or the
- * backend has no per-space forms. */
+ * backend has no per-space forms.  m->space was checked by
+ * lazy_mmu_set_space, and is never LAZY_MMU_SPACE_INACTIVE here: an
+ * inactive space owes no invalidation. */
 static inline uint32_t lazy_mmu__space_of(const struct lazy_mmu *m, bool global)
 {
-    return LAZY_MMU__F_SPACES && !global && m->space <= LAZY_MMU_SPACE_MAX ? m->space
-                                                                         : LAZY_MMU_SPACE_ALL;
+    return LAZY_MMU__F_SPACES && !global ? m->space : LAZY_MMU_SPACE_ALL;
 }
 
 static inline void lazy_mmu__sd_set_space(struct lazy_mmu_shootdown *sd, uint32_t space)
