@@ -294,7 +294,7 @@ struct lazy_mmu_stats {
 #include "arch/select.h"
 #include LAZY_MMU__ARCH_TYPES
 
-#if defined(LAZY_MMU_STAGE2) && LAZY_MMU_STAGE2 && !defined(LAZY_MMU_ARCH_HAS_STAGE2)
+#if defined(LAZY_MMU_STAGE2) && LAZY_MMU_STAGE2 && !defined(LAZY_MMU__ARCH_HAS_STAGE2)
 #error "lazymmu: LAZY_MMU_STAGE2 is offered by the x86_64 (EPT) and aarch64 (stage 2) backends only"
 #endif
 
@@ -401,7 +401,7 @@ struct lazy_mmu {
     unsigned nfrees;
     uintptr_t frees[LAZY_MMU_FREE_MAX]; /* in the order handed over */
 #endif
-    struct lazy_mmu_arch arch;
+    struct lazy_mmu__arch arch;
 #if LAZY_MMU_STATS
     struct lazy_mmu_stats stats;
 #endif
@@ -422,8 +422,8 @@ typedef struct lazy_mmu_state {
     unsigned kind;             /* LAZY_MMU__KIND_* */
     const struct lazy_mmu *owner;
 #endif
-#if LAZY_MMU_ARCH_HAS_STATE
-    struct lazy_mmu_arch_state arch;
+#if LAZY_MMU__ARCH_HAS_STATE
+    struct lazy_mmu__arch_state arch;
 #endif
 } lazy_mmu_state_t;
 
@@ -565,7 +565,7 @@ static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
                     "lazy_mmu_enter: nesting too deep");
     m->depth += LAZY_MMU__ENTER_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_ENTER);
-#if LAZY_MMU_ARCH_HAS_STATE
+#if LAZY_MMU__ARCH_HAS_STATE
     lazy_mmu__arch_enter(m, &s.arch);
 #endif
     return s;
@@ -580,7 +580,7 @@ static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
                           "lazy_mmu_leave: state came from lazy_mmu_pause",
                           "lazy_mmu_leave: sections left out of order (not LIFO)");
     lazy_mmu__publish(m);
-#if LAZY_MMU_ARCH_HAS_STATE
+#if LAZY_MMU__ARCH_HAS_STATE
     lazy_mmu__arch_leave(m, &s.arch);
 #endif
     m->depth -= LAZY_MMU__ENTER_ONE;
@@ -600,7 +600,7 @@ static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
     lazy_mmu__publish(m);
     m->depth -= LAZY_MMU__PAUSE_ONE;
     s = lazy_mmu__open(m, LAZY_MMU__KIND_PAUSE);
-#if LAZY_MMU_ARCH_HAS_STATE
+#if LAZY_MMU__ARCH_HAS_STATE
     lazy_mmu__arch_pause(m, &s.arch); /* required of a backend with state */
 #endif
     return s;
@@ -701,7 +701,7 @@ static inline void lazy_mmu_link_table(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
     LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
                     "lazy_mmu_link_table: entry pointer is NULL or misaligned");
     LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_link_table: va is not page-aligned");
-    LAZY_MMU__CHECK(!lazy_mmu_arch_pte_valid(lazy_mmu__read(m, ptep)),
+    LAZY_MMU__CHECK(!lazy_mmu__arch_pte_valid(lazy_mmu__read(m, ptep)),
                     "lazy_mmu_link_table: the entry is valid (unlink or unmap what it maps first)");
     LAZY_MMU__COUNT(m, updates, 1);
     lazy_mmu__link(m, ptep, pte, va & ~LAZY_MMU__PAGE_MASK);

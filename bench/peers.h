@@ -178,7 +178,7 @@ static inline void peer_x86_eager(struct lazy_mmu *m, const struct peer_update *
 {
     lazy_mmu_pte_t old = *u->ptep;
     lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
-    if (lazy_mmu_arch_pte_valid(old))
+    if (lazy_mmu__arch_pte_valid(old))
         lazy_mmu__x86_invlpg(m, u->va);
 }
 
@@ -194,7 +194,7 @@ static inline void peer_x86_gather(struct lazy_mmu *m, const struct peer_update 
     for (i = 0; i < n; i++) {
         lazy_mmu_pte_t old = *u[i].ptep;
         lazy_mmu__hw_store_pte(m, u[i].ptep, u[i].pte);
-        if (lazy_mmu_arch_pte_valid(old))
+        if (lazy_mmu__arch_pte_valid(old))
             peer_span_add(&span, u[i].va);
     }
     if (peer_span_pages(&span) > PEER_X86_CEILING) {
@@ -212,7 +212,7 @@ static inline void peer_x86_gather(struct lazy_mmu *m, const struct peer_update 
  * its TLB entries invalidated on every PE. */
 static inline bool peer_a64_needs_bbm(lazy_mmu_pte_t old, lazy_mmu_pte_t pte)
 {
-    return lazy_mmu_arch_pte_valid(old) && lazy_mmu_arch_pte_valid(pte) &&
+    return lazy_mmu__arch_pte_valid(old) && lazy_mmu__arch_pte_valid(pte) &&
            ((old ^ pte) & LAZY_MMU_AARCH64_OA_MASK) != 0;
 }
 
@@ -224,7 +224,7 @@ static inline void peer_a64_eager(struct lazy_mmu *m, const struct peer_update *
 {
     lazy_mmu_pte_t old = *u->ptep;
 
-    if (!lazy_mmu_arch_pte_valid(old) && !lazy_mmu_arch_pte_valid(u->pte)) {
+    if (!lazy_mmu__arch_pte_valid(old) && !lazy_mmu__arch_pte_valid(u->pte)) {
         lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
         return;
     }
@@ -240,7 +240,7 @@ static inline void peer_a64_eager(struct lazy_mmu *m, const struct peer_update *
     }
     lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
     lazy_mmu__a64_dsb_ishst(m);
-    if (lazy_mmu_arch_pte_valid(old)) {
+    if (lazy_mmu__arch_pte_valid(old)) {
         lazy_mmu__a64_tlbi_va(m, u->va);
         lazy_mmu__a64_dsb_ish(m);
     }
@@ -268,7 +268,7 @@ static inline void peer_a64_pass1(struct lazy_mmu *m, struct peer_a64_batch *b,
 
     old = *u->ptep;
     /* Only a broken entry reads invalid: a valid one needs no search. */
-    for (k = lazy_mmu_arch_pte_valid(old) ? 0 : b->nmake; k-- > 0;)
+    for (k = lazy_mmu__arch_pte_valid(old) ? 0 : b->nmake; k-- > 0;)
         if (b->make[k].ptep == u->ptep) {
             b->make[k].pte = u->pte;
             return;
@@ -280,7 +280,7 @@ static inline void peer_a64_pass1(struct lazy_mmu *m, struct peer_a64_batch *b,
         lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
     }
     b->stored = true;
-    if (!lazy_mmu_arch_pte_valid(old))
+    if (!lazy_mmu__arch_pte_valid(old))
         return;
     b->invalidated = true;
     if (b->tlbi_now) {
@@ -366,7 +366,7 @@ static inline void peer_a64_arm64(struct lazy_mmu *m, const struct peer_update *
  * Svvptc an invalid->valid change needs it as well. */
 static inline bool peer_rv_changes(lazy_mmu_pte_t old, lazy_mmu_pte_t pte)
 {
-    return lazy_mmu_arch_pte_valid(old) || lazy_mmu_arch_pte_valid(pte);
+    return lazy_mmu__arch_pte_valid(old) || lazy_mmu__arch_pte_valid(pte);
 }
 
 static inline void peer_rv_eager(struct lazy_mmu *m, const struct peer_update *u)
@@ -424,7 +424,7 @@ static inline bool peer_pv_eager(void *hv, const struct peer_update *u)
 
     op[0].ptr = (uint64_t)(uintptr_t)u->ptep | LAZY_MMU_PV_SET;
     op[0].val = u->pte;
-    if (lazy_mmu_arch_pte_valid(*u->ptep)) {
+    if (lazy_mmu__arch_pte_valid(*u->ptep)) {
         op[1].ptr = (uint64_t)u->va | LAZY_MMU_PV_INVLPG;
         op[1].val = 1;
         n = 2;
@@ -450,7 +450,7 @@ static inline bool peer_pv_xen(void *hv, const struct peer_update *u, size_t n)
                 old = op[k].val;
                 break;
             }
-        if (lazy_mmu_arch_pte_valid(old))
+        if (lazy_mmu__arch_pte_valid(old))
             peer_span_add(&span, u[i].va);
         op[nops].ptr = (uint64_t)(uintptr_t)u[i].ptep | LAZY_MMU_PV_SET;
         op[nops++].val = u[i].pte;

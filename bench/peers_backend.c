@@ -176,9 +176,9 @@ static struct peer_update update_of(enum peers_op op, const struct peers_step *s
     u.ptep = lazy_mmu_sim_ptep(&sim, u.va);
     u.pte = peers_entry(op, st->page, st->version);
 #ifdef LAZY_MMU_ARCH_RISCV64
-    needs[st->page] |= lazy_mmu_arch_pte_valid(old) || lazy_mmu_arch_pte_valid(u.pte);
+    needs[st->page] |= lazy_mmu__arch_pte_valid(old) || lazy_mmu__arch_pte_valid(u.pte);
 #else
-    needs[st->page] |= lazy_mmu_arch_pte_valid(old);
+    needs[st->page] |= lazy_mmu__arch_pte_valid(old);
 #endif
     want[st->page] = u.pte;
     return u;
@@ -298,7 +298,7 @@ static const char *verify(size_t npages)
     for (i = 0; i < npages && !why; i++) {
         lazy_mmu_pte_t w = want[i];
         if (*lazy_mmu_sim_ptep(&sim, PEERS_VA(i)) != w ||
-            lazy_mmu_sim_access(&sim, PEERS_VA(i)) != (lazy_mmu_arch_pte_valid(w) ? w : 0))
+            lazy_mmu_sim_access(&sim, PEERS_VA(i)) != (lazy_mmu__arch_pte_valid(w) ? w : 0))
             why = "a page reads back a wrong entry";
     }
     return sim.violation ? sim.violation : why;

@@ -68,7 +68,7 @@ static inline bool workload_verified(struct lazy_mmu_sim *sim, enum workload w, 
     bool ok = lazy_mmu_sim_stale(sim) == 0 && sim->violation == NULL;
     for (i = 0; i < n; i++) {
         lazy_mmu_pte_t want = workload_entry(w, i, true);
-        if (lazy_mmu_sim_access(sim, WORKLOAD_VA(i)) != (lazy_mmu_arch_pte_valid(want) ? want : 0))
+        if (lazy_mmu_sim_access(sim, WORKLOAD_VA(i)) != (lazy_mmu__arch_pte_valid(want) ? want : 0))
             ok = false;
     }
     return ok;

@@ -371,7 +371,7 @@ static void verify_final(size_t npages)
                       (unsigned long long)sim.pt[i], (unsigned long long)model[i]);
         ck_assert(lazy_mmu_get_pte(&ctx, &sim.pt[i]) == model[i]);
         ck_assert(lazy_mmu_sim_access(&sim, TEST_VA(i)) ==
-                  (lazy_mmu_arch_pte_valid(model[i]) ? model[i] : 0));
+                  (lazy_mmu__arch_pte_valid(model[i]) ? model[i] : 0));
     }
     ck_assert_uint_eq(lazy_mmu_get_stats(&ctx)->hypercalls, hv.ncalls);
 }

@@ -128,7 +128,7 @@ static void model_fail(const struct run *r, int line, const char *fmt, ...)
             model_fail(r, __LINE__, __VA_ARGS__); \
     } while (0)
 
-#define valid lazy_mmu_arch_pte_valid
+#define valid lazy_mmu__arch_pte_valid
 
 /* What an access through a page with entry v returns: the entry, or 0 (fault). */
 #define seen(v) (valid(v) ? (v) : 0)

@@ -93,7 +93,7 @@ static void assert_clean(void)
 
 START_TEST(test_arch_state_is_pkru)
 {
-    ck_assert_uint_eq(sizeof(struct lazy_mmu_arch_state), sizeof(uint32_t));
+    ck_assert_uint_eq(sizeof(struct lazy_mmu__arch_state), sizeof(uint32_t));
     /* The generic part stays at most two words (level; kind and owner in
      * debug builds); PKRU adds one 32-bit field. */
     ck_assert_uint_le(sizeof(lazy_mmu_state_t), 16 + sizeof(uint64_t));

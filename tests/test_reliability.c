@@ -424,9 +424,9 @@ START_TEST(test_invalid_to_invalid_needs_no_barrier)
     for (i = 0; i < WINDOW; i++) {
         ck_assert_msg(sim.pt[i] == want[i], "page %zu: memory %#llx", i,
                       (unsigned long long)sim.pt[i]);
-        ck_assert(touch(i) == (lazy_mmu_arch_pte_valid(want[i]) ? want[i] : 0));
+        ck_assert(touch(i) == (lazy_mmu__arch_pte_valid(want[i]) ? want[i] : 0));
         if (sim.walk[i] != sim.pt[i]) {
-            ck_assert_msg(!lazy_mmu_arch_pte_valid(sim.walk[i]) && !lazy_mmu_arch_pte_valid(sim.pt[i]),
+            ck_assert_msg(!lazy_mmu__arch_pte_valid(sim.walk[i]) && !lazy_mmu__arch_pte_valid(sim.pt[i]),
                           "page %zu: the walker sees %#llx, memory holds %#llx", i,
                           (unsigned long long)sim.walk[i], (unsigned long long)sim.pt[i]);
         }

@@ -49,7 +49,7 @@
 #endif
 
 /* This backend implements LAZY_MMU_STAGE2. */
-#define LAZY_MMU_ARCH_HAS_STAGE2 1
+#define LAZY_MMU__ARCH_HAS_STAGE2 1
 
 /* The facts (lazymmu.h): a page-table store reaches the walker only
  * through a DSB (ARM ARM D8.2.6, "Ordering of translation table walks"), and
@@ -74,13 +74,13 @@
 #define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #define LAZY_MMU__ARCH_PTE_VALID ((lazy_mmu_pte_t)1)
 #define LAZY_MMU__ARCH_PTE_OA LAZY_MMU_AARCH64_OA_MASK
-#define LAZY_MMU_ARCH_HAS_STATE 0
+#define LAZY_MMU__ARCH_HAS_STATE 0
 
-struct lazy_mmu_arch {
+struct lazy_mmu__arch {
     char unused; /* everything aarch64 defers lives in the generic batch */
 };
 
-static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & 1) != 0;
 }

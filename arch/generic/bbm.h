@@ -28,7 +28,7 @@
 
 static inline bool lazy_mmu__bbm_needed(lazy_mmu_pte_t old, lazy_mmu_pte_t pte)
 {
-    return lazy_mmu_arch_pte_valid(old) && lazy_mmu_arch_pte_valid(pte) &&
+    return lazy_mmu__arch_pte_valid(old) && lazy_mmu__arch_pte_valid(pte) &&
            ((old ^ pte) & LAZY_MMU__ARCH_PTE_OA) != 0;
 }
 
@@ -288,7 +288,7 @@ LAZY_MMU__SLOW void lazy_mmu__bbm_from_invalid(struct lazy_mmu *m, lazy_mmu_pte_
     unsigned k = 0, i = m->nmakes ? lazy_mmu__bbm_find(m, ptep, &k) : 0;
 
     if (i != m->nmakes) { /* broken, waiting in slot i; its invalidation is owed */
-        if (lazy_mmu_arch_pte_valid(pte)) {
+        if (lazy_mmu__arch_pte_valid(pte)) {
             lazy_mmu__arch_store(m, ptep, pte & ~LAZY_MMU__ARCH_PTE_VALID); /* made with the rest */
         } else {
             if (!lazy_mmu__bbm_unmake(m, i, k))
@@ -298,12 +298,12 @@ LAZY_MMU__SLOW void lazy_mmu__bbm_from_invalid(struct lazy_mmu *m, lazy_mmu_pte_
         lazy_mmu__defer_page(m, va); /* the same page, unless va changed */
         return;
     }
-    if (lazy_mmu_arch_pte_valid(pte) && lazy_mmu__inval_pending(m, va)) {
+    if (lazy_mmu__arch_pte_valid(pte) && lazy_mmu__inval_pending(m, va)) {
         lazy_mmu__bbm_break(m, ptep, pte, va, false);
         return;
     }
     lazy_mmu__arch_store(m, ptep, pte);
-    if (lazy_mmu_arch_pte_valid(pte))
+    if (lazy_mmu__arch_pte_valid(pte))
         lazy_mmu__defer_sync(m);
 }
 

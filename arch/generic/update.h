@@ -34,7 +34,7 @@
  *     lazy_mmu__arch_send(m)                   send what is queued and the
  *                                              invalidations; false if it
  *                                              failed (the batch then stays)
- *   with LAZY_MMU_ARCH_HAS_STATE
+ *   with LAZY_MMU__ARCH_HAS_STATE
  *     lazy_mmu__arch_enter / _leave / _pause(m, &state)
  */
 #ifndef LAZY_MMU_GENERIC_UPDATE_H
@@ -86,16 +86,16 @@ static inline void lazy_mmu__arch_context_sync(struct lazy_mmu *m)
 }
 #endif
 
-#if LAZY_MMU_ARCH_HAS_STATE
+#if LAZY_MMU__ARCH_HAS_STATE
 #ifndef lazy_mmu__arch_enter
-static inline void lazy_mmu__arch_enter(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+static inline void lazy_mmu__arch_enter(struct lazy_mmu *m, struct lazy_mmu__arch_state *s)
 {
     (void)m;
     (void)s;
 }
 #endif
 #ifndef lazy_mmu__arch_leave
-static inline void lazy_mmu__arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+static inline void lazy_mmu__arch_leave(struct lazy_mmu *m, struct lazy_mmu__arch_state *s)
 {
     (void)m;
     (void)s;
@@ -116,7 +116,7 @@ static inline void lazy_mmu__update(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
 #else
     const lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
 
-    if (lazy_mmu_arch_pte_valid(old)) {
+    if (lazy_mmu__arch_pte_valid(old)) {
 #if LAZY_MMU__F_BBM
         if (lazy_mmu__bbm_needed(old, pte) && !lazy_mmu__inactive(m)) {
             lazy_mmu__bbm_remap(m, ptep, pte, va);
@@ -139,7 +139,7 @@ static inline void lazy_mmu__update(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
     }
 #endif
     lazy_mmu__arch_store(m, ptep, pte);
-    if (!lazy_mmu_arch_pte_valid(pte))
+    if (!lazy_mmu__arch_pte_valid(pte))
         return; /* invalid -> invalid: nothing any walker could have seen */
 #if LAZY_MMU__F_CACHES_INVALID
     lazy_mmu__owe_page(m, va);
@@ -161,8 +161,8 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
 {
     const lazy_mmu_pte_t old = *(const volatile lazy_mmu_pte_t *)ptep;
     const bool inval = !lazy_mmu__inactive(m) &&
-                       (lazy_mmu_arch_pte_valid(old) ||
-                        (LAZY_MMU__F_CACHES_INVALID && lazy_mmu_arch_pte_valid(pte)));
+                       (lazy_mmu__arch_pte_valid(old) ||
+                        (LAZY_MMU__F_CACHES_INVALID && lazy_mmu__arch_pte_valid(pte)));
     const uint16_t one = 1;
     struct lazy_mmu_shootdown sd;
 #if LAZY_MMU__F_BBM
@@ -191,7 +191,7 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
         /* Nothing cached: only a new entry behind a lagging walker owes a
          * barrier. */
 #if LAZY_MMU__F_WALK_BARRIER
-        if (!lazy_mmu_arch_pte_valid(pte) && !lazy_mmu__inactive(m))
+        if (!lazy_mmu__arch_pte_valid(pte) && !lazy_mmu__inactive(m))
             return;
         lazy_mmu__arch_order_stores(m);
 #else
@@ -215,7 +215,7 @@ static inline lazy_mmu_pte_t lazy_mmu__read(struct lazy_mmu *m, const lazy_mmu_p
 #if LAZY_MMU__F_BBM
     {
         unsigned k;
-        if (!lazy_mmu_arch_pte_valid(v) && m->nmakes != 0 &&
+        if (!lazy_mmu__arch_pte_valid(v) && m->nmakes != 0 &&
             lazy_mmu__bbm_find(m, ptep, &k) != m->nmakes)
             v |= LAZY_MMU__ARCH_PTE_VALID;
     }

@@ -118,7 +118,7 @@ static inline void lazy_mmu__arch_queue(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
     op->val = pte;
     m->arch.filter |= lazy_mmu__pv_bit(ptep);
     m->pending |= LAZY_MMU__P_WRITES;
-    if (lazy_mmu_arch_pte_valid(held))
+    if (lazy_mmu__arch_pte_valid(held))
         lazy_mmu__owe_page(m, va);
 }
 

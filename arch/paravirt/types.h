@@ -89,12 +89,12 @@ struct lazy_mmu_pv_op {
 /* The ops carry an address space (the _ASID forms). */
 #define LAZY_MMU__F_SPACES 1
 #define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
-#define LAZY_MMU_ARCH_HAS_STATE 0
+#define LAZY_MMU__ARCH_HAS_STATE 0
 
 /* The queue is the call's own op array: SETs in ops[0..nops), the
  * invalidation ops appended behind them (ninval) when a visibility point
  * sends it. */
-struct lazy_mmu_arch {
+struct lazy_mmu__arch {
     void *hv; /* passed to LAZY_MMU_PV_COMMIT */
     unsigned nops, ninval;
     /* A bit per queued entry's address, hashed: a clear bit means "not
@@ -103,7 +103,7 @@ struct lazy_mmu_arch {
     struct lazy_mmu_pv_op ops[LAZY_MMU_PV_QUEUE_MAX + LAZY_MMU_BATCH_MAX];
 };
 
-static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & LAZY_MMU_PV_VALID) != 0;
 }

@@ -33,13 +33,13 @@
  * Sv48: satp.ASID). */
 #define LAZY_MMU__F_SPACES 1
 #define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
-#define LAZY_MMU_ARCH_HAS_STATE 0
+#define LAZY_MMU__ARCH_HAS_STATE 0
 
-struct lazy_mmu_arch {
+struct lazy_mmu__arch {
     char unused; /* everything riscv64 defers lives in the generic batch */
 };
 
-static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & 1) != 0; /* V */
 }

@@ -260,7 +260,7 @@ static inline void lazy_mmu_sim_poke(struct lazy_mmu_sim *s, uintptr_t va, lazy_
         s->pt[i] = s->walk[i] = pte;
 }
 
-/* The architecture's own test, not lazy_mmu_arch_pte_valid: a backend that
+/* The architecture's own test, not lazy_mmu__arch_pte_valid: a backend that
  * got it wrong would otherwise be judged by its own mistake. */
 static inline bool lazy_mmu__sim_valid(lazy_mmu_pte_t pte)
 {

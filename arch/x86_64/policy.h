@@ -40,7 +40,7 @@ static inline uint32_t lazy_mmu__x86_pkru_open(struct lazy_mmu *m)
     return pkru;
 }
 
-static inline void lazy_mmu__arch_enter(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+static inline void lazy_mmu__arch_enter(struct lazy_mmu *m, struct lazy_mmu__arch_state *s)
 {
     s->pkru = lazy_mmu__x86_pkru_open(m);
 }
@@ -50,7 +50,7 @@ static inline void lazy_mmu__arch_enter(struct lazy_mmu *m, struct lazy_mmu_arch
  * this section's enter saw - not "closed": an inner section must leave the
  * key open for its outer one, and a PKRU the caller changed inside the
  * section must not outlive it. */
-static inline void lazy_mmu__arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+static inline void lazy_mmu__arch_leave(struct lazy_mmu *m, struct lazy_mmu__arch_state *s)
 {
     if (lazy_mmu__x86_rdpkru(m) != s->pkru)
         lazy_mmu__x86_wrpkru(m, s->pkru);
@@ -59,7 +59,7 @@ static inline void lazy_mmu__arch_leave(struct lazy_mmu *m, struct lazy_mmu_arch
 
 /* A pause leaves PKRU as it is (the eager writes while paused need the key
  * open) and its resume restores nothing. */
-static inline void lazy_mmu__arch_pause(struct lazy_mmu *m, struct lazy_mmu_arch_state *s)
+static inline void lazy_mmu__arch_pause(struct lazy_mmu *m, struct lazy_mmu__arch_state *s)
 {
     (void)m;
     s->pkru = 0;

@@ -111,7 +111,7 @@
 #endif
 
 /* This backend implements LAZY_MMU_STAGE2. */
-#define LAZY_MMU_ARCH_HAS_STAGE2 1
+#define LAZY_MMU__ARCH_HAS_STAGE2 1
 
 /* The facts (lazymmu.h): x86 never caches not-present entries (SDM 4.10.2.3)
  * and its walker sees the CPU's own stores, so every write goes straight to
@@ -134,12 +134,12 @@
 #if LAZY_MMU_X86_PKRU
 /* Only the PKRU value: with release builds the whole lazy_mmu_state_t is 8
  * bytes and still travels in a register. */
-#define LAZY_MMU_ARCH_HAS_STATE 1
-struct lazy_mmu_arch_state {
+#define LAZY_MMU__ARCH_HAS_STATE 1
+struct lazy_mmu__arch_state {
     uint32_t pkru; /* as lazy_mmu_enter found it */
 };
 #else
-#define LAZY_MMU_ARCH_HAS_STATE 0
+#define LAZY_MMU__ARCH_HAS_STATE 0
 #endif
 
 #define LAZY_MMU_X86_PTE_P ((lazy_mmu_pte_t)1 << 0)
@@ -150,16 +150,16 @@ struct lazy_mmu_arch_state {
 #define LAZY_MMU_X86_EPT_PRESENT ((lazy_mmu_pte_t)0x407)
 
 #if LAZY_MMU_STAGE2
-struct lazy_mmu_arch {
+struct lazy_mmu__arch {
     uint64_t eptp; /* for single-context INVEPT; 0: none set, all-context */
 };
 
-static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & LAZY_MMU_X86_EPT_PRESENT) != 0;
 }
 #else
-struct lazy_mmu_arch {
+struct lazy_mmu__arch {
 #if LAZY_MMU_X86_INVLPGB
     uint16_t invlpgb_max; /* CPUID Fn8000_0008_EDX[15:0]: most extra pages
                              one INVLPGB takes (ECX[15:0]); set at init */
@@ -168,7 +168,7 @@ struct lazy_mmu_arch {
 #endif
 };
 
-static inline bool lazy_mmu_arch_pte_valid(lazy_mmu_pte_t pte)
+static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
     return (pte & LAZY_MMU_X86_PTE_P) != 0;
 }

@@ -107,7 +107,7 @@ static void check_visible(struct cpu *c, struct lazy_mmu *m, struct lazy_mmu_sim
     CHECK(c, s->violation == NULL, "simulator rule broken");
     CHECK(c, lazy_mmu_sim_stale(s) == 0, "stale translation at a visibility point");
     for (p = 0; p < NPAGES; p++) {
-        lazy_mmu_pte_t want = lazy_mmu_arch_pte_valid(c->model[p]) ? c->model[p] : 0;
+        lazy_mmu_pte_t want = lazy_mmu__arch_pte_valid(c->model[p]) ? c->model[p] : 0;
         CHECK(c, lazy_mmu_sim_access(s, va(c, p)) == want, "access differs from the model");
         CHECK(c, s->pt[p] == c->model[p], "page table differs from the model");
     }
@@ -121,7 +121,7 @@ static void check_visible(struct cpu *c, struct lazy_mmu *m, struct lazy_mmu_sim
 static lazy_mmu_pte_t change(struct cpu *c, lazy_mmu_pte_t old)
 {
     unsigned k = rnd(c, 4);
-    if (!lazy_mmu_arch_pte_valid(old) || k >= 2)
+    if (!lazy_mmu__arch_pte_valid(old) || k >= 2)
         return (c->next_frame++ << 12) | PTE_V | PTE_W;
     return k == 0 ? 0 : old ^ PTE_W;
 }

@@ -111,7 +111,7 @@ static void fuzz_panic(const char *msg)
 /* What an access through an entry returns: the entry, or 0 for a fault. */
 static lazy_mmu_pte_t expect(lazy_mmu_pte_t pte)
 {
-    return lazy_mmu_arch_pte_valid(pte) ? pte : 0;
+    return lazy_mmu__arch_pte_valid(pte) ? pte : 0;
 }
 
 /* ---- entries each page has held since the last visibility point ---- */
@@ -180,12 +180,12 @@ static bool poke_breaks_bbm(unsigned p, lazy_mmu_pte_t pte)
 {
 #if defined(LAZY_MMU_ARCH_AARCH64)
     int i;
-    if (!lazy_mmu_arch_pte_valid(pte))
+    if (!lazy_mmu__arch_pte_valid(pte))
         return false;
     if (hist_overflow)
         return true;
     for (i = hist_head[p]; i >= 0; i = hist[i].next)
-        if (lazy_mmu_arch_pte_valid(hist[i].v) && ((hist[i].v ^ pte) & LAZY_MMU_AARCH64_OA_MASK) != 0)
+        if (lazy_mmu__arch_pte_valid(hist[i].v) && ((hist[i].v ^ pte) & LAZY_MMU_AARCH64_OA_MASK) != 0)
             return true;
 #else
     (void)p;
