@@ -213,7 +213,7 @@ static inline void peer_x86_gather(struct lazy_mmu *m, const struct peer_update 
 static inline bool peer_a64_needs_bbm(lazy_mmu_pte_t old, lazy_mmu_pte_t pte)
 {
     return lazy_mmu__arch_pte_valid(old) && lazy_mmu__arch_pte_valid(pte) &&
-           ((old ^ pte) & LAZY_MMU_AARCH64_OA_MASK) != 0;
+           ((old ^ pte) & LAZY_MMU__ARCH_PTE_OA) != 0;
 }
 
 /* ARM ARM, TLB maintenance: DSB ISHST makes the store visible to walkers

@@ -165,4 +165,23 @@ expect_error "INVLPGB with 16 KiB pages" "LAZY_MMU_PAGE_SHIFT must be 12 or 21" 
 expect_error "non-shareable stage 2" "NONSHAREABLE is for stage 1" gcc $FS -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_AARCH64_NONSHAREABLE=1
 expect_error "a free queue of no frames" "LAZY_MMU_FREE_MAX must be at least 1" gcc $FS -DLAZY_MMU_FREE_MAX=0
 
+# The CONFIGURATION table at the top of lazymmu.h lists exactly the public
+# macros the library proper reads in its #if / #ifdef / #ifndef lines
+# (continuations joined; include guards and arch/sim's own table aside).
+lib="lazymmu.h arch/select.h arch/generic/*.h arch/*/types.h arch/*/insn.h arch/*/policy.h"
+# shellcheck disable=SC2086
+awk '{ while (sub(/\\$/, "")) { line = $0; if ((getline nxt) <= 0) break; $0 = line nxt } print }' $lib |
+    grep -E '^[[:space:]]*#[[:space:]]*(if|ifdef|ifndef|elif)' | grep -oE 'LAZY_MMU_[A-Z0-9][A-Z0-9_]*' |
+    grep -vE '_H$' | sort -u >"$out/read.txt"
+awk '/^ \* CONFIGURATION/, /^ \*\/$/' lazymmu.h | grep -oE '^ \*   LAZY_MMU_[A-Z0-9_]*' |
+    sed 's/^ \*   //' | sort -u >"$out/table.txt"
+if ! cmp -s "$out/read.txt" "$out/table.txt"; then
+    echo "compile-check FAILED: lazymmu.h's CONFIGURATION table and the macros the code reads differ"
+    comm -13 "$out/table.txt" "$out/read.txt" | sed 's/^/  read, not in the table: /'
+    comm -23 "$out/table.txt" "$out/read.txt" | sed 's/^/  in the table, never read: /'
+    exit 1
+fi
+echo "ok  the CONFIGURATION table lists the $(wc -l <"$out/table.txt") macros the code reads"
+n=$((n + 1))
+
 echo "compile-check: $n configurations ok"

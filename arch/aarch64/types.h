@@ -13,10 +13,6 @@
 #ifndef LAZY_MMU_BATCH_MAX
 #define LAZY_MMU_BATCH_MAX 64
 #endif
-/* Output-address bits of a 4K-granule leaf entry (48-bit OA). */
-#ifndef LAZY_MMU_AARCH64_OA_MASK
-#define LAZY_MMU_AARCH64_OA_MASK ((lazy_mmu_pte_t)0x0000fffffffff000ull)
-#endif
 
 /* Define to 1 in a hypervisor whose context manages one guest's stage 2
  * translation tables: entries are stage 2 descriptors (valid bit 0, output
@@ -73,7 +69,9 @@
 #define LAZY_MMU__F_SPACES (!LAZY_MMU_STAGE2)
 #define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #define LAZY_MMU__ARCH_PTE_VALID ((lazy_mmu_pte_t)1)
-#define LAZY_MMU__ARCH_PTE_OA LAZY_MMU_AARCH64_OA_MASK
+/* Output-address bits of a 4K-granule entry (48-bit OA: FEAT_LPA2's 52-bit
+ * layout moves bits, so it is not a mask to configure). */
+#define LAZY_MMU__ARCH_PTE_OA ((lazy_mmu_pte_t)0x0000fffffffff000ull)
 #define LAZY_MMU__ARCH_HAS_STATE 0
 
 struct lazy_mmu__arch {

@@ -185,7 +185,7 @@ static bool poke_breaks_bbm(unsigned p, lazy_mmu_pte_t pte)
     if (hist_overflow)
         return true;
     for (i = hist_head[p]; i >= 0; i = hist[i].next)
-        if (lazy_mmu__arch_pte_valid(hist[i].v) && ((hist[i].v ^ pte) & LAZY_MMU_AARCH64_OA_MASK) != 0)
+        if (lazy_mmu__arch_pte_valid(hist[i].v) && ((hist[i].v ^ pte) & LAZY_MMU__ARCH_PTE_OA) != 0)
             return true;
 #else
     (void)p;
