@@ -32,6 +32,10 @@ struct lazy_mmu;
 struct lazy_mmu_shootdown;
 void kernel_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
 #define LAZY_MMU_SHOOTDOWN(m, sd) kernel_shootdown((m), (sd))
+/* Frames and table pages handed to lazy_mmu_free_frame come back here
+ * (common/klib.c records them in kernel_freed[]). */
+void kernel_free_frame(struct lazy_mmu *m, uintptr_t frame);
+#define LAZY_MMU_FREE_FRAME(m, frame) kernel_free_frame((m), (frame))
 
 #include "lazymmu.h"
 
@@ -91,6 +95,50 @@ void arch_shootdown(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
  * whose handler calls smp_ipi_receive(). */
 void arch_send_ipi(unsigned cpu);
 
+/* ---- kernel-spaces*.elf (common/spaces.c instead of scenarios.c) ---- */
+/* Two address spaces.  Space 0 is what arch_mmu_init() loads.  Space 1 is a
+ * second root that maps what space 0 maps except the test window: its
+ * KERNEL_WINDOW_PAGES window entries are its own (invalid at first, page p
+ * and p + 1 adjacent), reached through table pages of its own, so space 0's
+ * window entries and space 1's are independent.  Each space is tagged with
+ * its own ASID / PCID where the CPU has them (say where it has not; then
+ * both are 0 and arch_space_asid() says so). */
+void arch_spaces_init(void); /* after arch_mmu_init(); turns PCIDs on (x86) */
+uint32_t arch_space_asid(unsigned space); /* what lazy_mmu_set_space() gets */
+/* Whether an invalidation can name a space that is not loaded: aarch64 and
+ * riscv can; x86 only with INVPCID (LAZY_MMU_X86_INVPCID), without it the
+ * library's per-PCID forms reach the loaded PCID only. */
+bool arch_spaces_unloaded(void);
+lazy_mmu_pte_t *arch_space_ptep(unsigned space, unsigned page); /* 0: the window's */
+/* Load space's root with its ASID.  flush: drop that ASID's cached
+ * translations as part of the switch (a kernel switching to tables it
+ * edited while no CPU had them loaded); !flush: keep them where the
+ * architecture can (x86 CR3 bit 63; aarch64 and riscv: no TLBI / SFENCE). */
+void arch_space_load(unsigned space, bool flush);
+
+/* The block window: KERNEL_BLOCK_SIZE of virtual address space at
+ * arch_block_va(), aligned to it, mapped in space 0 by the one entry
+ * arch_block_ptep() one level above the leaves (x86 PD entry, aarch64
+ * level-2 descriptor, riscv Sv39 level-1 entry); invalid at first. */
+#define KERNEL_BLOCK_SIZE (2ul << 20)
+#define KERNEL_BLOCK_PAGES 512u
+uintptr_t arch_block_va(void);
+lazy_mmu_pte_t *arch_block_ptep(void);
+/* Two KERNEL_BLOCK_SIZE-aligned physical blocks (b = 0, 1) a block entry
+ * can map, each also reachable, cacheable, through the kernel's own mapping
+ * at arch_block_alias(b) (common/spaces.c fills them). */
+uint64_t arch_block_pa(unsigned b);
+volatile uint64_t *arch_block_alias(unsigned b);
+/* A valid block / huge / megapage entry for pa (2 MiB aligned). */
+lazy_mmu_pte_t arch_make_block(uint64_t pa, bool writable);
+/* KERNEL_TABLE_PAGES page-aligned leaf-table pages the kernel may link under
+ * arch_block_ptep(), writable at arch_table(t); arch_make_table() is the
+ * entry one level up that points at one. */
+#define KERNEL_TABLE_PAGES 2u
+lazy_mmu_pte_t *arch_table(unsigned t);
+uint64_t arch_table_pa(unsigned t);
+lazy_mmu_pte_t arch_make_table(uint64_t table_pa);
+
 /* ---- provided by common/smp.c ---- */
 void smp_secondary_main(unsigned cpu); /* never returns */
 /* IPI every other started CPU with sd and wait until each has applied it. */
@@ -102,6 +150,10 @@ void smp_ipi_receive(void);
  * hook that does nothing): nothing.  Counted in kernel_remote_rounds. */
 extern void (*kernel_remote)(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
 extern unsigned long kernel_remote_rounds;
+/* What kernel_free_frame was given, in order (the first KERNEL_FREED_MAX). */
+#define KERNEL_FREED_MAX 8u
+extern uintptr_t kernel_freed[KERNEL_FREED_MAX];
+extern unsigned kernel_nfreed;
 void kputs(const char *s);
 void kput_u64(uint64_t v);
 void kput_hex(uint64_t v);

@@ -52,6 +52,17 @@ void kernel_panic(const char *msg)
     arch_exit(3);
 }
 
+uintptr_t kernel_freed[KERNEL_FREED_MAX];
+unsigned kernel_nfreed;
+
+void kernel_free_frame(struct lazy_mmu *m, uintptr_t frame)
+{
+    (void)m;
+    if (kernel_nfreed < KERNEL_FREED_MAX)
+        kernel_freed[kernel_nfreed] = frame;
+    kernel_nfreed++;
+}
+
 void (*kernel_remote)(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
 unsigned long kernel_remote_rounds;
 

@@ -11,7 +11,8 @@
  *                          level-0 tables, all invalid
  *
  * Only the window's entries ever change, and only through lazymmu.h; the
- * gigapages are written once before paging is turned on.
+ * gigapages are written once before paging is turned on.  kernel-spaces*.elf
+ * add arch-spaces.c: ASIDs, a second root and the block window.
  */
 #include "kernel.h"
 

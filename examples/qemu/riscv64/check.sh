@@ -8,6 +8,15 @@
 #   check.sh smp LOG                      SMP kernel must PASS on 4 harts
 #   check.sh smp-negative LOG             must FAIL on a stale read by a hart
 #                                         other than the boot one, nothing worse
+#   check.sh spaces LOG                   kernel-spaces.elf must PASS
+#   check.sh spaces-negative LOG          must FAIL each block/table scenario on
+#                                         what it reads and space-inactive on its
+#                                         counts, nothing worse
+#   check.sh trace LOG DIS QEMULOG        the traced boot of kernel-spaces.elf:
+#                                         each trace_* function's SFENCE.VMAs as
+#                                         arch/riscv64/policy.h promises
+#   check.sh trace-negative LOG DIS QEMULOG  the same comparison must reject
+#                                         kernel-spaces-neg.elf's space traces
 #
 # LOG is KERNEL.log; the exit status QEMU gave is in KERNEL.status.  Kernel
 # exit statuses: 0 pass, 1 checks failed, 3 library panic, 4 unexpected trap,
@@ -17,6 +26,7 @@ set -u
 mode=$1
 log=$2
 name=${log%.log}.elf
+case $mode in trace*) name="${log%-trace.log}.elf (traced)" ;; esac
 status=$(cat "${log%.log}.status" 2>/dev/null || echo missing)
 
 ok() { echo "OK   riscv64 $name: $*"; exit 0; }
@@ -123,8 +133,92 @@ smp-negative)
     [ -n "$remote" ] || bad "FAIL, but no stale read on a hart other than the boot one"
     ok "failed as built to: $(grep -c '^  smp ' "$log") bad step(s), first:${remote#  smp}"
     ;;
+spaces)
+    [ "$status" = 0 ] || bad "did not pass: $(why); $(grep -m1 '^  [a-z-]*: ' "$log")"
+    grep -qx 'PASS riscv64 spaces: 0 scenario(s) failed' "$log" || bad "exit 0 but no PASS line"
+    asids=$(sed -n 's/^spaces: satp.ASID keeps [0-9a-fx]*: //p' "$log")
+    ok "$(grep -c '^PASS [a-z-]*$' "$log") scenarios passed ($asids)"
+    ;;
+spaces-negative)
+    case $status in
+    0) bad "passed: the negative control detects nothing" ;;
+    1) ;;
+    *) bad "failed for the wrong reason: $(why)" ;;
+    esac
+    ! grep -qE '^(PANIC|TRAP)' "$log" || bad "exit 1, yet a $(grep -m1 -oE '^(PANIC|TRAP)' "$log") line"
+    grep -qE '^FAIL riscv64 spaces: [1-9][0-9]* scenario\(s\) failed$' "$log" || bad "exit 1 but no FAIL summary line"
+    # A block or table change the TLB kept: spaces.c prints the first bad
+    # page's reason ("  NAME: page N REASON got .. want ..") before FAIL NAME.
+    for sc in block-remap block-protect split table-unlink; do
+        grep -qx "FAIL $sc" "$log" || bad "no FAIL $sc line"
+        grep -qE "^  $sc: page [0-9]+ (stale|faulted|should fault|write)" "$log" ||
+            bad "FAIL $sc, but not for what a page read or wrote"
+    done
+    # The inactive space's changes, not named, cost invalidations.
+    grep -qx 'FAIL space-inactive' "$log" || bad "no FAIL space-inactive line"
+    grep -qE '^  space-inactive: page [0-9]+ counts ' "$log" || bad "FAIL space-inactive, but not on its counts"
+    ok "failed as built to: $(grep -c '^FAIL [a-z-]*$' "$log") FAIL lines, e.g. $(grep -m1 '^  block-remap: ' "$log" | sed 's/^ *//; s/ got .*//'), space-inactive:$(grep -m1 '^  space-inactive: ' "$log" | sed 's/^.*page 0//')"
+    ;;
+trace | trace-negative)
+    dis=$3
+    qlog=$4
+    case $mode:$status in
+    trace:0 | trace-negative:1) ;;
+    *) bad "the traced boot exited $status: $(why)" ;;
+    esac
+    # common/trace.awk's TRACE lines: what each trace_* function ran from
+    # its entry to its own return.  Then objdump's short forms spelled out (SFENCE.VMA with rs2 = x0 prints as
+    # "sfence.vma rs1", with both x0 as "sfence.vma") and registers named
+    # by role: rs1 a VA, rs2 an ASID, or zero (x0).
+    traces=$(awk -v pick='^(sfence|sinval|fence)' -f ../common/trace.awk "$dis" "$qlog" |
+        sed -E -e 's/sfence\.vma(;|$)/sfence.vma zero,zero\1/g' \
+            -e 's/sfence\.vma ([a-z0-9]+)(;|$)/sfence.vma \1,zero\2/g' \
+            -e 's/sfence\.vma ([a-z0-9]+),([a-z0-9]+)/sfence.vma <\1>,<\2>/g' \
+            -e 's/<zero>/zero/g' -e 's/sfence\.vma <[a-z0-9]+>/sfence.vma va/g' \
+            -e 's/,<[a-z0-9]+>/,asid/g') || bad "common/trace.awk failed"
+    echo "$traces" | sed 's/^/  /'
+    # What arch/riscv64/policy.h issues (no Svinval, threshold 64):
+    pages8=$(printf 'sfence.vma va,asid; %.0s' 1 2 3 4 5 6 7 8)
+    # A megapage's entry is a leaf: one SFENCE.VMA va, x0 for all 512 pages
+    # (LAZY_MMU_SPACE_ALL, per-address form).
+    want_block_remap='sfence.vma va,zero'
+    # Eight valid->valid pages named by an ASID: one SFENCE.VMA va, asid each.
+    want_space_pages=${pages8%; }
+    # 1024 pages > the threshold, named by an ASID: one SFENCE.VMA x0, asid -
+    # that space's full flush, never x0, x0.
+    want_space_full='sfence.vma zero,asid'
+    # LAZY_MMU_SPACE_INACTIVE: the stores alone - riscv64 has no walker
+    # barrier (LAZY_MMU__F_WALK_BARRIER 0); the switch's SFENCE.VMA x0, asid
+    # orders them (arch.c, arch_space_load).
+    want_space_inactive='(nothing)'
+    wrong=""
+    for fn in block_remap space_pages space_full space_inactive; do
+        eval "want=\$want_$fn"
+        got=$(echo "$traces" | sed -n "s/^TRACE trace_$fn: //p")
+        # A trace that could not be taken proves nothing either way.
+        case $got in
+        '' | '(not executed)' | '(no return'*) bad "trace_$fn: ${got:-no TRACE line}" ;;
+        esac
+        if [ "$got" != "$want" ]; then
+            [ "$mode" = trace ] && echo "  want trace_$fn: $want"
+            wrong="$wrong $fn"
+        fi
+    done
+    if [ "$mode" = trace ]; then
+        [ -z "$wrong" ] || bad "trace differs from the policy for:$wrong"
+        ok "the trace_* functions executed exactly the SFENCE.VMA forms policy.h promises"
+    fi
+    for fn in space_pages space_full space_inactive; do
+        case " $wrong " in
+        *" $fn "*) ;;
+        *) bad "the trace comparison accepted trace_$fn, which names no space" ;;
+        esac
+    done
+    ok "rejected by the trace comparison (differs for:$wrong)"
+    ;;
 *)
-    echo "usage: $0 pass|negative|facts|facts-negative|smp|smp-negative LOG [THRESHOLD SVINVAL]" >&2
+    echo "usage: $0 pass|negative|facts|facts-negative|smp|smp-negative|spaces|spaces-negative LOG [THRESHOLD SVINVAL]" >&2
+    echo "       $0 trace|trace-negative LOG DIS QEMULOG" >&2
     exit 2
     ;;
 esac

@@ -16,6 +16,16 @@
 #             not an exception), all 4 CPUs started, a "FAIL smp" line and at
 #             least one step where a CPU other than the boot one read
 #             through a stale translation
+#   spaces    (kernel-spaces.elf) exit status 1, the SPACES line saying how
+#             the PCIDs are set up (quoted in the verdict) and
+#             "PASS x86_64 spaces: 0 scenario(s) failed"
+#   spaces-neg  (kernel-spaces-neg.elf) exit status 3 (arch_exit(1), not a
+#             panic, not an exception, not a triple fault, not a timeout),
+#             a FAIL line and a reason line - stale, faulted, should fault
+#             or a write that went through / faulted - for each of
+#             block-remap, block-protect, split and table-unlink (the
+#             library bypassed), and FAIL space-inactive with its counts
+#             line (INVLPGs where the inactive space owes none)
 # QEMU's isa-debug-exit makes a write of v exit with v * 2 + 1; a triple
 # fault with -no-reboot exits 0, and timeout(1) exits 124.
 mode=$1
@@ -62,6 +72,25 @@ smp-neg)
     if [ $st -eq 3 ] && has '^cpus: 4$' && has '^FAIL smp x86_64: [1-9][0-9]* step\(s\) failed$' &&
        has "$stale" && ! has '^PANIC|^UNEXPECTED'; then
         verdict "PASS: the negative control failed with stale reads on other CPUs ($(grep -Ec "$stale" "$log") step lines)"
+        exit 0
+    fi ;;
+spaces)
+    if [ $st -eq 1 ] && has '^SPACES x86_64: ' &&
+       has '^PASS x86_64 spaces: 0 scenario\(s\) failed$'; then
+        verdict "PASS: every blocks/tables/spaces scenario passed; $(sed -n 's/^SPACES x86_64: \([^;]*\).*/\1/p' "$log")"
+        exit 0
+    fi ;;
+spaces-neg)
+    ok=1
+    for sc in block-remap block-protect split table-unlink; do
+        has "^FAIL $sc\$" &&
+            has "^  $sc: page [0-9]+ (stale|faulted|should fault|write (faulted|went through)) " ||
+            ok=0
+    done
+    has '^FAIL space-inactive$' && has '^  space-inactive: page 0 counts page_invals got ' || ok=0
+    if [ $st -eq 3 ] && [ $ok -eq 1 ] && has '^FAIL x86_64 spaces: [1-9][0-9]* scenario\(s\) failed$' &&
+       ! has '^PANIC|^UNEXPECTED'; then
+        verdict "PASS: the negative control failed as it must ($(grep '^FAIL [a-z-]*$' "$log" | sed 's/^FAIL //' | tr '\n' ' ' | sed 's/ $//'))"
         exit 0
     fi ;;
 *)

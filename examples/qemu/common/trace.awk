@@ -1,0 +1,56 @@
+# common/trace.awk - what a kernel's trace_* functions executed, from QEMU's
+# instruction log: one line per function,
+#     TRACE <function>: <insn>; <insn>; ...      ("(nothing)" if none)
+# listing, in executed order, the instructions whose disassembly matches
+# `pick` (the invalidations, fences and root switches a check is about),
+# including those of out-of-line library code they called: from the
+# function's entry to one of its own returns (out-of-line library code that
+# untraced callers run later belongs to no function).  A trace_* function
+# without a return of its own (a tail call) cannot be delimited and says so.
+#
+# Usage: awk -v pick='REGEX' -f trace.awk kernel.dis trace.log
+#   kernel.dis  objdump -d of the kernel
+#   trace.log   qemu ... -singlestep -d exec,nochain -dfilter <ranges of the
+#               trace_* and lazy_mmu* symbols> -D trace.log
+# The architecture's check script compares each line with what the policy
+# promises; this file only turns a log into sequences.
+function norm(h) { sub(/^0x/, "", h); sub(/^0+/, "", h); return tolower(h) }
+FNR == NR {
+    if ($0 ~ /^[0-9a-f]+ <[^>]*>:$/) {
+        if ($2 ~ /^<\.L/) next             # a local label (clang keeps them): same function
+        name = $2; gsub(/[<>:]/, "", name)
+        intrace = name ~ /^trace_/
+        if (intrace) {
+            entry[norm($1)] = name
+            order[++nfn] = name
+        }
+        next
+    }
+    # "  addr:\tbytes\tmnemonic operands" (a continuation line has no third field)
+    if ($0 ~ /^ *[0-9a-f]+:\t/) {
+        n = split($0, f, "\t")
+        if (n < 3) next
+        addr = f[1]; sub(/:$/, "", addr); gsub(/ /, "", addr)
+        insn = f[3]; for (i = 4; i <= n; i++) insn = insn " " f[i]
+        sub(/ *(#|<).*$/, "", insn)       # objdump's comments and symbol hints
+        gsub(/  +/, " ", insn)
+        if (insn ~ pick) op[norm(addr)] = insn
+        if (intrace && insn ~ /^ret/) { isret[norm(addr)] = 1; hasret[name] = 1 }
+    }
+    next
+}
+/^Trace / {
+    s = $0; sub(/^[^[]*\[[0-9a-f]+\//, "", s); sub(/\/.*/, "", s)
+    pc = norm(s)
+    if (pc in entry) { seg = entry[pc]; seen[seg] = 1 }
+    if (seg != "" && (pc in op)) seq[seg] = seq[seg] (seq[seg] == "" ? "" : "; ") op[pc]
+    if (pc in isret) seg = ""
+}
+END {
+    for (i = 1; i <= nfn; i++) {
+        fn = order[i]
+        if (!(fn in hasret)) { printf "TRACE %s: (no return of its own: cannot be delimited)\n", fn; continue }
+        if (!(fn in seen)) { printf "TRACE %s: (not executed)\n", fn; continue }
+        printf "TRACE %s: %s\n", fn, seq[fn] == "" ? "(nothing)" : seq[fn]
+    }
+}
