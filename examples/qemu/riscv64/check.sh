@@ -17,6 +17,9 @@
 #                                         arch/riscv64/policy.h promises
 #   check.sh trace-negative LOG DIS QEMULOG  the same comparison must reject
 #                                         kernel-spaces-neg.elf's space traces
+#   check.sh trace-svinval LOG DIS QEMULOG   kernel-spaces-svinval.elf traced:
+#                                         SFENCE.W.INVAL, the SINVAL.VMAs,
+#                                         SFENCE.INVAL.IR, in that order
 #
 # LOG is KERNEL.log; the exit status QEMU gave is in KERNEL.status.  Kernel
 # exit statuses: 0 pass, 1 checks failed, 3 library panic, 4 unexpected trap,
@@ -31,6 +34,34 @@ status=$(cat "${log%.log}.status" 2>/dev/null || echo missing)
 
 ok() { echo "OK   riscv64 $name: $*"; exit 0; }
 bad() { echo "BAD  riscv64 $name: $* (see $log)"; exit 1; }
+
+# TRACE lines on stdin, with each .4byte word that encodes an Svinval fence
+# (opcode SYSTEM, funct7 0x0b SINVAL.VMA, 0x0c with rs2 0 / 1 SFENCE.W.INVAL
+# / SFENCE.INVAL.IR) named, its SINVAL.VMA operands by role as below.
+svinval_names() {
+    while IFS= read -r line; do
+        out=""
+        rest=${line#*: }
+        while [ -n "$rest" ]; do
+            insn=${rest%%; *}
+            case $rest in *"; "*) rest=${rest#*; } ;; *) rest="" ;; esac
+            case $insn in
+            .4byte\ 0x*)
+                w=$((${insn#.4byte }))
+                rs1=$(((w >> 15) & 31)) rs2=$(((w >> 20) & 31))
+                if [ $((w & 0x7fff)) -eq $((0x0073)) ]; then
+                    case $((w >> 25)):$rs1:$rs2 in
+                    11:*) insn="sinval.vma $([ $rs1 -eq 0 ] && echo zero || echo va),$([ $rs2 -eq 0 ] && echo zero || echo asid)" ;;
+                    12:0:0) insn=sfence.w.inval ;;
+                    12:0:1) insn=sfence.inval.ir ;;
+                    esac
+                fi ;;
+            esac
+            out="$out${out:+; }$insn"
+        done
+        echo "${line%%: *}: $out"
+    done
+}
 
 # Why a run that should have got to its verdict did not.
 why() {
@@ -159,25 +190,28 @@ spaces-negative)
     grep -qE '^  space-inactive: page [0-9]+ counts ' "$log" || bad "FAIL space-inactive, but not on its counts"
     ok "failed as built to: $(grep -c '^FAIL [a-z-]*$' "$log") FAIL lines, e.g. $(grep -m1 '^  block-remap: ' "$log" | sed 's/^ *//; s/ got .*//'), space-inactive:$(grep -m1 '^  space-inactive: ' "$log" | sed 's/^.*page 0//')"
     ;;
-trace | trace-negative)
+trace | trace-negative | trace-svinval)
     dis=$3
     qlog=$4
     case $mode:$status in
-    trace:0 | trace-negative:1) ;;
+    trace:0 | trace-negative:1 | trace-svinval:0) ;;
     *) bad "the traced boot exited $status: $(why)" ;;
     esac
     # common/trace.awk's TRACE lines: what each trace_* function ran from
     # its entry to its own return.  Then objdump's short forms spelled out (SFENCE.VMA with rs2 = x0 prints as
     # "sfence.vma rs1", with both x0 as "sfence.vma") and registers named
     # by role: rs1 a VA, rs2 an ASID, or zero (x0).
-    traces=$(awk -v pick='^(sfence|sinval|fence)' -f ../common/trace.awk "$dis" "$qlog" |
+    # The Svinval fences are .insn words binutils 2.40 prints as .4byte
+    # (the ELF says rv64imac): svinval_names decodes them first.
+    traces=$(awk -v pick='^(sfence|sinval|fence|\.4byte 0x[0-9a-f]+$)' -f ../common/trace.awk "$dis" "$qlog" |
+        svinval_names |
         sed -E -e 's/sfence\.vma(;|$)/sfence.vma zero,zero\1/g' \
             -e 's/sfence\.vma ([a-z0-9]+)(;|$)/sfence.vma \1,zero\2/g' \
             -e 's/sfence\.vma ([a-z0-9]+),([a-z0-9]+)/sfence.vma <\1>,<\2>/g' \
             -e 's/<zero>/zero/g' -e 's/sfence\.vma <[a-z0-9]+>/sfence.vma va/g' \
             -e 's/,<[a-z0-9]+>/,asid/g') || bad "common/trace.awk failed"
     echo "$traces" | sed 's/^/  /'
-    # What arch/riscv64/policy.h issues (no Svinval, threshold 64):
+    # What arch/riscv64/policy.h issues (threshold 64; Svinval below):
     pages8=$(printf 'sfence.vma va,asid; %.0s' 1 2 3 4 5 6 7 8)
     # A megapage's entry is a leaf: one SFENCE.VMA va, x0 for all 512 pages
     # (LAZY_MMU_SPACE_ALL, per-address form).
@@ -191,6 +225,15 @@ trace | trace-negative)
     # barrier (LAZY_MMU__F_WALK_BARRIER 0); the switch's SFENCE.VMA x0, asid
     # orders them (arch.c, arch_space_load).
     want_space_inactive='(nothing)'
+    if [ "$mode" = trace-svinval ]; then
+        # With LAZY_MMU_RISCV_SVINVAL: the same pages, each a SINVAL.VMA,
+        # fenced by one SFENCE.W.INVAL before (the stores first) and one
+        # SFENCE.INVAL.IR after (later walks see their effect); a full flush
+        # stays one SFENCE.VMA x0, asid, which orders everything itself.
+        want_block_remap='sfence.w.inval; sinval.vma va,zero; sfence.inval.ir'
+        pages8=$(printf 'sinval.vma va,asid; %.0s' 1 2 3 4 5 6 7 8)
+        want_space_pages="sfence.w.inval; ${pages8%; }; sfence.inval.ir"
+    fi
     wrong=""
     for fn in block_remap space_pages space_full space_inactive; do
         eval "want=\$want_$fn"
@@ -204,10 +247,14 @@ trace | trace-negative)
             wrong="$wrong $fn"
         fi
     done
-    if [ "$mode" = trace ]; then
+    case $mode in
+    trace)
         [ -z "$wrong" ] || bad "trace differs from the policy for:$wrong"
-        ok "the trace_* functions executed exactly the SFENCE.VMA forms policy.h promises"
-    fi
+        ok "the trace_* functions executed exactly the SFENCE.VMA forms policy.h promises" ;;
+    trace-svinval)
+        [ -z "$wrong" ] || bad "trace differs from the policy for:$wrong"
+        ok "the trace_* functions executed SFENCE.W.INVAL, SINVAL.VMA va(,asid)..., SFENCE.INVAL.IR as policy.h promises" ;;
+    esac
     for fn in space_pages space_full space_inactive; do
         case " $wrong " in
         *" $fn "*) ;;
