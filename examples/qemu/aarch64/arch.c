@@ -23,6 +23,7 @@
 #define DESC_AP_RO      (1ull << 7)     /* AP[2]: read-only; AP[1]=0: no EL0 access */
 #define DESC_SH_INNER   (3ull << 8)
 #define DESC_AF         (1ull << 10)    /* set: no Access flag fault (no HW AF update) */
+#define DESC_NG         (1ull << 11)    /* not global: a TLB entry is tagged with the ASID */
 #define DESC_PXN        (1ull << 53)
 #define DESC_UXN        (1ull << 54)
 
@@ -40,6 +41,9 @@
 #define TCR_TG0_4K      (0ull << 14)
 #define TCR_EPD1        (1ull << 23)    /* no TTBR1 walks: nothing lives up there */
 #define TCR_TG1_4K      (2ull << 30)    /* a defined value even though unused */
+/* Left 0 on purpose: A1 (bit 22) = 0, the current ASID is TTBR0_EL1's;
+ * AS (bit 36) = 0, 8-bit ASIDs, which every implementation has
+ * (arch-spaces.c tags its two spaces with ASIDs 1 and 2 and checks both). */
 #define TCR_IPS_SHIFT   32
 
 #define SCTLR_M         (1ull << 0)
@@ -206,11 +210,16 @@ lazy_mmu_pte_t *arch_window_ptep(unsigned page)
     return &l3_win[page / 512][page % 512];
 }
 
-/* Window pages are data: never executable, never reachable from EL0. */
+/* Window pages are data: never executable, never reachable from EL0.  Not
+ * global (nG), like a process's pages: kernel-spaces.elf maps the same
+ * window VAs differently in two address spaces, and a global entry cached
+ * in one would be used in the other, and is not dropped by TLBI ASIDE1IS.
+ * The other kernels run in ASID 0 throughout and invalidate with the
+ * all-ASID forms (VAAE1IS, VMALLE1IS), which drop nG entries of every ASID. */
 lazy_mmu_pte_t arch_make_pte(uint64_t pa, bool writable)
 {
     return (pa & 0x0000fffffffff000ull) | DESC_PAGE | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER |
-           DESC_AF | (writable ? 0 : DESC_AP_RO) | DESC_PXN | DESC_UXN;
+           DESC_AF | DESC_NG | (writable ? 0 : DESC_AP_RO) | DESC_PXN | DESC_UXN;
 }
 
 /* Lines in the range may be stale copies from before: everything in it was

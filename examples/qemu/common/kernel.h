@@ -68,7 +68,10 @@ uintptr_t arch_window_va(void);
 lazy_mmu_pte_t *arch_window_ptep(unsigned page);
 uint64_t arch_frame_pa(unsigned frame);
 volatile uint64_t *arch_frame_alias(unsigned frame);
-/* A valid leaf entry for pa, read-only or read-write, kernel access. */
+/* A valid leaf entry for pa, read-only or read-write, kernel access; not
+ * global (aarch64 nG set, x86 and riscv G clear), as a process's pages:
+ * kernel-spaces.elf maps the window differently per ASID, and a global
+ * entry would serve every ASID and survive a per-ASID flush. */
 lazy_mmu_pte_t arch_make_pte(uint64_t pa, bool writable);
 /* A load/store through va that reports a translation fault instead of taking
  * the kernel down: false when the access faulted. */
