@@ -308,6 +308,8 @@ struct lazy_mmu_stats {
 #define LAZY_MMU__P_SYNC 8u    /* only barriers: new entries, nothing stale */
 #define LAZY_MMU__P_GLOBAL 16u /* a global translation may be among them */
 #define LAZY_MMU__P_FREES 32u  /* frames wait for the visibility point */
+#define LAZY_MMU__P_TABLE 64u  /* a table entry may be among them: no leaf-only
+                                  forms (explicit requests, unlinks) */
 /* Entries waiting for their make (arch/generic/bbm.h): a run of count
  * entries a stride apart from at, or (at odd) the 64-entry block at at - 1
  * with a bit per waiting entry. */
@@ -358,6 +360,9 @@ struct lazy_mmu_shootdown {
 #define LAZY_MMU_SHOOTDOWN_GLOBAL 2u /* with ALL: global entries too */
 #define LAZY_MMU_SHOOTDOWN_SPACE 4u  /* only address space .space's (else every
                                         space's: what a zeroed one says) */
+#define LAZY_MMU_SHOOTDOWN_LEAF 8u   /* pages only: leaf entries changed, the
+                                        walk caches' table entries may stay
+                                        (else they go too) */
 
 /* The space sd names: its ASID, or LAZY_MMU_SPACE_ALL.  A receiver's
  * backend without per-space forms takes every space. */

@@ -167,12 +167,36 @@ static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvae1is */
 }
+
+static inline void lazy_mmu__a64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvaale1is */
+}
+
+static inline void lazy_mmu__a64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvale1is */
+}
 #endif
 
 static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(((uint64_t)va >> 12) | ((uint64_t)asid << 48))); /* tlbi vae1is */
+}
+
+static inline void lazy_mmu__a64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"((uint64_t)va >> 12)); /* tlbi vaale1is */
+}
+
+static inline void lazy_mmu__a64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    LAZY_MMU__BENCH_NOP("r"(((uint64_t)va >> 12) | ((uint64_t)asid << 48))); /* tlbi vale1is */
 }
 
 static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)

@@ -352,6 +352,11 @@ check_aarch64() {
     has a64.tlbi-op t_tlbi_va_asid "^tlbi vae1$I( |\$)"
     are a64.tlbi-operand t_tlbi_va_asid . ordered "tlbi vae1$I <- arg1[55:12]|arg2[15:0]<<48"
     are a64.tlbi-operand t_tlbi_asid . ordered "tlbi aside1$I <- arg1[15:0]<<48"
+    # Their last-level forms: the same operands.
+    has a64.tlbi-op t_tlbi_va_leaf "^tlbi vaale1$I( |\$)"
+    are a64.tlbi-operand t_tlbi_va_leaf . ordered "tlbi vaale1$I <- arg1[55:12]"
+    has a64.tlbi-op t_tlbi_va_asid_leaf "^tlbi vale1$I( |\$)"
+    are a64.tlbi-operand t_tlbi_va_asid_leaf . ordered "tlbi vale1$I <- arg1[55:12]|arg2[15:0]<<48"
     if [ "$cfg" = s2 ]; then
         has a64.tlbi-op t_tlbi_ipa '^tlbi ipas2e1is( |$)'
         are a64.tlbi-operand t_tlbi_ipa . ordered "tlbi ipas2e1is <- arg1[55:12]"
@@ -364,6 +369,8 @@ check_aarch64() {
     else
         are policy p_inval_page . ordered "tlbi vaae1$I <- arg1[55:12]"
         are policy p_inval_page_space . ordered "tlbi vae1$I <- arg1[55:12]|imm:0x2a000000000000"
+        are policy p_inval_page_leaf . ordered "tlbi vaale1$I <- arg1[55:12]"
+        are policy p_inval_page_leaf_space . ordered "tlbi vale1$I <- arg1[55:12]|imm:0x2a000000000000"
         are policy p_inval_all_space . ordered "tlbi aside1$I <- imm:0x2a000000000000"
         are policy p_inval_all . ordered "tlbi vmalle1$I"
         are policy p_inval_all_global . ordered "tlbi vmalle1$I"
@@ -374,6 +381,10 @@ check_aarch64() {
         # decodes its fields: tests/test_range.c), the ID register read.
         are a64.tlbi-op t_tlbi_rva . ordered "tlbi rvaae1$I <- arg1"
         are a64.tlbi-op t_tlbi_rva_asid . ordered "tlbi rvae1$I <- arg1"
+        are a64.tlbi-op t_tlbi_rva_leaf . ordered "tlbi rvaale1$I <- arg1"
+        are a64.tlbi-op t_tlbi_rva_asid_leaf . ordered "tlbi rvale1$I <- arg1"
+        has policy p_inval_range_leaf_67 "^tlbi rvaale1$I( |\$)"
+        has policy p_inval_range_leaf_67 "^tlbi vaale1$I( |\$)"
         are a64.id-register t_has_tlbirange . ordered "mrs id_aa64isar0_el1"
         has policy p_inval_range_67 "^tlbi rvaae1$I( |\$)"
         has policy p_inval_range_67 "^tlbi vaae1$I( |\$)"
@@ -385,7 +396,7 @@ check_aarch64() {
     if [ "$cfg" = nsh ]; then
         nowhere a64.barrier-domain '^(dsb:ish|dsb:ishst|tlbi:.*is)$'
     else
-        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1|tlbi:rvaae1|tlbi:rvae1)$'
+        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1|tlbi:rvaae1|tlbi:rvae1|tlbi:vaale1|tlbi:vale1|tlbi:rvaale1|tlbi:rvale1)$'
     fi
 }
 

@@ -15,8 +15,9 @@
  *   [BAR]   B2 "The AArch64 Application Level Memory Model", "Memory
  *           barriers" (DSB, ISB) and "Atomicity in the Arm architecture".
  *   [SYS]   The System instruction descriptions of TLBI VAAE1IS, VAE1IS,
- *           ASIDE1IS and VMALLE1IS (operand layout), and for stage 2 TLBI
- *           IPAS2E1IS and TLBI VMALLS12E1IS.
+ *           their last-level forms VAALE1IS and VALE1IS, ASIDE1IS and
+ *           VMALLE1IS (operand layout), and for stage 2 TLBI IPAS2E1IS and
+ *           TLBI VMALLS12E1IS.
  *   [S2]    D8.16 "Invalidation of TLB entries from stage 2 translations".
  */
 #ifndef LAZY_MMU_AARCH64_INSN_H
@@ -127,6 +128,30 @@ static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, 
                          : "memory");
 }
 
+/* TLBI VAALE1IS / VALE1IS: the same as VAAE1IS / VAE1IS for the entries
+ * from the last level of the walk - the page or block that maps the VA -
+ * only; the walk-cache entries of the levels above may stay [SYS].  Enough
+ * when only leaf descriptors changed, and cheaper: the next walks keep
+ * their cached table entries.  Completion as for VAAE1IS. */
+static inline void lazy_mmu__a64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
+{
+    (void)m;
+    __asm__ __volatile__("tlbi vaale1" LAZY_MMU__A64_IS ", %0"
+                         :
+                         : "r"(((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK)
+                         : "memory");
+}
+
+static inline void lazy_mmu__a64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    (void)m;
+    __asm__ __volatile__("tlbi vale1" LAZY_MMU__A64_IS ", %0"
+                         :
+                         : "r"((((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK) |
+                               ((uint64_t)asid << LAZY_MMU__A64_TLBI_ASID_SHIFT))
+                         : "memory");
+}
+
 /* TLBI ASIDE1IS: invalidates every non-global stage 1 EL1&0 entry of this
  * ASID (all VAs, any level), on every PE of the inner-shareable domain
  * [SYS]: one address space's full flush, leaving every other ASID's entries
@@ -159,7 +184,8 @@ static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
  * DSB ISH like the other TLBIs.  The operand (lazy_mmu__a64_range_op in
  * policy.h) is passed as it is.  Written as the SYS instructions they are
  * (op1 0, CRn 8, CRm 2 - 6 without IS -, op2 3 / 1) so that an assembler
- * without -march=armv8.4-a takes them. */
+ * without -march=armv8.4-a takes them.  RVAALE1IS / RVALE1IS (op2 7 / 5)
+ * are their last-level forms, as VAALE1IS is VAAE1IS's. */
 #if LAZY_MMU_AARCH64_NONSHAREABLE
 #define LAZY_MMU__A64_RANGE_CRM "c6"
 #else
@@ -175,6 +201,18 @@ static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
 {
     (void)m;
     __asm__ __volatile__("sys #0, c8, " LAZY_MMU__A64_RANGE_CRM ", #1, %0" : : "r"(op) : "memory");
+}
+
+static inline void lazy_mmu__a64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    __asm__ __volatile__("sys #0, c8, " LAZY_MMU__A64_RANGE_CRM ", #7, %0" : : "r"(op) : "memory");
+}
+
+static inline void lazy_mmu__a64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
+{
+    (void)m;
+    __asm__ __volatile__("sys #0, c8, " LAZY_MMU__A64_RANGE_CRM ", #5, %0" : : "r"(op) : "memory");
 }
 #endif
 

@@ -74,6 +74,16 @@ static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, u
         lazy_mmu__a64_tlbi_va_asid(m, va, space);
 }
 
+/* Their last-level forms, VAALE1IS / VALE1IS, for a batch of leaf
+ * changes: the walk caches keep the table entries above. */
+static inline void lazy_mmu__arch_inval_page_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t space)
+{
+    if (space == LAZY_MMU_SPACE_ALL)
+        lazy_mmu__a64_tlbi_va_leaf(m, va);
+    else
+        lazy_mmu__a64_tlbi_va_asid_leaf(m, va, space);
+}
+
 static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     (void)global;
@@ -114,9 +124,9 @@ static inline uint64_t lazy_mmu__a64_range_op(uintptr_t va, unsigned scale, unsi
 /* n pages from va: the largest whole chunks first - at most 32 of
  * 2 << (5 * scale) pages per instruction - then a single TLBI for an odd
  * last page (a range covers an even number).  511 pages: three
- * instructions, not 511. */
-static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                              uint32_t space)
+ * instructions, not 511.  leaf: the last-level forms. */
+static inline void lazy_mmu__a64_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                             uint32_t space, bool leaf)
 {
     unsigned scale = 3;
 
@@ -129,16 +139,39 @@ static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, 
         }
         if (num > 32)
             num = 32;
-        if (space == LAZY_MMU_SPACE_ALL)
-            lazy_mmu__a64_tlbi_rva(m, lazy_mmu__a64_range_op(va, scale, num - 1, space));
-        else
-            lazy_mmu__a64_tlbi_rva_asid(m, lazy_mmu__a64_range_op(va, scale, num - 1, space));
+        const uint64_t op = lazy_mmu__a64_range_op(va, scale, num - 1, space);
+        if (space == LAZY_MMU_SPACE_ALL) {
+            if (leaf)
+                lazy_mmu__a64_tlbi_rva_leaf(m, op);
+            else
+                lazy_mmu__a64_tlbi_rva(m, op);
+        } else if (leaf) {
+            lazy_mmu__a64_tlbi_rva_asid_leaf(m, op);
+        } else {
+            lazy_mmu__a64_tlbi_rva_asid(m, op);
+        }
         va += (uintptr_t)(num * chunk) << 12;
         n -= num * chunk;
     }
-    if (n == 1)
+    if (n == 1 && leaf)
+        lazy_mmu__arch_inval_page_leaf(m, va, space);
+    else if (n == 1)
         lazy_mmu__arch_inval_page(m, va, space);
 }
+
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                              uint32_t space)
+{
+    lazy_mmu__a64_inval_range(m, va, n, space, false);
+}
+
+static inline void lazy_mmu__arch_inval_range_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                                   uint32_t space)
+{
+    lazy_mmu__a64_inval_range(m, va, n, space, true);
+}
+#define lazy_mmu__arch_inval_range_leaf lazy_mmu__arch_inval_range_leaf
+
 #define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
 #endif
 

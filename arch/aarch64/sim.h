@@ -113,6 +113,23 @@ static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, 
     lazy_mmu__sim_queue_inval_sel(s, va, asid & 0xffffu);
 }
 
+/* VAALE1IS / VALE1IS: the same, of the last level's entries only - the
+ * walk cache's table entries stay (counted with the full forms, and in
+ * tlbi_leaf). */
+static inline void lazy_mmu__a64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_va++;
+    s->n.tlbi_leaf++;
+    lazy_mmu__sim_queue_inval_sel(s, va, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
+}
+static inline void lazy_mmu__a64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+{
+    struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
+    s->n.tlbi_va_asid++;
+    s->n.tlbi_leaf++;
+    lazy_mmu__sim_queue_inval_sel(s, va, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_LEAF);
+}
 static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
@@ -154,6 +171,16 @@ static inline void lazy_mmu__a64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
 static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
 {
     lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, (uint32_t)(op >> 48));
+}
+static inline void lazy_mmu__a64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
+{
+    lazy_mmu__sim_of(m)->n.tlbi_leaf++;
+    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
+}
+static inline void lazy_mmu__a64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
+{
+    lazy_mmu__sim_of(m)->n.tlbi_leaf++;
+    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, (uint32_t)(op >> 48) | LAZY_MMU_SIM_SEL_LEAF);
 }
 #endif
 

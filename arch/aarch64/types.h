@@ -67,6 +67,9 @@
 /* Stage 1 entries carry an ASID of up to 16 bits (TLBI VAE1IS, ASIDE1IS);
  * a guest's stage 2 has none. */
 #define LAZY_MMU__F_SPACES (!LAZY_MMU_STAGE2)
+/* Stage 1 TLBIs by VA have last-level forms (VAALE1IS, VALE1IS) that keep
+ * the walk caches: a batch of leaf changes uses them. */
+#define LAZY_MMU__F_LEAF_FORMS (!LAZY_MMU_STAGE2)
 #define LAZY_MMU__ARCH_SPACE_MAX 0xffffu
 #define LAZY_MMU__ARCH_PTE_VALID ((lazy_mmu_pte_t)1)
 /* Output-address bits of a 4K-granule entry (48-bit OA: FEAT_LPA2's 52-bit

@@ -9,6 +9,11 @@
  *   F_PAGE_INVAL_LEAF the per-page form covers leaf entries only: an
  *                     explicit request, which may be for a table, is a
  *                     full one (riscv SFENCE.VMA with an address)
+ *   F_LEAF_FORMS      beside the per-page form that drops walk-cache
+ *                     entries too, a leaf-only one that keeps them
+ *                     (aarch64 TLBI VALE1IS / VAALE1IS): used for a batch
+ *                     of leaf changes only; the backend then supplies
+ *                     lazy_mmu__arch_inval_page_leaf
  *   F_CACHES_INVALID  the TLB may hold an invalid entry: invalid->valid
  *                     owes the page an invalidation (riscv without Svvptc)
  *   F_WALK_BARRIER    the walker sees a store only after a barrier:
@@ -36,6 +41,9 @@
 #endif
 #ifndef LAZY_MMU__F_PAGE_INVAL_LEAF
 #define LAZY_MMU__F_PAGE_INVAL_LEAF 0
+#endif
+#ifndef LAZY_MMU__F_LEAF_FORMS
+#define LAZY_MMU__F_LEAF_FORMS 0
 #endif
 #ifndef LAZY_MMU__F_CACHES_INVALID
 #define LAZY_MMU__F_CACHES_INVALID 0

@@ -71,8 +71,14 @@ static inline void lazy_mmu__invalidate(struct lazy_mmu *m, const struct lazy_mm
         LAZY_MMU__COUNT(m, full_invals, 1);
     } else {
 #if LAZY_MMU__F_PAGE_INVAL
-        for (i = 0; i < sd->nranges; i++)
-            lazy_mmu__arch_inval_range(m, sd->first[i], sd->pages[i], space);
+#if LAZY_MMU__F_LEAF_FORMS
+        if (sd->flags & LAZY_MMU_SHOOTDOWN_LEAF) {
+            for (i = 0; i < sd->nranges; i++)
+                lazy_mmu__arch_inval_range_leaf(m, sd->first[i], sd->pages[i], space);
+        } else
+#endif
+            for (i = 0; i < sd->nranges; i++)
+                lazy_mmu__arch_inval_range(m, sd->first[i], sd->pages[i], space);
         LAZY_MMU__COUNT(m, page_invals, sd->npages);
 #endif
     }
@@ -107,7 +113,10 @@ static inline struct lazy_mmu_shootdown lazy_mmu__describe(const struct lazy_mmu
     sd.pages = m->range_pages;
     sd.nranges = all ? 0 : m->nranges;
     sd.npages = all ? 0 : (unsigned)m->npages;
-    sd.flags = all ? LAZY_MMU_SHOOTDOWN_ALL | (global ? LAZY_MMU_SHOOTDOWN_GLOBAL : 0u) : 0u;
+    if (all)
+        sd.flags = LAZY_MMU_SHOOTDOWN_ALL | (global ? LAZY_MMU_SHOOTDOWN_GLOBAL : 0u);
+    else /* only set_pte's pages: leaves (pages, blocks) */
+        sd.flags = (m->pending & LAZY_MMU__P_TABLE) ? 0u : LAZY_MMU_SHOOTDOWN_LEAF;
     lazy_mmu__sd_set_space(&sd, lazy_mmu__space_of(m, global));
     return sd;
 }

@@ -14,6 +14,9 @@
  *                                           space (global: global ones too)
  *     lazy_mmu__arch_inval_page(m, va, space)
  *                                           one page (with F_PAGE_INVAL)
+ *     lazy_mmu__arch_inval_page_leaf(m, va, space)
+ *                                           its leaf entries only (with
+ *                                           F_LEAF_FORMS)
  *   optional, each with `#define name name` after it (defaults here)
  *     lazy_mmu__arch_init(m)                initialise m->arch
  *     lazy_mmu__arch_store(m, ptep, pte)    store an entry (default: the
@@ -22,6 +25,9 @@
  *     lazy_mmu__arch_inval_range(m, va, n, space)
  *                                           n pages from va (default: n
  *                                           inval_page; paravirt: one op)
+ *     lazy_mmu__arch_inval_range_leaf(m, va, n, space)
+ *                                           leaf entries only (default: n
+ *                                           inval_page_leaf)
  *     lazy_mmu__arch_inval_begin(m, all)    before the invalidations: make
  *                                           the stores visible to walkers
  *     lazy_mmu__arch_inval_end(m, all)      wait for them to complete
@@ -60,6 +66,15 @@ static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, 
 {
     for (; n != 0; n--, va += LAZY_MMU_PAGE_SIZE)
         lazy_mmu__arch_inval_page(m, va, space);
+}
+#endif
+
+#if LAZY_MMU__F_LEAF_FORMS && !defined(lazy_mmu__arch_inval_range_leaf)
+static inline void lazy_mmu__arch_inval_range_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                                   uint32_t space)
+{
+    for (; n != 0; n--, va += LAZY_MMU_PAGE_SIZE)
+        lazy_mmu__arch_inval_page_leaf(m, va, space);
 }
 #endif
 
@@ -176,7 +191,8 @@ static inline void lazy_mmu__update_now(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
         sd.first = &va;
         sd.pages = &one;
         sd.nranges = sd.npages = LAZY_MMU__F_PAGE_INVAL ? 1u : 0u;
-        sd.flags = LAZY_MMU__F_PAGE_INVAL ? 0u : LAZY_MMU_SHOOTDOWN_ALL;
+        /* lazy_mmu_set_pte changes a leaf (a page or a block) */
+        sd.flags = LAZY_MMU__F_PAGE_INVAL ? LAZY_MMU_SHOOTDOWN_LEAF : LAZY_MMU_SHOOTDOWN_ALL;
         lazy_mmu__sd_set_space(&sd, lazy_mmu__space_of(m, lazy_mmu__old_global(m, old)));
         lazy_mmu__invalidate(m, &sd);
         lazy_mmu__remote(m, &sd);
@@ -225,8 +241,8 @@ static inline lazy_mmu_pte_t lazy_mmu__read(struct lazy_mmu *m, const lazy_mmu_p
 }
 
 /* An explicit request: a change made by other means, which may be of a
- * table entry or - in LAZY_MMU_SPACE_ALL - a global one.  Nothing in an
- * inactive space. */
+ * table entry (so no leaf-only form for this batch) or - in
+ * LAZY_MMU_SPACE_ALL - a global one.  Nothing in an inactive space. */
 static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, uintptr_t last)
 {
     if (lazy_mmu__inactive(m))
@@ -238,6 +254,7 @@ static inline void lazy_mmu__request_pages(struct lazy_mmu *m, uintptr_t first, 
 #else
     lazy_mmu__defer_pages(m, first, last);
 #endif
+    m->pending |= LAZY_MMU__P_TABLE;
     if (m->space == LAZY_MMU_SPACE_ALL)
         m->pending |= LAZY_MMU__P_GLOBAL;
 }
@@ -270,6 +287,7 @@ static inline void lazy_mmu__request_all(struct lazy_mmu *m)
     if (lazy_mmu__inactive(m))
         return;
     lazy_mmu__defer_all(m);
+    m->pending |= LAZY_MMU__P_TABLE;
     if (m->space == LAZY_MMU_SPACE_ALL)
         m->pending |= LAZY_MMU__P_GLOBAL;
 }

@@ -109,7 +109,8 @@ struct lazy_mmu_sim_counts {
     unsigned long invpcid_addr, invpcid_single;                 /* x86_64 INVPCID 0, 1 */
     unsigned long dsb_ishst, dsb_ish, isb, tlbi_va, tlbi_all;   /* aarch64 */
     unsigned long tlbi_va_asid, tlbi_asid;                      /* aarch64 VAE1IS, ASIDE1IS */
-    unsigned long tlbi_range;                                   /* aarch64 RVA(A)E1IS */
+    unsigned long tlbi_range;                                   /* aarch64 RVA(A)(L)E1IS */
+    unsigned long tlbi_leaf; /* aarch64: of the TLBIs above, the last-level forms */
     unsigned long sfence_va, sfence_all, sfence_w_inval, sinval, sfence_inval_ir; /* riscv64 */
     unsigned long sfence_va_asid, sfence_asid, sinval_asid;     /* riscv64, rs2 = ASID */
     unsigned long sbi_rfence;                                   /* riscv64 SBI */
@@ -297,13 +298,14 @@ static inline bool lazy_mmu__sim_selects(const struct lazy_mmu_sim *s, unsigned 
     }
 }
 
-/* What both a and b drop, and more: the wider of two selectors. */
+/* What both a and b drop, and more: the wider of two selectors (global
+ * entries kept, or walk caches kept, only if both keep them). */
 static inline uint32_t lazy_mmu__sim_sel_union(uint32_t a, uint32_t b)
 {
-    uint32_t keep = a & b & LAZY_MMU_SIM_SEL_NONGLOBAL;
+    const uint32_t keep = a & b & (LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
     if ((a & LAZY_MMU_SIM_SEL_ANY) || (b & LAZY_MMU_SIM_SEL_ANY) || ((a ^ b) & 0xffffu))
         return LAZY_MMU_SIM_SEL_ANY | keep;
-    return a | keep;
+    return (a & 0xffffu) | keep;
 }
 
 /* What sel selects of page i, on the running CPU or with every on all. */

@@ -36,6 +36,16 @@ DECL(void, p_inval_page_space, (struct lazy_mmu *m, uintptr_t va))
     lazy_mmu__arch_inval_page(m, va, P_SPACE);
 }
 #endif
+#if LAZY_MMU__F_LEAF_FORMS
+DECL(void, p_inval_page_leaf, (struct lazy_mmu *m, uintptr_t va))
+{
+    lazy_mmu__arch_inval_page_leaf(m, va, LAZY_MMU_SPACE_ALL);
+}
+DECL(void, p_inval_page_leaf_space, (struct lazy_mmu *m, uintptr_t va))
+{
+    lazy_mmu__arch_inval_page_leaf(m, va, P_SPACE);
+}
+#endif
 #endif
 DECL(void, p_inval_all, (struct lazy_mmu *m))
 {
@@ -171,6 +181,14 @@ DECL(void, t_tlbi_asid, (struct lazy_mmu *m, uint32_t asid))
 {
     lazy_mmu__a64_tlbi_asid(m, asid);
 }
+DECL(void, t_tlbi_va_leaf, (struct lazy_mmu *m, uintptr_t va))
+{
+    lazy_mmu__a64_tlbi_va_leaf(m, va);
+}
+DECL(void, t_tlbi_va_asid_leaf, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
+{
+    lazy_mmu__a64_tlbi_va_asid_leaf(m, va, asid);
+}
 #if LAZY_MMU_AARCH64_TLBIRANGE
 DECL(bool, t_has_tlbirange, (struct lazy_mmu *m))
 {
@@ -183,6 +201,19 @@ DECL(void, t_tlbi_rva, (struct lazy_mmu *m, uint64_t op))
 DECL(void, t_tlbi_rva_asid, (struct lazy_mmu *m, uint64_t op))
 {
     lazy_mmu__a64_tlbi_rva_asid(m, op);
+}
+DECL(void, t_tlbi_rva_leaf, (struct lazy_mmu *m, uint64_t op))
+{
+    lazy_mmu__a64_tlbi_rva_leaf(m, op);
+}
+DECL(void, t_tlbi_rva_asid_leaf, (struct lazy_mmu *m, uint64_t op))
+{
+    lazy_mmu__a64_tlbi_rva_asid_leaf(m, op);
+}
+/* The same 67 pages, last-level forms. */
+DECL(void, p_inval_range_leaf_67, (struct lazy_mmu *m, uintptr_t va))
+{
+    lazy_mmu__arch_inval_range_leaf(m, va, 67, LAZY_MMU_SPACE_ALL);
 }
 /* 67 pages: a scale-1 range of 64 (NUM 0), a scale-0 one of 2, one page. */
 DECL(void, p_inval_range_67, (struct lazy_mmu *m, uintptr_t va))
