@@ -59,7 +59,10 @@
  *                                a table page linked under, or unlinked
  *                                from, the entry *p one level up (walk
  *                                caches dropped by the next visibility
- *                                point); blocks / huge pages: lazy_mmu_set_pte
+ *                                point: set_pte is for leaves, so a batch
+ *                                without an unlink or explicit request may
+ *                                use leaf-only forms, aarch64 VA(A)LE1IS);
+ *                                blocks / huge pages: lazy_mmu_set_pte
  *                                on that entry, one invalidation each.
  *   lazy_mmu_set_space(m, space) the address space m's later changes belong
  *                                to (SPACES, below); a batch pending for
@@ -89,10 +92,10 @@
  * SPACES  A context's changes belong to one address space at a time:
  *   LAZY_MMU_SPACE_ALL (after init) - every address space: kernel mappings,
  *   global entries, or a kernel without ASIDs; the all-spaces forms (aarch64
- *   TLBI VAAE1IS / VMALLE1IS, riscv SFENCE.VMA va, x0, x86 INVLPG and CR3
+ *   TLBI VAALE1IS / VMALLE1IS, riscv SFENCE.VMA va, x0, x86 INVLPG and CR3
  *   reload or global flush).  An ASID / PCID (0 .. LAZY_MMU_SPACE_MAX): the
  *   per-space forms, so a full flush drops that space only (aarch64 TLBI
- *   VAE1IS / ASIDE1IS, riscv SFENCE.VMA va, asid / x0, asid, x86 INVPCID
+ *   VALE1IS / ASIDE1IS, riscv SFENCE.VMA va, asid / x0, asid, x86 INVPCID
  *   type 0 / 1 with LAZY_MMU_X86_INVPCID, else INVLPG / CR3 reload, which
  *   reach the current PCID only: without INVPCID name a PCID only while it
  *   is loaded on this CPU).  Global entries belong to LAZY_MMU_SPACE_ALL;

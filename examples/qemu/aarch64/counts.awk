@@ -7,9 +7,9 @@
 #
 # eager, n pages: each set_pte is its own publish:
 #   map      DSB ISHST; ISB                         -> barriers=2n
-#   remap    DSB ISHST; TLBI VAAE1IS; DSB ISH; make; DSB ISHST; ISB
+#   remap    DSB ISHST; TLBI VAALE1IS; DSB ISH; make; DSB ISHST; ISB
 #                                                   -> page_invals=n barriers=4n bbm=n
-#   protect  DSB ISHST; TLBI VAAE1IS; DSB ISH; ISB  -> page_invals=n barriers=3n
+#   protect  DSB ISHST; TLBI VAALE1IS; DSB ISH; ISB  -> page_invals=n barriers=3n
 #   publishes=n for all three.
 # lazy, one section: one DSB ISHST, the TLBIs (one per page up to threshold,
 # LAZY_MMU_FLUSH_ALL_THRESHOLD, else one TLBI VMALLE1IS), one DSB ISH, for a

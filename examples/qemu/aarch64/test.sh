@@ -172,12 +172,13 @@ policy() {
     bbm_tail='dsb ish; dsb ishst; isb'
     case $1 in
     # One block descriptor, valid -> valid at another block, all spaces:
-    # one TLBI VAAE1IS of the block's VA drops the whole 2 MiB entry; a new
-    # output address, so break-before-make.
-    block_remap) echo "dsb ishst; tlbi vaae1is; $bbm_tail" ;;
-    # Eight valid -> valid pages named by ASID 2: one TLBI VAE1IS (the ASID
-    # form) each, break-before-make.
-    space_pages) echo "dsb ishst$(printf '; tlbi vae1is%.0s' 1 2 3 4 5 6 7 8); $bbm_tail" ;;
+    # one TLBI VAALE1IS of the block's VA drops the whole 2 MiB entry (a
+    # leaf: the last-level form, the walk caches stay); a new output
+    # address, so break-before-make.
+    block_remap) echo "dsb ishst; tlbi vaale1is; $bbm_tail" ;;
+    # Eight valid -> valid pages named by ASID 2: one TLBI VALE1IS (the
+    # ASID's last-level form) each, break-before-make.
+    space_pages) echo "dsb ishst$(printf '; tlbi vale1is%.0s' 1 2 3 4 5 6 7 8); $bbm_tail" ;;
     # 1024 pages named by ASID 2, past the threshold: one TLBI ASIDE1IS -
     # that ASID's full flush, never VMALLE1IS - break-before-make.
     space_full) echo "dsb ishst; tlbi aside1is; $bbm_tail" ;;
@@ -220,10 +221,10 @@ if [ -n "$wrong" ]; then
     echo "aarch64 spaces trace: FAILED (the executed DSB/TLBI/ISB differ from the policy for:$wrong)"
     exit 1
 fi
-echo "aarch64 spaces trace: PASS (one TLBI VAAE1IS per block, TLBI VAE1IS / ASIDE1IS for ASID 2, only DSB ISHST for an inactive space)"
+echo "aarch64 spaces trace: PASS (one TLBI VAALE1IS per block, TLBI VALE1IS / ASIDE1IS for ASID 2, only DSB ISHST for an inactive space)"
 
 # 11. The same comparison must reject the negative control's trace, which
-#     names no space (TLBI VAAE1IS / VMALLE1IS, and invalidations for the
+#     names no space (TLBI VAALE1IS / VMALLE1IS, and invalidations for the
 #     inactive space), or it cannot tell the per-ASID forms from the
 #     all-spaces ones.  Its traced boot exits 1, like its plain one.
 spaces_trace kernel-spaces-neg
@@ -302,7 +303,7 @@ else
 fi
 
 # 15. FEAT_TLBIRANGE (LAZY_MMU_AARCH64_TLBIRANGE): runs of pages by TLBI
-#     RVAAE1IS, on a CPU that has them (-cpu max, the later -cpu wins): every
+#     RVAALE1IS, on a CPU that has them (-cpu max, the later -cpu wins): every
 #     step seen by CPUs 1-3.  Its control: the same kernel on the cortex-a57
 #     (Armv8.0, no range TLBIs) must stop in lazy_mmu_init with the check's
 #     message instead of executing an UNDEFINED instruction.

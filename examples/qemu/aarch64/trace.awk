@@ -2,7 +2,8 @@
 # executed in facts.c's trace_lazy_remap() and trace_eager_remap(), from
 # QEMU's -singlestep -d exec log, against arch/aarch64/policy.h:
 #   lazy, 3 valid pages remapped in one section (break-before-make each):
-#     dsb ishst; tlbi vaae1is x3; dsb ish; (the 3 new entries stored); dsb ishst; isb
+#     dsb ishst; tlbi vaale1is x3; dsb ish; (the 3 new entries stored); dsb ishst; isb
+#   (VAALE1IS: leaf entries changed, so the last-level form)
 #   eager, 1 page: the same with one TLBI.
 # Usage: awk -f trace.awk kernel-facts.dis trace.log
 #   (kernel-facts.dis: objdump -d output; trace.log: QEMU's log)
@@ -27,8 +28,8 @@ FNR == NR {
     if (seg != "" && (pc in op)) seq[seg] = seq[seg] (seq[seg] == "" ? "" : "; ") op[pc]
 }
 END {
-    want["lazy"] = "dsb ishst; tlbi vaae1is; tlbi vaae1is; tlbi vaae1is; dsb ish; dsb ishst; isb"
-    want["eager"] = "dsb ishst; tlbi vaae1is; dsb ish; dsb ishst; isb"
+    want["lazy"] = "dsb ishst; tlbi vaale1is; tlbi vaale1is; tlbi vaale1is; dsb ish; dsb ishst; isb"
+    want["eager"] = "dsb ishst; tlbi vaale1is; dsb ish; dsb ishst; isb"
     if (lazy_pc == "" || eager_pc == "") { print "aarch64 trace: FAILED (trace functions not in the disassembly)"; exit 1 }
     bad = 0
     for (k in want) {
