@@ -7,11 +7,11 @@
 /* Linux's MAX_DVM_OPS: from 512 broadcast TLBIs on, one TLBI VMALLE1IS is
  * cheaper for every CPU in the inner-shareable domain - at most 511 per-page
  * TLBIs per visibility point. */
-#ifndef LAZY_MMU_FLUSH_ALL_THRESHOLD
-#define LAZY_MMU_FLUSH_ALL_THRESHOLD 511
-#endif
 #ifndef LAZY_MMU_BATCH_MAX
 #define LAZY_MMU_BATCH_MAX 64
+#endif
+#if !defined(LAZY_MMU_FLUSH_ALL_THRESHOLD) && !LAZY_MMU_AARCH64_TLBIRANGE
+#define LAZY_MMU_FLUSH_ALL_THRESHOLD 511
 #endif
 
 /* Define to 1 in a hypervisor whose context manages one guest's stage 2
@@ -42,6 +42,19 @@
 #endif
 #if LAZY_MMU_AARCH64_TLBIRANGE && (LAZY_MMU_STAGE2 || LAZY_MMU_PAGE_SHIFT != 12)
 #error "lazymmu: LAZY_MMU_AARCH64_TLBIRANGE is for stage 1 with 4 KiB pages"
+#endif
+/* With range TLBIs the cost is counted in instructions, not pages: a run of
+ * up to 65535 pages (the most a pending range holds) takes at most four
+ * (policy.h), so a whole batch takes at most 4 * LAZY_MMU_BATCH_MAX = 256 -
+ * under the 511 a VMALLE1IS is worth (above), whatever its page count.  The
+ * threshold in pages is then only the range's limit: 4096 contiguous pages
+ * cost 1 RVAALE1IS, not a flush of every ASID on every CPU (Linux flushes by
+ * range up to MAX_TLBI_RANGE_PAGES likewise). */
+#if !defined(LAZY_MMU_FLUSH_ALL_THRESHOLD) && LAZY_MMU_AARCH64_TLBIRANGE
+#if LAZY_MMU_BATCH_MAX * 4 > 511
+#error "lazymmu: with LAZY_MMU_AARCH64_TLBIRANGE a batch of more than 127 ranges could cost more TLBIs than one VMALLE1IS; define LAZY_MMU_FLUSH_ALL_THRESHOLD yourself"
+#endif
+#define LAZY_MMU_FLUSH_ALL_THRESHOLD 65535
 #endif
 
 /* This backend implements LAZY_MMU_STAGE2. */
