@@ -48,7 +48,7 @@ fi
 # 4. The count check must reject the negative control's counts (it skipped
 #    publishes), or it checks nothing.
 if awk -v threshold="$FLUSH_ALL_THRESHOLD" -f counts.awk kernel-neg.log >counts-neg.log 2>&1; then
-    echo "aarch64 counts on the negative control: WRONG (accepted counts of a kernel that skips publishes)"
+    echo "aarch64 counts on the negative control: WRONG (accepted counts of a kernel that writes around the library)"
     exit 1
 fi
 echo "aarch64 counts on the negative control: rejected as they must be ($(grep -c 'policy says' counts-neg.log) mismatching field(s))"

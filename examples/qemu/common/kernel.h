@@ -170,6 +170,22 @@ void kput_bad_page(unsigned page, const char *what, uint64_t got, uint64_t want)
 /* memset, memcpy, memmove, memcmp: freestanding compilers may still emit
  * calls to them. */
 
+/* Every page-table write of the scenarios.  A negative control
+ * (KERNEL_NEGATIVE_CONTROL) writes around the library instead, as a kernel
+ * that forgot it would: a plain store, no invalidation, no barrier, nothing
+ * counted - its checks must then fail. */
+static inline void kernel_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
+                                  uintptr_t va)
+{
+#ifdef KERNEL_NEGATIVE_CONTROL
+    (void)m;
+    (void)va;
+    *(volatile lazy_mmu_pte_t *)ptep = pte;
+#else
+    lazy_mmu_set_pte(m, ptep, pte, va);
+#endif
+}
+
 /* ---- provided by common/scenarios.c (common/smp.c in the SMP kernels) ---- */
 void kernel_main(void);
 /* What kernel_fill_frames writes into the first word of a frame (and the

@@ -109,12 +109,7 @@ static void expect_counts(struct counts before, uint64_t page, uint64_t full)
 
 static void set(lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte, uintptr_t va)
 {
-#ifdef KERNEL_NEGATIVE_CONTROL
-    (void)va;
-    *(volatile lazy_mmu_pte_t *)ptep = pte;
-#else
-    lazy_mmu_set_pte(&mmu, ptep, pte, va);
-#endif
+    kernel_set_pte(&mmu, ptep, pte, va);
 }
 
 static void link_table(lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte, uintptr_t va)
