@@ -53,15 +53,7 @@ static void bad(const char *what, unsigned page, uint64_t got, uint64_t want)
     scenario_ok = false;
     kputs("  ");
     kputs(scenario);
-    kputs(": page ");
-    kput_u64(page);
-    kputs(" ");
-    kputs(what);
-    kputs(" got ");
-    kput_hex(got);
-    kputs(" want ");
-    kput_hex(want);
-    kputs("\n");
+    kput_bad_page(page, what, got, want);
 }
 
 static void end(void)

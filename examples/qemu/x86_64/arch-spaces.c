@@ -21,6 +21,7 @@
  * is its physical address, and the tables are walked through it.
  */
 #include "kernel.h"
+#include "io.h"
 
 #define PTE_P ((lazy_mmu_pte_t)1 << 0)
 #define PTE_RW ((lazy_mmu_pte_t)1 << 1)
@@ -72,42 +73,6 @@ static lazy_mmu_pte_t *table_of(lazy_mmu_pte_t e)
     return (lazy_mmu_pte_t *)(uintptr_t)(e & PTE_ADDR); /* identity map */
 }
 
-static inline uint64_t read_cr3(void)
-{
-    uint64_t v;
-    __asm__ __volatile__("mov %%cr3, %0" : "=r"(v)); /* root + PCID; bit 63 reads 0 */
-    return v;
-}
-
-static inline uint64_t read_cr4(void)
-{
-    uint64_t v;
-    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v)); /* no side effects */
-    return v;
-}
-
-static inline void write_cr4(uint64_t v)
-{
-    /* Serializing; setting PCIDE tags later translations with CR3[11:0]
-     * (SDM vol. 3A, 4.10.1) and needs CR3[11:0] = 0 at that moment. */
-    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static inline void write_cr3(uint64_t v)
-{
-    /* New root and PCID; serializing.  Bit 63 clear (or PCIDE off): drops
-     * the new PCID's non-global translations and paging-structure caches;
-     * bit 63 set (PCIDE on): keeps them (SDM vol. 3A, 4.10.4.1). */
-    __asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static inline void cpuid(uint32_t leaf, uint32_t r[4])
-{
-    /* Feature bits of leaf (subleaf 0); volatile only to keep it in place. */
-    __asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-                         : "a"(leaf), "c"(0));
-}
-
 /* Entry idx of table t must point at a table (present, not a large page). */
 static lazy_mmu_pte_t *next_table(const lazy_mmu_pte_t *t, unsigned idx)
 {
@@ -157,7 +122,7 @@ void arch_spaces_init(void)
      * max, but QEMU 7.2's TCG implements PCIDs in no model: it clears the
      * bit ("TCG doesn't support requested feature: CPUID.01H:ECX.pcid"
      * even for -cpu max,pcid=on), so under it the else-path runs. */
-    cpuid(1, r);
+    cpuid(1, 0, r);
     pcide = (r[2] & CPUID_1_ECX_PCID) != 0;
     if (pcide) {
         space_pcid[0] = 1;

@@ -47,31 +47,6 @@ static inline uint64_t read_cr2(void)
     return v;
 }
 
-static inline void write_cr3(uint64_t v)
-{
-    /* New root; drops non-global translations (SDM vol. 3A, 4.10.4.1). */
-    __asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static inline uint64_t read_cr4(void)
-{
-    uint64_t v;
-    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v)); /* no side effects */
-    return v;
-}
-
-static inline void write_cr4(uint64_t v)
-{
-    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); /* serializing */
-}
-
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-    /* Feature bits of leaf/subleaf; volatile only to keep it in place. */
-    __asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-                         : "a"(leaf), "c"(sub));
-}
-
 uint64_t arch_cycles(void)
 {
     uint32_t lo, hi;

@@ -9,6 +9,7 @@
  * what makes a missing invalidation detectable on this emulator.
  */
 #include "kernel.h"
+#include "io.h"
 
 /* What lazymmu.h's panic hook calls; nothing here should trigger it. */
 #define PTE_G ((lazy_mmu_pte_t)1 << 8)
@@ -57,24 +58,6 @@ static void fact(const char *name, const char *what)
     kputs(": ");
     kputs(what);
     kputs("\n");
-}
-
-static uint64_t read_cr4(void)
-{
-    uint64_t v;
-    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v)); /* no side effects */
-    return v;
-}
-
-static void write_cr4(uint64_t v)
-{
-    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); /* serializing */
-}
-
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-    __asm__ __volatile__("cpuid" /* feature bits */ : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-                         : "a"(leaf), "c"(sub));
 }
 
 /* Cache page -> old_frame, then point the entry at new_frame unseen. */

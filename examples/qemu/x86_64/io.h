@@ -1,4 +1,5 @@
-/* examples/qemu/x86_64/io.h - port I/O, shared by arch.c and smp.c. */
+/* examples/qemu/x86_64/io.h - port I/O, control registers and CPUID,
+ * shared by arch.c, arch-spaces.c and smp.c. */
 #ifndef X86_IO_H
 #define X86_IO_H
 
@@ -19,6 +20,42 @@ static inline uint8_t inb(uint16_t port)
 static inline void outl(uint16_t port, uint32_t v)
 {
     __asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
+}
+
+static inline uint64_t read_cr3(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr3, %0" : "=r"(v)); /* root + PCID; bit 63 reads 0 */
+    return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+    /* New root and PCID; serializing.  Bit 63 clear (or CR4.PCIDE off):
+     * drops the new PCID's non-global translations and paging-structure
+     * caches; bit 63 set (PCIDE on): keeps them (SDM vol. 3A, 4.10.4.1). */
+    __asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr4(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v)); /* no side effects */
+    return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+    /* Serializing; setting PCIDE tags later translations with CR3[11:0]
+     * (SDM vol. 3A, 4.10.1) and needs CR3[11:0] = 0 at that moment. */
+    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    /* Feature bits of leaf/subleaf; volatile only to keep it in place. */
+    __asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                         : "a"(leaf), "c"(sub));
 }
 
 #endif
