@@ -260,6 +260,15 @@ START_TEST(test_threshold_is_linux_and_exact)
     remap_expect(order, linux_t, linux_t, "as many pages as Linux invalidates one by one");
     begin();
     remap_expect(order, linux_t + 1, 0, "one page more");
+    /* The same descending: each page grows the range above it through the
+     * slow path (lazy_mmu__ranges_grow), which must draw the line at the
+     * same page. */
+    for (i = 0; i <= linux_t; i++)
+        order[i] = linux_t - i;
+    begin();
+    remap_expect(order + 1, linux_t, linux_t, "as many pages, descending");
+    begin();
+    remap_expect(order, linux_t + 1, 0, "one page more, descending");
 }
 END_TEST
 

@@ -26,55 +26,7 @@ _Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "the sparse runs need 2 * MAXN page
 
 #include "window.h"
 
-#if defined(LAZY_MMU_ARCH_PARAVIRT)
-static struct {
-    unsigned long inval_pages, inval_all;
-} pv;
-
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
-{
-    size_t k;
-    for (k = 0; k < n; k++) {
-        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
-        pv.inval_pages += cmd == LAZY_MMU_PV_INVLPG ? ops[k].val : 0;
-        pv.inval_all += cmd == LAZY_MMU_PV_INVAL_ALL;
-    }
-    return lazy_mmu_sim_hypercall(hv, ops, n);
-}
-#endif
-
-/* The hypercall tallies are counts too. */
-static void start_counting_pv(void)
-{
-    start_counting();
-#if defined(LAZY_MMU_ARCH_PARAVIRT)
-    pv.inval_pages = pv.inval_all = 0;
-#endif
-}
-
-#define check_visible(what) check_visible_at((what), __LINE__)
-
-/* ---- expected counts ---- */
-
-struct expect {
-    struct lazy_mmu_sim_counts hw;
-    struct lazy_mmu_stats st;
-};
-
-#define HW_FIELDS(X) \
-    X(stores) X(walks) X(invlpg) X(cr3_reload) X(global_flush) X(dsb_ishst) X(dsb_ish) X(isb) \
-    X(tlbi_va) X(tlbi_all) X(sfence_va) X(sfence_all) X(sfence_w_inval) X(sinval) \
-    X(sfence_inval_ir) X(hypercalls) X(hypercall_ops) X(violations)
-#define ST_FIELDS(X) \
-    X(updates) X(inval_requests) X(publishes) X(early_flushes) X(page_invals) X(full_invals) \
-    X(barriers) X(hypercalls) X(bbm)
-
-static struct expect none(void)
-{
-    struct expect e;
-    memset(&e, 0, sizeof e);
-    return e;
-}
+#include "counts.h"
 
 static void scale(struct expect *e, unsigned long k)
 {
@@ -84,51 +36,6 @@ static void scale(struct expect *e, unsigned long k)
     ST_FIELDS(MUL_ST)
 #undef MUL_HW
 #undef MUL_ST
-}
-
-/* What the stats say must match what the simulator saw, whatever the
- * formula says. */
-static void cross_check(char *msg, size_t len)
-{
-    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
-    const struct lazy_mmu_sim_counts *n = &sim.n;
-    unsigned long pages, full, barriers, hypercalls = 0;
-#if defined(LAZY_MMU_ARCH_X86_64)
-    pages = n->invlpg, full = n->cr3_reload + n->global_flush, barriers = 0;
-#elif defined(LAZY_MMU_ARCH_AARCH64)
-    pages = n->tlbi_va, full = n->tlbi_all, barriers = n->dsb_ishst + n->dsb_ish + n->isb;
-#elif defined(LAZY_MMU_ARCH_RISCV64)
-    pages = n->sfence_va + n->sinval, full = n->sfence_all;
-    barriers = n->sfence_w_inval + n->sfence_inval_ir;
-#else
-    pages = pv.inval_pages, full = pv.inval_all, barriers = 0, hypercalls = n->hypercalls;
-#endif
-    if (st->page_invals != pages || st->full_invals != full || st->barriers != barriers ||
-        st->hypercalls != hypercalls)
-        snprintf(msg + strlen(msg), len - strlen(msg),
-                 " stats/simulator disagree: pages %lu/%lu full %lu/%lu barriers %lu/%lu "
-                 "hypercalls %lu/%lu;",
-                 (unsigned long)st->page_invals, pages, (unsigned long)st->full_invals, full,
-                 (unsigned long)st->barriers, barriers, (unsigned long)st->hypercalls, hypercalls);
-}
-
-static void check_counts(const struct expect *e, const char *what)
-{
-    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
-    char msg[1024] = "";
-#define CMP(src, got, f) \
-    if ((unsigned long)(got) != (unsigned long)(e->src.f)) \
-        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s.%s = %lu, expected %lu;", \
-                 #src, #f, (unsigned long)(got), (unsigned long)(e->src.f));
-#define CMP_HW(f) CMP(hw, sim.n.f, f)
-#define CMP_ST(f) CMP(st, st->f, f)
-    HW_FIELDS(CMP_HW)
-    ST_FIELDS(CMP_ST)
-#undef CMP_HW
-#undef CMP_ST
-#undef CMP
-    cross_check(msg, sizeof msg);
-    ck_assert_msg(msg[0] == '\0', "%s:%s", what, msg);
 }
 
 /* How a section's invalidations are published: `pub` visibility points
