@@ -341,7 +341,10 @@ struct lazy_mmu__make {
 #error "lazymmu: LAZY_MMU_BATCH_MAX must be at least 2 ranges"
 #endif
 
-/* Address spaces (SPACES, above); an ASID / PCID is 0 .. LAZY_MMU_SPACE_MAX. */
+/* Address spaces (SPACES, above); an ASID / PCID is 0 .. LAZY_MMU_SPACE_MAX,
+ * the widest the backend's instructions carry (x86 PCID 0xfff, aarch64 and
+ * riscv 0xffff).  A CPU may implement fewer bits (aarch64 TCR_EL1.AS = 0: 8;
+ * riscv: what satp.ASID keeps): staying within them is the kernel's part. */
 #define LAZY_MMU_SPACE_ALL 0xffffffffu
 #define LAZY_MMU_SPACE_INACTIVE 0xfffffffeu
 #define LAZY_MMU_SPACE_MAX LAZY_MMU__ARCH_SPACE_MAX
@@ -728,8 +731,9 @@ static inline void lazy_mmu_unlink_table(struct lazy_mmu *m, lazy_mmu_pte_t *pte
 }
 
 /* Later changes belong to space; what is pending belongs to the old one and
- * is published first.  Always checked: an ASID the instructions would
- * truncate invalidates another process's translations, silently. */
+ * is published first.  Always checked against LAZY_MMU_SPACE_MAX: an ASID
+ * the instructions would truncate invalidates another process's
+ * translations, silently (narrower CPUs: see LAZY_MMU_SPACE_MAX). */
 static inline void lazy_mmu_set_space(struct lazy_mmu *m, uint32_t space)
 {
     lazy_mmu__check_ctx(m, "lazy_mmu_set_space: context used before lazy_mmu_init");
