@@ -53,7 +53,7 @@ all: $(BUILD)/plain/run-tests $(BUILD)/demo/demo
 
 help:
 	@echo 'make demo               eager vs lazy hardware operations, every backend (seconds)'
-	@echo 'make test               everything below that is a test (about 15 min on 2 cores)'
+	@echo 'make test               everything below that is a test (about 20 min on 2 cores)'
 	@echo '  make unit             the Check suites, optimised (about 1 min);'
 	@echo '                        one suite: CK_RUN_SUITE=smp-riscv64 build/plain/run-tests'
 	@echo '                        one case:  CK_RUN_CASE=rounds (with CK_RUN_SUITE)'
