@@ -1,5 +1,6 @@
-/* tests/counts.h - the exact-count checks of tests/test_policy.c and
- * tests/test_policy_coalesce.c: every expected hardware-operation count is
+/* tests/counts.h - the exact-count checks of tests/test_policy.c,
+ * tests/test_policy_coalesce.c and tests/test_stage2.c: every expected
+ * hardware-operation count is
  * compared with the simulator's (what the hardware saw) and with
  * lazy_mmu_get_stats (what the library believes it issued), and the two are
  * cross-checked independently of any expectation.  Included after
@@ -30,7 +31,7 @@ static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t 
 #endif
 
 /* The hypercall tallies are counts too. */
-static void start_counting_pv(void)
+static inline void start_counting_pv(void)
 {
     start_counting();
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
@@ -38,17 +39,20 @@ static void start_counting_pv(void)
 #endif
 }
 
-#define check_visible(what) check_visible_at((what), __LINE__)
-
 struct expect {
     struct lazy_mmu_sim_counts hw;
     struct lazy_mmu_stats st;
 };
 
+#if LAZY_MMU_STAGE2 /* INVEPT, IPAS2E1IS, VMALLS12E1IS */
+#define HW_S2_FIELDS(X) X(invept_single) X(invept_all) X(tlbi_ipa) X(tlbi_s12_all)
+#else
+#define HW_S2_FIELDS(X)
+#endif
 #define HW_FIELDS(X) \
     X(stores) X(walks) X(invlpg) X(cr3_reload) X(global_flush) X(dsb_ishst) X(dsb_ish) X(isb) \
     X(tlbi_va) X(tlbi_all) X(sfence_va) X(sfence_all) X(sfence_w_inval) X(sinval) \
-    X(sfence_inval_ir) X(hypercalls) X(hypercall_ops) X(violations)
+    X(sfence_inval_ir) X(hypercalls) X(hypercall_ops) X(violations) HW_S2_FIELDS(X)
 #define ST_FIELDS(X) \
     X(updates) X(inval_requests) X(publishes) X(early_flushes) X(page_invals) X(full_invals) \
     X(barriers) X(hypercalls) X(bbm)
@@ -68,8 +72,14 @@ static void cross_check(char *msg, size_t len)
     unsigned long pages, full, barriers, hypercalls = 0;
 #if defined(LAZY_MMU_ARCH_X86_64)
     pages = n->invlpg, full = n->cr3_reload + n->global_flush, barriers = 0;
+#if LAZY_MMU_STAGE2
+    full += n->invept_single + n->invept_all;
+#endif
 #elif defined(LAZY_MMU_ARCH_AARCH64)
     pages = n->tlbi_va, full = n->tlbi_all, barriers = n->dsb_ishst + n->dsb_ish + n->isb;
+#if LAZY_MMU_STAGE2
+    pages += n->tlbi_ipa, full += n->tlbi_s12_all;
+#endif
 #elif defined(LAZY_MMU_ARCH_RISCV64)
     pages = n->sfence_va + n->sinval, full = n->sfence_all;
     barriers = n->sfence_w_inval + n->sfence_inval_ir;

@@ -28,6 +28,8 @@ _Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "the sparse runs need 2 * MAXN page
 
 #include "counts.h"
 
+#define check_visible(what) check_visible_at((what), __LINE__)
+
 static void scale(struct expect *e, unsigned long k)
 {
 #define MUL_HW(f) e->hw.f *= k;

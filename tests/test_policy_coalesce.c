@@ -22,6 +22,8 @@ _Static_assert(WINDOW <= LAZY_MMU_SIM_PAGES, "window");
 
 #include "counts.h"
 
+#define check_visible(what) check_visible_at((what), __LINE__)
+
 /* Rewriting one entry up to BATCH times in a section costs what one write
  * costs.  (Past BATCH, the queueing backend reclaims the superseded writes'
  * slots before it would publish early.) */

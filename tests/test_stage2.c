@@ -75,27 +75,9 @@ static void check_visible(const char *what)
     ck_assert_msg(sim.violation == NULL, "%s: %s", what, sim.violation);
 }
 
-/* ---- expected counts ---- */
+/* ---- expected counts (tests/counts.h checks them) ---- */
 
-struct expect {
-    struct lazy_mmu_sim_counts hw;
-    struct lazy_mmu_stats st;
-};
-
-#define HW_FIELDS(X) \
-    X(stores) X(walks) X(invlpg) X(cr3_reload) X(global_flush) X(dsb_ishst) X(dsb_ish) X(isb) \
-    X(tlbi_va) X(tlbi_all) X(violations) X(invept_single) X(invept_all) X(tlbi_ipa) \
-    X(tlbi_s12_all)
-#define ST_FIELDS(X) \
-    X(updates) X(inval_requests) X(publishes) X(early_flushes) X(page_invals) X(full_invals) \
-    X(barriers) X(hypercalls) X(bbm)
-
-static struct expect none(void)
-{
-    struct expect e;
-    memset(&e, 0, sizeof e);
-    return e;
-}
+#include "counts.h"
 
 static void add(struct expect *e, const struct expect *d, unsigned long k)
 {
@@ -105,36 +87,6 @@ static void add(struct expect *e, const struct expect *d, unsigned long k)
     ST_FIELDS(ADD_ST)
 #undef ADD_HW
 #undef ADD_ST
-}
-
-static void check_counts(const struct expect *e, const char *what)
-{
-    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&m);
-    const struct lazy_mmu_sim_counts *n = &sim.n;
-    char msg[1024] = "";
-    unsigned long pages, full, barriers;
-#define CMP(src, got, f) \
-    if ((unsigned long)(got) != (unsigned long)(e->src.f)) \
-        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " %s.%s = %lu, expected %lu;", \
-                 #src, #f, (unsigned long)(got), (unsigned long)(e->src.f));
-#define CMP_HW(f) CMP(hw, n->f, f)
-#define CMP_ST(f) CMP(st, st->f, f)
-    HW_FIELDS(CMP_HW)
-    ST_FIELDS(CMP_ST)
-#undef CMP_HW
-#undef CMP_ST
-#undef CMP
-    /* The stats must agree with what the simulator saw, formula or not. */
-    pages = n->invlpg + n->tlbi_va + n->tlbi_ipa;
-    full = n->cr3_reload + n->global_flush + n->invept_single + n->invept_all + n->tlbi_all +
-           n->tlbi_s12_all;
-    barriers = n->dsb_ishst + n->dsb_ish + n->isb;
-    if (st->page_invals != pages || st->full_invals != full || st->barriers != barriers)
-        snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
-                 " stats/simulator disagree: pages %lu/%lu full %lu/%lu barriers %lu/%lu;",
-                 (unsigned long)st->page_invals, pages, (unsigned long)st->full_invals, full,
-                 (unsigned long)st->barriers, barriers);
-    ck_assert_msg(msg[0] == '\0', "%s:%s", what, msg);
 }
 
 enum kind {
