@@ -394,7 +394,7 @@ NOINLINE void trace_space_inactive(void)
 
 static void sc_space_inactive(void)
 {
-    struct counts c;
+    struct counts c, now;
     begin("space-inactive");
     arch_space_load(1, false);
     touch_window(8);
@@ -402,8 +402,9 @@ static void sc_space_inactive(void)
     c = snapshot();
     trace_space_inactive();
     expect_counts(c, 0, 0);
-    if (snapshot().shootdowns != c.shootdowns)
-        bad("remote round for an inactive space", 0, snapshot().shootdowns - c.shootdowns, 0);
+    now = snapshot();
+    if (now.shootdowns != c.shootdowns)
+        bad("remote round for an inactive space", 0, now.shootdowns - c.shootdowns, 0);
     arch_space_load(1, true);
     check_space(1, 8);
     arch_space_load(0, false);
