@@ -71,6 +71,7 @@ help:
 	@echo '  make bench-rounds     remote rounds per workload, 4 simulated CPUs (seconds)'
 	@echo '  make bench-spaces     flushes per ASID/PCID vs other spaces, 4 simulated CPUs (seconds)'
 	@echo '  make bench-insns-peers  instructions per update against the peers (callgrind)'
+	@echo '  make bench-sizes      LAZY_MMU_BATCH_MAX / threshold on scattered remaps (seconds)'
 	@echo 'make pv-demo            the paravirt embedding example'
 	@echo 'make install PREFIX=... / make uninstall   headers, pkg-config (share/pkgconfig), CMake'
 	@echo 'make clean'
@@ -206,6 +207,22 @@ $(BUILD)/spaces/$(1): bench/spaces.c $(HDRS)
 	$$(CC) $(WARN) -O2 -I. $$(DEFS_$(1)) $$< -o $$@
 endef
 $(foreach c,$(SPACES_CONFIGS),$(eval $(call spaces_bin,$(c))))
+
+# The two sizes a kernel may set, on one section of scattered remaps: where
+# the threshold is well above the ranges kept apart (aarch64: 511 / 64), a
+# full flush from BATCH_MAX + a few pages; with BATCH_MAX raised to the
+# threshold, per-page TLBIs up to it (bench/sizes.c).  Part 9 of `make bench`.
+SIZES_CONFIGS := x86_64 riscv64 aarch64 aarch64_batch512
+DEFS_aarch64_batch512 := -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_BATCH_MAX=512
+.PHONY: bench-sizes
+bench-sizes: $(SIZES_CONFIGS:%=$(BUILD)/sizes/%)
+	@h=--header; for c in $(SIZES_CONFIGS); do $(BUILD)/sizes/$$c $$h || exit 1; h=; done
+define sizes_bin
+$(BUILD)/sizes/$(1): bench/sizes.c $(HDRS) examples/workload.h
+	@mkdir -p $$(@D)
+	$$(CC) $(WARN) -O2 -I. -DLAZY_MMU_SIM_PAGES=32768 -DSIZES_NAME='"$(1)"' $$(DEFS_$(1)) $$< -o $$@
+endef
+$(foreach c,$(SIZES_CONFIGS),$(eval $(call sizes_bin,$(c))))
 
 demo: $(BUILD)/demo/demo
 	$(BUILD)/demo/demo

@@ -25,6 +25,9 @@
 #      issues (all-spaces vs per-space forms) and how many of another space's
 #      cached entries survive it, on a 4-CPU simulated MMU (bench/spaces.c;
 #      alone: `make bench-spaces`).
+#   9. the sizes a kernel may set: scattered remaps against
+#      LAZY_MMU_BATCH_MAX and the threshold (bench/sizes.c; alone: `make
+#      bench-sizes`).
 #
 # `bench/run.sh insns-peers` (`make bench-insns-peers`) runs part 5 alone: it
 # prints its Markdown and leaves docs/bench/ as it is.
@@ -679,6 +682,25 @@ while IFS= read -r line; do
     target "full flush in one address space (T+1 remaps in A): no all-spaces form, B kept" "$cfg" \
         "$got" "0 all-spaces full flushes, >= 1 per-space, every B entry kept" "${line##*: }"
 done < <(grep '^spaces-check ' "$B/spaces.check" | sed 's/ (want [^)]*)//g')
+
+# ---------------------------------------------------------------------------
+# 9. The sizes a kernel may set (simulator)
+# ---------------------------------------------------------------------------
+echo "bench: LAZY_MMU_BATCH_MAX and the threshold on scattered remaps (simulator)" >&2
+md "" "## 9. Sizes: scattered remaps against LAZY_MMU_BATCH_MAX and the threshold" "" \
+   "One section remaps N pages every 41st of a simulated MMU, all cached, verified after" \
+   "(\`bench/sizes.c\`, alone: \`make bench-sizes\`).  The batch keeps BATCH_MAX ranges" \
+   "apart; past that the nearest two merge with their 40-page gap, and once the pages" \
+   "pending pass the threshold one full flush serves them all.  Where the threshold is" \
+   "well above BATCH_MAX (aarch64 511 / 64) that full flush comes from N = 100; with" \
+   "\`-DLAZY_MMU_BATCH_MAX=512\` (a 5 KiB context instead of 1 KiB) each page keeps its" \
+   "own TLBI up to the threshold.  Cost: per-page + full x threshold." ""
+if ! make -s bench-sizes >"$B/sizes.md" 2>"$B/sizes.check"; then
+    echo "bench: bench-sizes failed (see $B/sizes.check)" >&2
+    exit 1
+fi
+cat "$B/sizes.md" >>"$MD"
+md "" '```' "$(grep '^sizes-check ' "$B/sizes.check")" '```'
 
 # ---------------------------------------------------------------------------
 # 6. Targets
