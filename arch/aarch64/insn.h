@@ -111,7 +111,7 @@ static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 
 /* The ASID field of a TLBI operand: bits [63:48] [SYS].  With 8-bit ASIDs
  * (TCR_EL1.AS = 0) the upper eight must be zero: the kernel's ASID as it
- * writes it to TTBR0_EL1[63:48]. */
+ * writes it to TTBR0_EL1[63:48], or TTBR1_EL1's with TCR_EL1.A1 = 1. */
 #define LAZY_MMU__A64_TLBI_ASID_SHIFT 48
 
 /* TLBI VAE1IS: invalidates the stage 1 EL1&0 entries (any level, walk-cache

@@ -1,27 +1,31 @@
 /* examples/qemu/aarch64/arch-spaces.c - kernel.h's kernel-spaces section for
  * aarch64: two address spaces with ASIDs, a 2 MiB block window and leaf-table
  * pages.  Linked into kernel-spaces*.elf only, after arch.c, whose tables it
- * reaches the way a kernel would: from TTBR0_EL1, walking down.
+ * reaches the way a kernel would: from TTBR0_EL1 and TTBR1_EL1, walking down.
  *
  * Address space, added to arch.c's (which see):
- *   VA 0x8000_0000 + 2 MiB  the block window: level-2 descriptor 0 of a
- *                           level-2 table of its own (level-1 entry 2, which
- *                           arch.c leaves unused), invalid at first; a block
- *                           descriptor or a pointer to a table page
- *   space 1                 a second level-1 root: space 0's level-1
- *                           entries, except that the test window's level-2
- *                           table is a copy whose two entries over the test
- *                           window point at space 1's own level-3 tables,
- *                           all entries invalid (the timing window's level-3
- *                           tables, which only common/timing.c uses, stay
- *                           shared)
+ *   VA 0x8000_0000 + 2 MiB  the block window, in the lower half (TTBR0,
+ *                           shared by both spaces): level-2 descriptor 0 of
+ *                           a level-2 table of its own (level-1 entry 2,
+ *                           which arch.c leaves unused), invalid at first; a
+ *                           block descriptor or a pointer to a table page
+ *   space 1                 a second upper-half (TTBR1) level-1 root: space
+ *                           0's level-1 entries, except that the test
+ *                           window's level-2 table is a copy whose two
+ *                           entries over the test window point at space 1's
+ *                           own level-3 tables, all entries invalid (the
+ *                           timing window's level-3 tables, which only
+ *                           common/timing.c uses, stay shared).  The lower
+ *                           half is the same TTBR0 root in both spaces.
  *   ASIDs                   space 0 runs with ASID 1 from arch_spaces_init
- *                           on, space 1 with ASID 2 (TTBR0_EL1[63:48];
- *                           TCR_EL1.A1 = 0, AS = 0: 8-bit ASIDs, which every
- *                           CPU has).  Window pages are not global (arch.c's
- *                           arch_make_pte sets nG), so each space's are
- *                           tagged with its ASID; the identity map stays
- *                           global: both spaces share it.
+ *                           on, space 1 with ASID 2 (TTBR1_EL1[63:48];
+ *                           arch.c sets TCR_EL1.A1 = 1 and AS = 0: 8-bit
+ *                           ASIDs, which every CPU has), so a space is one
+ *                           TTBR1_EL1 value, root and ASID together.  Window
+ *                           pages are not global (arch.c's arch_make_pte
+ *                           sets nG), so each space's are tagged with its
+ *                           ASID; the identity map stays global: both
+ *                           spaces share it.
  * The block window is below 4 GiB, next to the identity map's 2 MiB blocks
  * and far from the test window: QEMU tracks every large page it caches as
  * one range that grows to cover them all, and turns a page TLBI inside that
@@ -51,7 +55,7 @@ _Static_assert(KERNEL_BLOCK_SIZE == (uint64_t)ENTRIES * LAZY_MMU_PAGE_SIZE,
 _Static_assert(KERNEL_BLOCK_PAGES == ENTRIES, "a table page holds one block's pages");
 _Static_assert(BLOCK_VA % KERNEL_BLOCK_SIZE == 0, "the block window is block-aligned");
 
-/* Space 1's own tables on the path to the test window. */
+/* Space 1's own tables on the path to the test window: its TTBR1 root. */
 static lazy_mmu_pte_t space1_l1[ENTRIES] __attribute__((aligned(4096)));
 static lazy_mmu_pte_t space1_l2[ENTRIES] __attribute__((aligned(4096)));
 static lazy_mmu_pte_t space1_l3[KERNEL_WINDOW_PAGES] __attribute__((aligned(4096)));
@@ -69,7 +73,7 @@ static uint64_t blocks[2][KERNEL_BLOCK_SIZE / 8]
 
 extern char __ram_map_end[]; /* kernel.ld: the identity map's end */
 
-static lazy_mmu_pte_t *space_root[2]; /* [0]: arch.c's, from TTBR0_EL1 */
+static lazy_mmu_pte_t *space_root[2]; /* TTBR1 roots; [0]: arch.c's, from TTBR1_EL1 */
 static const uint32_t space_asid[2] = {1, 2};
 
 /* Everything here is identity-mapped: a table's physical address is its
@@ -84,37 +88,73 @@ static uint64_t ttbr_of(unsigned space)
     return (uint64_t)(uintptr_t)space_root[space] | ((uint64_t)space_asid[space] << TTBR_ASID_SHIFT);
 }
 
+/* For the negative control's stale reads, not for correctness.  QEMU sizes
+ * its software TLB at every full flush: it doubles when more than 70% of it
+ * was in use since the last resize, and shrinks after 100 ms of wall time
+ * with little use.  On a loaded host the TLB could so be down to 256
+ * entries or fewer when the block scenarios start, too few to keep the 512
+ * pages common/spaces.c reads before each change: every page of the
+ * negative control then read fresh and its block scenarios failed on
+ * counts only.  A few rounds of touching every frame (2048 pages through
+ * the identity map) and flushing grow it to 1024 entries or more, whatever
+ * happened before; the negative control's block scenarios issue no TLBI,
+ * so nothing shrinks it again before they run. */
+static void grow_emulator_tlb(void)
+{
+    unsigned round, f;
+    for (round = 0; round < 5; round++) {
+        for (f = 0; f < KERNEL_FRAMES; f++)
+            (void)*arch_frame_alias(f);
+        __asm__ __volatile__(
+            /* TLBI VMALLE1: this PE's entries dropped (a full flush, where
+             * QEMU resizes); DSB NSH: complete; ISB: seen by what follows. */
+            "tlbi vmalle1\n\t"
+            "dsb nsh\n\t"
+            "isb"
+            :
+            :
+            : "memory");
+    }
+}
+
 void arch_spaces_init(void)
 {
     const uintptr_t window = arch_window_va();
-    lazy_mmu_pte_t *l1, *window_l2;
-    uint64_t ttbr0, tcr;
+    lazy_mmu_pte_t *l1, *l1_lo, *window_l2;
+    uint64_t ttbr0, ttbr1, tcr;
     unsigned i;
 
     __asm__ __volatile__("mrs %0, ttbr0_el1" : "=r"(ttbr0));
+    __asm__ __volatile__("mrs %0, ttbr1_el1" : "=r"(ttbr1));
     __asm__ __volatile__("mrs %0, tcr_el1" : "=r"(tcr));
-    /* The ASID in TTBR0_EL1 must be the one the TLB uses, and 2 must fit. */
-    if (tcr & (TCR_A1 | TCR_AS))
-        kernel_panic("arch_spaces_init: TCR_EL1.A1 or AS set (arch.c leaves both 0)");
+    /* The ASID in TTBR1_EL1, whose root is what differs per space, must be
+     * the one the TLB uses, and 2 must fit. */
+    if ((tcr & (TCR_A1 | TCR_AS)) != TCR_A1)
+        kernel_panic("arch_spaces_init: TCR_EL1.A1 clear or AS set (arch.c sets A1 only)");
+    if (!(window >> 63))
+        kernel_panic("arch_spaces_init: the test window is not in TTBR1_EL1's half");
     if ((uintptr_t)blocks[1] + KERNEL_BLOCK_SIZE > (uintptr_t)__ram_map_end)
         kernel_panic("arch_spaces_init: the physical blocks are beyond the identity map");
 
-    /* Space 0: what arch_mmu_init loaded (ASID 0 so far). */
-    l1 = (lazy_mmu_pte_t *)(uintptr_t)(ttbr0 & TTBR_BADDR);
+    /* Space 0: what arch_mmu_init loaded (ASID 0 so far); its upper half
+     * holds the window. */
+    l1 = (lazy_mmu_pte_t *)(uintptr_t)(ttbr1 & TTBR_BADDR);
     space_root[0] = l1;
     window_l2 = table_at(l1[L1_INDEX(window)]);
 
-    /* The block window in space 0: a level-2 table whose entries are all
-     * invalid (.bss), so arch_block_ptep() starts invalid - in a level-1
-     * entry arch.c left unused (it maps nothing else). */
-    if (l1[L1_INDEX(BLOCK_VA)] & DESC_VALID)
+    /* The block window, in the lower half both spaces share: a level-2
+     * table whose entries are all invalid (.bss), so arch_block_ptep()
+     * starts invalid - in a level-1 entry arch.c left unused (it maps
+     * nothing else). */
+    l1_lo = (lazy_mmu_pte_t *)(uintptr_t)(ttbr0 & TTBR_BADDR);
+    if (l1_lo[L1_INDEX(BLOCK_VA)] & DESC_VALID)
         kernel_panic("arch_spaces_init: the block window's level-1 entry is taken");
-    l1[L1_INDEX(BLOCK_VA)] = (uint64_t)(uintptr_t)block_l2 | DESC_TABLE;
+    l1_lo[L1_INDEX(BLOCK_VA)] = (uint64_t)(uintptr_t)block_l2 | DESC_TABLE;
 
-    /* Space 1 = space 0's level-1 entries (identity map, block window, the
-     * timing window's path) with the test window's path replaced: a copy
-     * of its level-2 table whose entries over the test window point at
-     * space 1's own level-3 tables, which are .bss and so all invalid. */
+    /* Space 1 = space 0's upper-half level-1 entries (the timing window's
+     * path) with the test window's path replaced: a copy of its level-2
+     * table whose entries over the test window point at space 1's own
+     * level-3 tables, which are .bss and so all invalid. */
     for (i = 0; i < ENTRIES; i++) {
         space1_l1[i] = l1[i];
         space1_l2[i] = window_l2[i];
@@ -124,29 +164,33 @@ void arch_spaces_init(void)
     space1_l1[L1_INDEX(window)] = (uint64_t)(uintptr_t)space1_l2 | DESC_TABLE;
     space_root[1] = space1_l1;
 
-    /* No TLBI: arch_mmu_init's TLBI VMALLE1 left nothing cached, and since
-     * then only ASID 0 has been current, so ASIDs 1 and 2 tag nothing yet;
+    grow_emulator_tlb();
+    /* No TLBI: grow_emulator_tlb's TLBI VMALLE1 left nothing cached
+     * (arch_mmu_init's before it), and since then only ASID 0 has been
+     * current, so ASIDs 1 and 2 tag nothing yet;
      * the new level-1 entry was invalid, and an invalid descriptor is never
      * cached. */
     __asm__ __volatile__(
-        /* DSB ISHST: every table store above (space 0's new level-1 entry,
-         * all of space 1's tables) is complete for the walkers before the
-         * next walk - the TTBR0 write below, or a walk of space 1 later. */
+        /* DSB ISHST: every table store above (the block window's new
+         * level-1 entry, all of space 1's tables) is complete for the
+         * walkers before the next walk - the TTBR1 write below, or a walk
+         * of space 1 later. */
         "dsb ishst\n\t"
-        /* Space 0's root again, now with ASID 1: later non-global entries
-         * are tagged 1. */
-        "msr ttbr0_el1, %0\n\t"
-        /* ISB: the TTBR0 write (and so the ASID) takes effect for every
+        /* Space 0's upper-half root again, now with ASID 1 (A1 = 1: the
+         * current ASID is TTBR1's): later non-global entries are tagged 1. */
+        "msr ttbr1_el1, %0\n\t"
+        /* ISB: the TTBR1 write (and so the ASID) takes effect for every
          * later instruction of this PE. */
         "isb"
         :
         : "r"(ttbr_of(0))
         : "memory");
 
-    kputs("spaces: TTBR0_EL1 ASIDs (8-bit, TCR_EL1.A1 = 0): space 0 ASID 1, space 1 ASID 2\n");
+    kputs("spaces: TTBR1_EL1 roots and ASIDs (8-bit, TCR_EL1.A1 = 1): space 0 ASID 1, "
+          "space 1 ASID 2\n");
 }
 
-/* ASID 1 for space 0 and 2 for space 1: TTBR0_EL1[63:48], and the ASID
+/* ASID 1 for space 0 and 2 for space 1: TTBR1_EL1[63:48], and the ASID
  * field of the library's TLBI VAE1IS / ASIDE1IS operands. */
 uint32_t arch_space_asid(unsigned space)
 {
@@ -183,8 +227,10 @@ void arch_space_load(unsigned space, bool flush)
             /* DSB NSH: the TLBI is complete on this PE before the ASID
              * becomes current. */
             "dsb nsh\n\t"
-            /* The space's root and ASID. */
-            "msr ttbr0_el1, %0\n\t"
+            /* The space's upper-half root and its ASID, in one write: no
+             * instruction ever runs with one space's root and the other's
+             * ASID. */
+            "msr ttbr1_el1, %0\n\t"
             /* ISB: both take effect for every later instruction of this PE:
              * it translates through the new root, with no entry of the
              * space's ASID from before the TLBI. */
@@ -194,11 +240,11 @@ void arch_space_load(unsigned space, bool flush)
             : "memory");
     else
         __asm__ __volatile__(
-            /* The space's root and ASID for every later access; the
-             * entries this PE cached under the ASID stay usable (no TLBI).
-             * Both roots map the code and stack here identically (shared,
-             * global identity map): no break-before-make for them. */
-            "msr ttbr0_el1, %0\n\t"
+            /* The space's upper-half root and ASID, in one write, for
+             * every later access; the entries this PE cached under the
+             * ASID stay usable (no TLBI).  The code and stack here are in
+             * the lower half, TTBR0's, which no switch changes. */
+            "msr ttbr1_el1, %0\n\t"
             /* ISB: the write takes effect for every later instruction. */
             "isb"
             :

@@ -1,17 +1,26 @@
 /* examples/qemu/aarch64/arch.c - what common/kernel.h asks of an
  * architecture, for QEMU's virt board with a VMSAv8-64 MMU at EL1.
  *
- * Translation: 4 KiB granule, 39-bit VAs through TTBR0_EL1 (walks start at
- * level 1), TTBR1 walks disabled.
- *   VA == PA  0x08000000 + 2 MiB        Device-nGnRE, the GIC (SMP kernels' IPIs)
- *   VA == PA  0x09000000 + 2 MiB        Device-nGnRE, the PL011
- *   VA == PA  0x40000000 .. __ram_map_end  Normal write-back, 2 MiB blocks
- *   VA 0x4000000000 (256 GiB) + 20 MiB  the window (test, then timing):
- *                                        KERNEL_ARCH_PAGES level-3 entries in
- *                                        their own level-3 tables, all invalid
- * The window is far from the identity map so no block mapping shares its
- * address range (QEMU turns a page TLBI inside a tracked large page into a
- * full flush, which would hide a wrong-page invalidation).
+ * Translation: 4 KiB granule, two 39-bit halves (T0SZ = T1SZ = 25), walks
+ * starting at level 1 in both:
+ *   TTBR0_EL1, the lower half (VA[63:39] all 0): the kernel, identity-mapped
+ *     VA == PA  0x08000000 + 2 MiB        Device-nGnRE, the GIC (SMP kernels' IPIs)
+ *     VA == PA  0x09000000 + 2 MiB        Device-nGnRE, the PL011
+ *     VA == PA  0x40000000 .. __ram_map_end  Normal write-back, 2 MiB blocks
+ *   TTBR1_EL1, the upper half (VA[63:39] all 1): the window
+ *     VA 0xffff_ff80_0000_0000 + 20 MiB   the window (test, then timing):
+ *                                          KERNEL_ARCH_PAGES level-3 entries
+ *                                          in their own level-3 tables, all
+ *                                          invalid, level-1 entry 0 of TTBR1's
+ *                                          root
+ * The window is in the upper half so that every scenario changes mappings
+ * of high (kernel-half) VAs: the library's TLBI operands must then carry
+ * VA[55:12] of an address whose top bits are all ones, masked to the
+ * operand's field (arch/aarch64/insn.h), and a missing invalidation there
+ * reads stale like anywhere else.  The kernel itself stays in the lower half,
+ * where the MMU-off code and the identity map put it.  The window is also
+ * far from every block mapping (QEMU turns a page TLBI inside a tracked large
+ * page into a full flush, which would hide a wrong-page invalidation).
  */
 #include "kernel.h"
 
@@ -33,17 +42,25 @@
  * read/write-allocate non-transient. */
 #define MAIR_VALUE      ((0x04ull << (8 * MAIR_DEVICE)) | (0xffull << (8 * MAIR_NORMAL)))
 
-#define VA_BITS         39
+#define VA_BITS         39              /* in each half: walks start at level 1 */
 #define TCR_T0SZ        (64 - VA_BITS)
 #define TCR_IRGN0_WBWA  (1ull << 8)     /* walks are cacheable, like the stores */
 #define TCR_ORGN0_WBWA  (1ull << 10)
 #define TCR_SH0_INNER   (3ull << 12)
 #define TCR_TG0_4K      (0ull << 14)
-#define TCR_EPD1        (1ull << 23)    /* no TTBR1 walks: nothing lives up there */
-#define TCR_TG1_4K      (2ull << 30)    /* a defined value even though unused */
-/* Left 0 on purpose: A1 (bit 22) = 0, the current ASID is TTBR0_EL1's;
- * AS (bit 36) = 0, 8-bit ASIDs, which every implementation has
- * (arch-spaces.c tags its two spaces with ASIDs 1 and 2 and checks both). */
+/* The upper half, the same way (EPD1, bit 23, left 0: TTBR1 walks on). */
+#define TCR_T1SZ        ((uint64_t)(64 - VA_BITS) << 16)
+#define TCR_IRGN1_WBWA  (1ull << 24)
+#define TCR_ORGN1_WBWA  (1ull << 26)
+#define TCR_SH1_INNER   (3ull << 28)
+#define TCR_TG1_4K      (2ull << 30)    /* TG1's encoding differs from TG0's */
+/* A1 (bit 22) = 1: the current ASID is TTBR1_EL1's, the half whose tables
+ * differ per address space (arch-spaces.c), so a space switch is a single
+ * TTBR1 write carrying root and ASID together; TTBR0's identity map is
+ * global and shared.  AS (bit 36) left 0: 8-bit ASIDs, which every
+ * implementation has (arch-spaces.c tags its two spaces with ASIDs 1 and 2
+ * and checks both bits). */
+#define TCR_A1          (1ull << 22)
 #define TCR_IPS_SHIFT   32
 
 #define SCTLR_M         (1ull << 0)
@@ -58,7 +75,11 @@
 
 #define RAM_BASE        0x40000000ul
 #define BLOCK_SIZE      0x200000ul
-#define WINDOW_VA       0x4000000000ul
+/* The first VA of the upper half: level-1 index 0 of TTBR1's root. */
+#define WINDOW_VA       0xffffff8000000000ul
+#define L1_INDEX(va)    (((uint64_t)(va) >> 30) & 511)
+_Static_assert(WINDOW_VA >> VA_BITS == (1ul << (64 - VA_BITS)) - 1,
+               "the window is in TTBR1_EL1's half: VA[63:39] all ones");
 #define PAGE            4096ul
 
 const char arch_name[] = "aarch64";
@@ -71,7 +92,8 @@ extern char __ram_map_end[];
 extern char arch_probe_read_insn[], arch_probe_read_fixup[];
 extern char arch_probe_write_insn[], arch_probe_write_fixup[];
 
-static uint64_t l1[512] __attribute__((aligned(4096)));
+static uint64_t l1[512] __attribute__((aligned(4096)));     /* TTBR0: the lower half */
+static uint64_t l1_hi[512] __attribute__((aligned(4096)));  /* TTBR1: the upper half */
 static uint64_t l2_low[512] __attribute__((aligned(4096)));  /* VA 0 .. 1 GiB */
 static uint64_t l2_ram[512] __attribute__((aligned(4096)));  /* VA 1 .. 2 GiB */
 static uint64_t l2_win[512] __attribute__((aligned(4096)));  /* the window's GiB */
@@ -252,7 +274,7 @@ void arch_mmu_init(void)
      * window included) is invalid. */
     l1[0] = (uint64_t)(uintptr_t)l2_low | DESC_TABLE;
     l1[RAM_BASE >> 30] = (uint64_t)(uintptr_t)l2_ram | DESC_TABLE;
-    l1[WINDOW_VA >> 30] = (uint64_t)(uintptr_t)l2_win | DESC_TABLE;
+    l1_hi[L1_INDEX(WINDOW_VA)] = (uint64_t)(uintptr_t)l2_win | DESC_TABLE;
     l2_low[GIC_BASE / BLOCK_SIZE] = (GIC_BASE & ~(BLOCK_SIZE - 1)) | DESC_BLOCK |
                                     DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
     l2_low[UART_BASE / BLOCK_SIZE] = (UART_BASE & ~(BLOCK_SIZE - 1)) | DESC_BLOCK |
@@ -275,14 +297,21 @@ void arch_mmu_init(void)
     __asm__ __volatile__("msr tcr_el1, %0"
                          :
                          : "r"(TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
-                               TCR_TG0_4K | TCR_EPD1 | TCR_TG1_4K | (ips << TCR_IPS_SHIFT)));
+                               TCR_TG0_4K | TCR_T1SZ | TCR_IRGN1_WBWA | TCR_ORGN1_WBWA |
+                               TCR_SH1_INNER | TCR_TG1_4K | TCR_A1 | (ips << TCR_IPS_SHIFT)));
+    /* TTBR0: the lower half's root, the kernel; its ASID field is unused
+     * (A1 = 1). */
     __asm__ __volatile__("msr ttbr0_el1, %0" : : "r"((uint64_t)(uintptr_t)l1));
+    /* TTBR1: the upper half's root, the window, with ASID 0 - the ASID
+     * every non-global entry is tagged with until arch-spaces.c loads
+     * others. */
+    __asm__ __volatile__("msr ttbr1_el1, %0" : : "r"((uint64_t)(uintptr_t)l1_hi));
     __asm__ __volatile__(
         "dsb ishst\n\t"    /* the table stores are visible to the walker */
         "tlbi vmalle1\n\t" /* no entry from firmware or reset survives */
         "ic iallu\n\t"     /* nor stale instructions once the I-cache is on */
         "dsb nsh\n\t"      /* both invalidations complete on this PE */
-        "isb"              /* MAIR/TCR/TTBR0 writes take effect before SCTLR's */
+        "isb"              /* MAIR/TCR/TTBR0/TTBR1 writes take effect before SCTLR's */
         :
         :
         : "memory");
@@ -291,4 +320,16 @@ void arch_mmu_init(void)
     /* ISB: every later instruction is fetched and translated with the MMU
      * on; the identity map keeps this code where it is. */
     __asm__ __volatile__("msr sctlr_el1, %0\n\tisb" : : "r"(sctlr) : "memory");
+
+    /* Where the scenarios' pages are, for the logs (test.sh requires the
+     * upper half). */
+    kputs("window: VA ");
+    kput_hex(WINDOW_VA);
+    kputs(" (TTBR1_EL1, upper half, T1SZ ");
+    kput_u64(64 - VA_BITS);
+    kputs("), ");
+    kput_u64(KERNEL_WINDOW_PAGES);
+    kputs(" test + ");
+    kput_u64(KERNEL_TIME_PAGES);
+    kputs(" timing pages; kernel identity-mapped through TTBR0_EL1\n");
 }

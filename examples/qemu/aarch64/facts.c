@@ -57,9 +57,11 @@ static void tlbi_all(void)
     lazy_mmu__a64_tlbi_all(&mmu);
 }
 
-/* A TLBI VAAE1IS whose operand has bits [51:44] set, as an unmasked
- * (va >> 12) of a TTBR1 (high-half) address gives: TTL (bits [47:44]) reads
- * 0b1111, "64 KiB granule, level 3", wrong for a 4 KiB leaf. */
+/* A TLBI VAAE1IS whose operand is the unmasked (va >> 12) of a window VA,
+ * which is in TTBR1's half (arch.c): bits [51:44] set, so TTL (bits [47:44])
+ * reads 0b1111, "64 KiB granule, level 3", wrong for a 4 KiB leaf.  The OR
+ * changes nothing for those VAs; it keeps the fact's operand should the
+ * window move low. */
 static void tlbi_va_bad_ttl(uintptr_t va)
 {
     uint64_t op = ((uint64_t)va >> 12) | (0xffull << 44);

@@ -15,11 +15,28 @@ boot() { # elf log [extra qemu flags...]: the exit status of QEMU (124: timeout)
     return $st
 }
 
+# window_va LOG: the window VA arch_mmu_init reported, if it is in the
+# upper half (TTBR1_EL1's, VA[63:39] all ones); empty otherwise.
+window_va() {
+    sed -n 's/^window: VA \(0xffffff[89a-f][0-9a-f]\{9\}\) (TTBR1_EL1.*/\1/p' "$1"
+}
+# high_window LOG: called after every boot.  Each kernel's scenarios, SMP
+# steps and negative controls must change mappings of high addresses, or
+# the TLBI operands' handling of them (VA[55:12] of 0xffff...) goes
+# unchecked: stop unless LOG reports an upper-half window.
+high_window() {
+    if [ -z "$(window_va "$1")" ]; then
+        echo "aarch64 $1: FAILED (no upper-half window reported: $(grep -m1 '^window:' "$1" || echo 'no window line'))"
+        exit 1
+    fi
+}
+
 # 1. The kernel: exit 0 and the summary line; semihosting passes the
 #    kernel's status through, a crash or timeout cannot give 0.
 st=0; boot kernel.elf kernel.log || st=$?
+high_window kernel.log
 if [ $st -eq 0 ] && grep -qx 'PASS aarch64: 0 scenario(s) failed' kernel.log; then
-    echo "aarch64 kernel: PASS (exit 0, $(grep -c '^PASS [a-z]* n=' kernel.log) scenario runs passed)"
+    echo "aarch64 kernel: PASS (exit 0, $(grep -c '^PASS [a-z]* n=' kernel.log) scenario runs passed, window at upper-half VA $(window_va kernel.log))"
 else
     grep -E '^(FAIL|PANIC|EXCEPTION|FATAL|  )' kernel.log | head -20
     echo "aarch64 kernel: FAILED (exit $st; see kernel.log)"
@@ -33,6 +50,7 @@ awk -v threshold="$FLUSH_ALL_THRESHOLD" -f counts.awk kernel.log || exit 1
 #    scenario lines whose first bad page is stale or faulted, the kernel's own
 #    exit status 1, and no panic, exception or timeout.
 st=0; boot kernel-neg.elf kernel-neg.log || st=$?
+high_window kernel-neg.log
 fails=$(grep -cE '^FAIL [a-z]+ n=[0-9]+$' kernel-neg.log)
 reasons=$(grep -cE '^  [a-z]+ n=[0-9]+: page [0-9]+ (stale|faulted|should fault|write)' kernel-neg.log)
 crashes=$(grep -cE '^(PANIC|EXCEPTION|FATAL)' kernel-neg.log)
@@ -56,6 +74,7 @@ echo "aarch64 counts on the negative control: rejected as they must be ($(grep -
 # 5. The facts kernel: QEMU's observations (informative) and the library's
 #    counts for every kind of update (must match).
 st=0; boot kernel-facts.elf kernel-facts.log || st=$?
+high_window kernel-facts.log
 grep -E '^FACT|MISMATCH' kernel-facts.log | sed 's/^/    facts| /'
 if [ $st -eq 0 ] && grep -qx 'PASS aarch64 facts: 0 count check(s) failed' kernel-facts.log; then
     echo "aarch64 facts kernel: PASS ($(grep -c '^CHECK .* ok$' kernel-facts.log) count/memory checks matched the policy)"
@@ -99,8 +118,9 @@ echo "aarch64 trace on a trace without DSB ISH: rejected as it must be"
 #    address spaces (ASIDs 1 and 2): an inactive one changed with no
 #    invalidation, per-page and full invalidations of one ASID.
 st=0; boot kernel-spaces.elf kernel-spaces.log || st=$?
+high_window kernel-spaces.log
 if [ $st -eq 0 ] && grep -qx 'PASS aarch64 spaces: 0 scenario(s) failed' kernel-spaces.log; then
-    echo "aarch64 spaces kernel: PASS (exit 0, $(grep -cE '^PASS [a-z-]+$' kernel-spaces.log) scenarios passed: 2 MiB blocks, table pages freed and reused, ASIDs 1 and 2)"
+    echo "aarch64 spaces kernel: PASS (exit 0, $(grep -cE '^PASS [a-z-]+$' kernel-spaces.log) scenarios passed: 2 MiB blocks, table pages freed and reused, ASIDs 1 and 2 on the window at $(window_va kernel-spaces.log))"
 else
     grep -E '^(FAIL|PANIC|EXCEPTION|FATAL|  )' kernel-spaces.log | head -20
     echo "aarch64 spaces kernel: FAILED (exit $st; see kernel-spaces.log)"
@@ -118,6 +138,7 @@ fi
 #    only wider).  The kernel's own exit status 1, no panic, exception or
 #    timeout.
 st=0; boot kernel-spaces-neg.elf kernel-spaces-neg.log || st=$?
+high_window kernel-spaces-neg.log
 crashes=$(grep -cE '^(PANIC|EXCEPTION|FATAL)' kernel-spaces-neg.log)
 wrong=""
 for sc in block-remap block-protect split table-unlink; do
@@ -258,8 +279,9 @@ esac
 st=0
 # shellcheck disable=SC2086
 boot kernel-smp.elf kernel-smp.log $SMP_FLAGS || st=$?
+high_window kernel-smp.log
 if [ $st -eq 0 ] && grep -qx 'cpus: 4' kernel-smp.log && grep -qx 'PASS smp aarch64: 0 step(s) failed' kernel-smp.log; then
-    echo "aarch64 smp kernel: PASS (exit 0, 4 CPUs started by PSCI CPU_ON, every step seen by CPUs 1-3, no remote round)"
+    echo "aarch64 smp kernel: PASS (exit 0, 4 CPUs started by PSCI CPU_ON, every step seen by CPUs 1-3 at $(window_va kernel-smp.log), no remote round)"
 else
     grep -E '^(FAIL|PANIC|EXCEPTION|FATAL|cpus|  )' kernel-smp.log | head -20
     echo "aarch64 smp kernel: FAILED (exit $st; see kernel-smp.log)"
@@ -273,6 +295,7 @@ fi
 st=0
 # shellcheck disable=SC2086
 boot kernel-smp-nsh.elf kernel-smp-nsh.log $SMP_FLAGS || st=$?
+high_window kernel-smp-nsh.log
 reasons=$(grep -cE '^  smp .* cpu [1-9].*(stale|should fault|write went through)' kernel-smp-nsh.log)
 others=$(grep -E '^  smp ' kernel-smp-nsh.log | grep -cvE ' cpu [1-9].*(stale|should fault|write went through)')
 crashes=$(grep -cE '^(PANIC|EXCEPTION|FATAL)' kernel-smp-nsh.log)
@@ -294,6 +317,7 @@ fi
 st=0
 # shellcheck disable=SC2086
 boot kernel-smp-ipi.elf kernel-smp-ipi.log $SMP_FLAGS || st=$?
+high_window kernel-smp-ipi.log
 if [ $st -eq 0 ] && grep -qx 'cpus: 4' kernel-smp-ipi.log && grep -qx 'PASS smp aarch64: 0 step(s) failed' kernel-smp-ipi.log; then
     echo "aarch64 smp kernel with non-shareable TLBIs and an SGI round: PASS (exit 0, every step seen by CPUs 1-3, one remote round per section)"
 else
@@ -310,6 +334,7 @@ fi
 st=0
 # shellcheck disable=SC2086
 boot kernel-smp-range.elf kernel-smp-range.log $SMP_FLAGS -cpu max || st=$?
+high_window kernel-smp-range.log
 if [ $st -eq 0 ] && grep -qx 'cpus: 4' kernel-smp-range.log && grep -qx 'PASS smp aarch64: 0 step(s) failed' kernel-smp-range.log; then
     echo "aarch64 smp kernel with range TLBIs (-cpu max): PASS (exit 0, every step seen by CPUs 1-3)"
 else
