@@ -71,7 +71,9 @@ volatile uint64_t *arch_frame_alias(unsigned frame);
 /* A valid leaf entry for pa, read-only or read-write, kernel access; not
  * global (aarch64 nG set, x86 and riscv G clear), as a process's pages:
  * kernel-spaces.elf maps the window differently per ASID, and a global
- * entry would serve every ASID and survive a per-ASID flush. */
+ * entry would serve every ASID and survive a per-ASID flush.  (x86_64's
+ * kernel-global*.elf sets G on purpose: its full flushes must then be the
+ * CR4.PGE toggle.) */
 lazy_mmu_pte_t arch_make_pte(uint64_t pa, bool writable);
 /* A load/store through va that reports a translation fault instead of taking
  * the kernel down: false when the access faulted. */

@@ -197,7 +197,7 @@ uint64_t arch_block_pa(unsigned b)
 
 volatile uint64_t *arch_block_alias(unsigned b)
 {
-    /* The identity map's 2 MiB pages (arch.c): writeback-cacheable. */
+    /* The identity map (arch.c: the image's 4 KiB pages): writeback-cacheable. */
     return (volatile uint64_t *)(void *)blocks[b];
 }
 

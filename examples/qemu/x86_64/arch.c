@@ -2,8 +2,23 @@
  * 4-level x86_64 MMU (QEMU -M pc, TCG).
  *
  * Address space after arch_mmu_init():
- *   0 .. 1 GiB          identity map, 2 MiB pages (image, stack, frames, I/O)
- *   WINDOW_VA (512 GiB) KERNEL_ARCH_PAGES 4 KiB pages (the test window, then
+ *   0 .. 1 GiB          identity map: 4 KiB pages up to the end of the image
+ *                       (kernel.ld's __bss_end, rounded up to 2 MiB: code,
+ *                       data, stacks, page tables, frames, contexts), 2 MiB
+ *                       pages from there (RAM above the image, I/O).  QEMU
+ *                       drops its whole TLB when an INVLPG names an address
+ *                       in the span of the large pages it has cached since
+ *                       its last full flush (`make facts`): were the image
+ *                       in 2 MiB pages, an INVLPG given the address of the
+ *                       variable holding va instead of va would flush the
+ *                       window too and every scenario would still pass.  All
+ *                       of the image, not just the stacks: two cached large
+ *                       pages around it would span it
+ *   WINDOW_VA           0xffffffff80000000, PML4 slot 511, PDPT slot 510:
+ *                       the upper, kernel half, where a kernel linked with
+ *                       -mcmodel=kernel runs, so the library and the
+ *                       scenarios handle sign-extended canonical addresses.
+ *                       KERNEL_ARCH_PAGES 4 KiB pages (the test window, then
  *                       the timing window), page tables of their own, every
  *                       entry 0 until the scenarios or timing.c set it
  *   PT_ALIAS_VA         X86_PROTECT_TABLES builds only: the window's page
@@ -11,6 +26,13 @@
  *                       LAZY_MMU_X86_PKRU_KEY; the library writes entries
  *                       only through this alias, so a store made while
  *                       PKRU write-disables the key faults (#PF, PK bit)
+ *
+ * X86_GLOBAL_WINDOW builds (kernel-global*.elf) turn CR4.PGE on and give the
+ * window's pages the G bit - unlike kernel.h's arch_make_pte, which asks
+ * for non-global pages because the spaces kernels map the window per
+ * address space.  A full flush must then drop global entries: the library's
+ * CR4.PGE toggle, which QEMU honours only when the value written changes
+ * PGE, so a toggle that is not one leaves stale reads.
  *
  * Exit statuses (QEMU exits with status * 2 + 1): 0 pass, 1 scenario
  * failures and 3 panic (both from scenarios.c), and the ones below.
@@ -21,6 +43,7 @@
 #define X86_EXIT_EXCEPTION 4 /* an exception no probe expected */
 #define X86_EXIT_PKRU 5      /* PKRU at exit is not what boot set */
 #define X86_EXIT_NO_PKU 6    /* X86_PROTECT_TABLES on a CPU without PKU */
+#define X86_EXIT_PGE 7       /* X86_GLOBAL_WINDOW: CR4.PGE clear at exit */
 
 const char arch_name[] = "x86_64";
 
@@ -85,12 +108,17 @@ void arch_putc(char c)
 #define PTE_A ((lazy_mmu_pte_t)1 << 5)
 #define PTE_D ((lazy_mmu_pte_t)1 << 6)
 #define PTE_PS ((lazy_mmu_pte_t)1 << 7)
+#define PTE_G ((lazy_mmu_pte_t)1 << 8)
 #define PTE_PKEY_SHIFT 59 /* bits 62:59 (SDM vol. 3A, 4.5) */
 
 #define CR0_WP ((uint64_t)1 << 16)
+#define CR4_PGE ((uint64_t)1 << 7)
 #define CR4_PKE ((uint64_t)1 << 22)
+#define CPUID_1_EDX_PGE (1u << 13)
 
-#define WINDOW_VA ((uintptr_t)1 << 39) /* PML4 slot 1: nothing else there */
+/* PML4 slot 511, PDPT slot 510, PD slot 0: nothing else there. */
+#define WINDOW_VA ((uintptr_t)0xffffffff80000000ull)
+_Static_assert(WINDOW_VA >> 47 == 0x1ffff, "WINDOW_VA: canonical (bits 63:47 all 1) upper half");
 #define PT_ENTRIES 512u
 #define WINDOW_PTS ((KERNEL_ARCH_PAGES + PT_ENTRIES - 1) / PT_ENTRIES)
 /* The page after the window's last page-table's reach: PD slot WINDOW_PTS. */
@@ -100,6 +128,11 @@ void arch_putc(char c)
 static lazy_mmu_pte_t pml4[PT_ENTRIES] PAGE_ALIGNED;
 static lazy_mmu_pte_t ident_pdpt[PT_ENTRIES] PAGE_ALIGNED;
 static lazy_mmu_pte_t ident_pd[PT_ENTRIES] PAGE_ALIGNED;
+/* The image's 4 KiB pages: at most IDENT_PTS * 2 MiB of it (the largest,
+ * kernel-spaces.elf with its two 2 MiB blocks, ends below 20 MiB). */
+#define IDENT_PTS 16u
+static lazy_mmu_pte_t ident_pt[IDENT_PTS][PT_ENTRIES] PAGE_ALIGNED;
+extern char __bss_end[]; /* kernel.ld: where the image ends */
 static lazy_mmu_pte_t window_pdpt[PT_ENTRIES] PAGE_ALIGNED;
 static lazy_mmu_pte_t window_pd[PT_ENTRIES] PAGE_ALIGNED;
 static lazy_mmu_pte_t window_pt[WINDOW_PTS][PT_ENTRIES] PAGE_ALIGNED;
@@ -146,11 +179,23 @@ static void pkru_init(void)
 
 void arch_mmu_init(void)
 {
+    const lazy_mmu_pte_t ident = PTE_P | PTE_RW | PTE_A | PTE_D;
+    /* PD slots [0, small) map the image with 4 KiB pages. */
+    const unsigned small = (unsigned)((pa_of(__bss_end) + (2u << 20) - 1) >> 21);
     lazy_mmu_pte_t upper = PTE_P | PTE_RW;
-    unsigned i;
+    unsigned i, j;
 
-    for (i = 0; i < PT_ENTRIES; i++) /* 1 GiB of 2 MiB pages */
-        ident_pd[i] = ((lazy_mmu_pte_t)i << 21) | PTE_P | PTE_RW | PTE_PS | PTE_A | PTE_D;
+    if (small > IDENT_PTS)
+        kernel_panic("arch_mmu_init: the image outgrew IDENT_PTS page tables of 4 KiB pages");
+    for (i = 0; i < PT_ENTRIES; i++) { /* 1 GiB: the image in 4 KiB pages, then 2 MiB */
+        if (i >= small) {
+            ident_pd[i] = ((lazy_mmu_pte_t)i << 21) | ident | PTE_PS;
+            continue;
+        }
+        for (j = 0; j < PT_ENTRIES; j++)
+            ident_pt[i][j] = ((lazy_mmu_pte_t)i << 21) + ((lazy_mmu_pte_t)j << 12) + ident;
+        ident_pd[i] = pa_of(ident_pt[i]) | PTE_P | PTE_RW;
+    }
     ident_pdpt[0] = pa_of(ident_pd) | PTE_P | PTE_RW;
     pml4[0] = pa_of(ident_pdpt) | PTE_P | PTE_RW;
 
@@ -159,10 +204,9 @@ void arch_mmu_init(void)
      * own leaf entries have it clear, so only the alias becomes one. */
     upper |= PTE_US;
 #endif
-    pml4[WINDOW_VA >> 39] = pa_of(window_pdpt) | upper;
+    pml4[(WINDOW_VA >> 39) & 511] = pa_of(window_pdpt) | upper;
     window_pdpt[(WINDOW_VA >> 30) & 511] = pa_of(window_pd) | upper;
     for (i = 0; i < WINDOW_PTS; i++) {
-        unsigned j;
         for (j = 0; j < PT_ENTRIES; j++)
             window_pt[i][j] = 0;
         window_pd[((WINDOW_VA >> 21) & 511) + i] = pa_of(window_pt[i]) | PTE_P | PTE_RW;
@@ -179,6 +223,30 @@ void arch_mmu_init(void)
      * CR4.PKE, the WD bits of PKRU (SDM vol. 3A, 4.6.1). */
     write_cr0(read_cr0() | CR0_WP);
     write_cr3(pa_of(pml4));
+#ifdef X86_GLOBAL_WINDOW
+    {
+        uint32_t r[4];
+        cpuid(1, 0, r);
+        if (!(r[3] & CPUID_1_EDX_PGE))
+            kernel_panic("arch_mmu_init: X86_GLOBAL_WINDOW needs PGE (CPUID.1:EDX[13] = 0)");
+    }
+    /* From here on G entries survive CR3 loads (SDM vol. 3A, 4.10.2.4). */
+    write_cr4(read_cr4() | CR4_PGE);
+#endif
+
+    kputs("MMU x86_64: 4 KiB pages below ");
+    kput_hex((uint64_t)small << 21);
+    kputs(" (the image), 2 MiB pages to 1 GiB; window at ");
+    kput_hex(WINDOW_VA);
+    kputs(" (PML4 slot ");
+    kput_u64((WINDOW_VA >> 39) & 511);
+    kputs(", PDPT slot ");
+    kput_u64((WINDOW_VA >> 30) & 511);
+#ifdef X86_GLOBAL_WINDOW
+    kputs("), its pages global, CR4.PGE on\n");
+#else
+    kputs(")\n");
+#endif
 }
 
 uintptr_t arch_window_va(void)
@@ -207,8 +275,14 @@ volatile uint64_t *arch_frame_alias(unsigned frame)
 
 lazy_mmu_pte_t arch_make_pte(uint64_t pa, bool writable)
 {
-    /* A and D preset: the walker never has to write them back. */
-    return pa | PTE_P | PTE_A | PTE_D | (writable ? PTE_RW : 0);
+    /* A and D preset: the walker never has to write them back.  G only in
+     * X86_GLOBAL_WINDOW builds (see the top of this file). */
+#ifdef X86_GLOBAL_WINDOW
+    const lazy_mmu_pte_t g = PTE_G;
+#else
+    const lazy_mmu_pte_t g = 0;
+#endif
+    return pa | PTE_P | PTE_A | PTE_D | g | (writable ? PTE_RW : 0);
 }
 
 /* ---- exceptions and the probes ---- */
@@ -351,6 +425,18 @@ void arch_exit(int status)
         kputs("PKRU x86_64: ");
         kput_hex(pkru);
         kputs(" at exit, as boot set it\n");
+    }
+#endif
+#ifdef X86_GLOBAL_WINDOW
+    /* Each full flush cleared PGE and set it again.  Under QEMU a first
+     * write that leaves PGE set shows as stale reads; a second that leaves
+     * it clear shows nothing (later flushes would just be CR3 reloads), so
+     * it is checked here. */
+    if (!(read_cr4() & CR4_PGE)) {
+        kputs("FAIL x86_64 global: CR4.PGE clear at exit, boot set it\n");
+        status = X86_EXIT_PGE;
+    } else {
+        kputs("CR4 x86_64: PGE set at exit, as boot set it\n");
     }
 #endif
     /* isa-debug-exit: QEMU exits with status * 2 + 1. */

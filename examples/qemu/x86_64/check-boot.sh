@@ -26,6 +26,10 @@
 #             block-remap, block-protect, split and table-unlink (the
 #             library bypassed), and FAIL space-inactive with its counts
 #             line (INVLPGs where the inactive space owes none)
+#   global    (kernel-global.elf) as pass, with the window's pages global
+#             and CR4.PGE on (the MMU line says so) and PGE still set at
+#             exit: every full flush was a toggle that dropped the global
+#             entries (no stale read) and set PGE again
 # QEMU's isa-debug-exit makes a write of v exit with v * 2 + 1; a triple
 # fault with -no-reboot exits 0, and timeout(1) exits 124.
 mode=$1
@@ -72,6 +76,13 @@ smp-neg)
     if [ $st -eq 3 ] && has '^cpus: 4$' && has '^FAIL smp x86_64: [1-9][0-9]* step\(s\) failed$' &&
        has "$stale" && ! has '^PANIC|^UNEXPECTED'; then
         verdict "PASS: the negative control failed with stale reads on other CPUs ($(grep -Ec "$stale" "$log") step lines)"
+        exit 0
+    fi ;;
+global)
+    if [ $st -eq 1 ] && has '^MMU x86_64: .*, its pages global, CR4\.PGE on$' &&
+       has '^PASS x86_64: 0 scenario\(s\) failed$' &&
+       has '^CR4 x86_64: PGE set at exit, as boot set it$'; then
+        verdict "PASS: every scenario passed with global window pages; CR4.PGE set at exit"
         exit 0
     fi ;;
 spaces)

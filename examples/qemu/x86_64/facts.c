@@ -16,6 +16,8 @@
 #define CR4_PGE ((uint64_t)1 << 7)
 #define CR4_PKE ((uint64_t)1 << 22)
 
+extern char __bss_end[]; /* kernel.ld: where the image ends */
+
 static uint64_t marker(unsigned frame)
 {
     return 0xfac7000000000000ull | frame;
@@ -71,6 +73,8 @@ static void stale_setup(unsigned page, unsigned old_frame, unsigned new_frame, l
 
 void kernel_main(void)
 {
+    /* The first 2 MiB page of the identity map above the image (arch.c). */
+    const uintptr_t large = ((uintptr_t)__bss_end + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
     unsigned f, p;
     uint32_t r[4];
     uint64_t v;
@@ -99,10 +103,17 @@ void kernel_main(void)
     fact("  the page that was invalidated, read", observe(2, 4, 5));
 
     stale_setup(3, 6, 7, 0);
-    (void)arch_probe_read(0x200000, &v); /* a 2 MiB identity page in the TLB */
-    lazy_mmu__x86_invlpg(NULL, 0x200000 + 0x3000);
+    (void)arch_probe_read(large, &v); /* a 2 MiB identity page in the TLB */
+    lazy_mmu__x86_invlpg(NULL, large + 0x3000);
     fact("invlpg of an address inside a cached 2 MiB page, other page read",
          observe(3, 6, 7));
+    /* Why arch.c maps the image with 4 KiB pages: an INVLPG that names a
+     * variable of the image instead of a window page must stay visible. */
+    stale_setup(14, 25, 26, 0);
+    (void)arch_probe_read((uintptr_t)&v, &v);
+    lazy_mmu__x86_invlpg(NULL, (uintptr_t)&v);
+    fact("invlpg of a stack variable's address (image: 4 KiB pages), other page read",
+         observe(14, 25, 26));
 
     stale_setup(4, 8, 9, 0);
     lazy_mmu__x86_flush_nonglobal(NULL);
@@ -115,6 +126,11 @@ void kernel_main(void)
     stale_setup(6, 12, 13, PTE_G);
     lazy_mmu__x86_flush_all(NULL);
     fact("CR4.PGE toggle, global page read", observe(6, 12, 13));
+    /* What kernel-global.elf relies on: a "toggle" that writes CR4 back
+     * unchanged flushes nothing. */
+    stale_setup(15, 27, 28, PTE_G);
+    write_cr4(read_cr4());
+    fact("MOV to CR4 of its own value (PGE stays set), global page read", observe(15, 27, 28));
     write_cr4(read_cr4() & ~CR4_PGE);
 
     stale_setup(7, 14, 15, 0);
