@@ -4,9 +4,12 @@
  * tables it reaches the way a kernel would: from satp, walking down.
  *
  * Address space, added to arch.c's (which see):
- *   0x10_4000_0000         the block window: one 2 MiB level-1 entry
+ *   0xffff_ffc0_4000_0000  the block window: one 2 MiB level-1 entry
  *                          (megapage, or pointer to a table page) in a
- *                          level-1 table of its own, invalid at first
+ *                          level-1 table of its own, invalid at first;
+ *                          root entry 257, beside the window's 256 in the
+ *                          upper half, so the block scenarios too hand the
+ *                          library sign-extended VAs
  *   space 1                a second root: space 0's root entries, except
  *                          that the test window's level-1 table and the
  *                          level-0 tables under its KERNEL_WINDOW_PAGES
@@ -28,7 +31,7 @@
 #define SATP_ASID_BITS 0xffffull /* ASIDLEN is at most 16 on Sv39 */
 #define SATP_PPN_MASK ((1ull << 44) - 1)
 
-#define BLOCK_VA 0x1040000000ull /* Sv39 root index 65: beside the window's 64 */
+#define BLOCK_VA 0xffffffc040000000ull /* Sv39 root index 257 */
 #define ENTRIES 512u
 
 #define VPN2(va) (((uint64_t)(va) >> 30) & 511)
@@ -39,6 +42,8 @@ _Static_assert(KERNEL_WINDOW_PAGES % ENTRIES == 0,
 _Static_assert(KERNEL_BLOCK_SIZE == (uint64_t)ENTRIES * LAZY_MMU_PAGE_SIZE,
                "a block is what one level-1 entry maps: a megapage");
 _Static_assert(KERNEL_BLOCK_PAGES == ENTRIES, "a table page holds one block's pages");
+_Static_assert((BLOCK_VA >> 38) == (1ull << 26) - 1 && BLOCK_VA % KERNEL_BLOCK_SIZE == 0,
+               "the block window is an aligned megapage in Sv39's upper half");
 
 /* Space 1's own tables on the path to the test window. */
 static lazy_mmu_pte_t space1_root[ENTRIES] __attribute__((aligned(4096)));
@@ -155,6 +160,12 @@ void arch_spaces_init(void)
     kput_hex(kept);
     kputs(kept >= 2 ? ": space 0 ASID 1, space 1 ASID 2\n"
                     : ": no ASIDs, both spaces ASID 0 (every switch flushes)\n");
+    /* Beside arch.c's window line: where the block scenarios' pages are. */
+    kputs("riscv64 block window: ");
+    kput_hex(BLOCK_VA);
+    kputs(" (Sv39 root entry ");
+    kput_u64(VPN2(BLOCK_VA));
+    kputs(")\n");
 }
 
 /* ASID 1 for space 0 and 2 for space 1 (satp.ASID, and SFENCE.VMA's rs2 in

@@ -6,9 +6,13 @@
  *                          (0x100000) and the NS16550 UART (0x10000000)
  *   0x8000_0000 .. 1 GiB   identity, one gigapage, R/W/X: all of RAM, so
  *                          a frame's physical address is also its alias
- *   0x10_0000_0000         the test window, then the timing window:
+ *   0xffff_ffc0_0000_0000  the test window, then the timing window:
  *                          KERNEL_ARCH_PAGES 4 KiB leaf entries in our own
- *                          level-0 tables, all invalid
+ *                          level-0 tables, all invalid.  Root entry 256,
+ *                          the first of the upper half (bits 63..39 copies
+ *                          of bit 38, all ones), where a kernel keeps its
+ *                          own mappings: every VA the library is handed
+ *                          here is a sign-extended one
  *
  * Only the window's entries ever change, and only through lazymmu.h; the
  * gigapages are written once before paging is turned on.  kernel-spaces*.elf
@@ -29,7 +33,8 @@
 #define GIB (1ull << 30)
 #define DEVICES_PA 0x00000000ull
 #define RAM_PA 0x80000000ull
-#define WINDOW_VA 0x1000000000ull /* Sv39 root index 64: far from both gigapages */
+/* Sv39 root index 256 (VA bits 38..30): far from both gigapages. */
+#define WINDOW_VA 0xffffffc000000000ull
 
 #define UART_BASE 0x10000000ul
 #define UART_THR 0 /* transmit holding register */
@@ -50,9 +55,10 @@
 
 _Static_assert(KERNEL_ARCH_PAGES % L0_ENTRIES == 0,
                "the window fills whole level-0 tables");
-_Static_assert(KERNEL_ARCH_PAGES / L0_ENTRIES <= 512,
-               "the window fits under one level-1 table");
 _Static_assert(LAZY_MMU_PAGE_SIZE == 4096, "Sv39 base pages are 4 KiB");
+_Static_assert((WINDOW_VA >> 38) == (1ull << 26) - 1, "the window is in Sv39's upper half");
+_Static_assert(((WINDOW_VA >> 21) & 511) + KERNEL_ARCH_PAGES / L0_ENTRIES <= 512,
+               "the window fits under one level-1 table");
 
 const char arch_name[] = "riscv64";
 
@@ -148,6 +154,16 @@ void arch_mmu_init(void)
         :
         : "r"(satp)
         : "memory");
+
+    /* Where the pages under test are, for the log's reader (a bad page is
+     * reported by its index) and for check.sh, which wants the upper half. */
+    kputs("riscv64 window: ");
+    kput_hex(WINDOW_VA);
+    kputs(" (Sv39 root entry ");
+    kput_u64((WINDOW_VA >> 30) & 511);
+    kputs("), timing window to ");
+    kput_hex(WINDOW_VA + (uint64_t)KERNEL_ARCH_PAGES * LAZY_MMU_PAGE_SIZE - 1);
+    kputs("\n");
 }
 
 uintptr_t arch_window_va(void)
