@@ -4,7 +4,9 @@
 #
 # By default a block is one translation unit, compiled as a kernel compiles
 # the library: freestanding (-std=c11 -ffreestanding -nostdlib -O2 -Wall
-# -Wextra -Werror -pedantic -c) for the host architecture, with
+# -Wextra -Werror -pedantic -c) for the host architecture and again with
+# each cross compiler present (aarch64, riscv64; blocks that pick a backend
+# themselves: the host only), with
 # tests/docs/kernel.h included first: the small, made-up kernel API that the
 # examples are written against (this_cpu(), NR_CPUS, preempt_disable(),
 # panic(), ...).  Both spellings of the include work: "lazymmu.h" (a copy in
@@ -42,6 +44,12 @@ cd "$top"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lazymmu-snippets.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 CC=${CC:-cc}
+# The cross compilers present compile every kernel block too: the same code
+# must build for each architecture the library has (README: "Using it").
+CROSS=
+for cc in aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc; do
+    command -v "$cc" >/dev/null 2>&1 && CROSS="$CROSS $cc"
+done
 FREESTANDING="-std=c11 -ffreestanding -nostdlib -O2 -Wall -Wextra -Werror -pedantic -c"
 HOSTED="-std=c11 -O1 -g -Wall -Wextra -Werror -pedantic"
 
@@ -217,12 +225,18 @@ compile() { # first block's where, its keys, source file
             passed=$((passed + 1))
         fi
     else
-        # shellcheck disable=SC2086
-        if $CC $FREESTANDING $inc $pre $c_flags -x c "$src" -o "$tmp/obj.o" >"$tmp/log" 2>&1; then
-            passed=$((passed + 1))
-        else
-            fail "$1" "does not compile" "$tmp/log"
-        fi
+        for cc in "$CC" $CROSS; do
+            # A block that picks a backend itself (backend=, or its own
+            # LAZY_MMU_ARCH_*) is not one kernel's code: the host compiler only.
+            [ "$cc" = "$CC" ] || [ -z "$c_backend" ] || continue
+            [ "$cc" = "$CC" ] || ! grep -q 'LAZY_MMU_ARCH_' "$src" || continue
+            # shellcheck disable=SC2086
+            if $cc $FREESTANDING $inc $pre $c_flags -x c "$src" -o "$tmp/obj.o" >"$tmp/log" 2>&1; then
+                passed=$((passed + 1))
+            else
+                fail "$1" "does not compile with $cc" "$tmp/log"
+            fi
+        done
     fi
 }
 
@@ -251,5 +265,5 @@ while IFS='	' read -r n file line keys; do
 done <"$tmp/index"
 flush_chain
 
-echo "docs-snippets: $passed passed, $failed failed"
+echo "docs-snippets: $passed passed, $failed failed (compilers: $CC$CROSS)"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
