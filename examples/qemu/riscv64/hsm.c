@@ -131,7 +131,12 @@ unsigned arch_start_cpus(void)
         r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, h, 0, 0);
         if (r.error != 0)
             continue; /* no such hart */
-        if (r.value != SBI_HSM_STOPPED)
+        /* A hart the firmware also sent to _start is on its way back to
+         * STOPPED (start.S, park): it gets the same time as a check-in. */
+        t0 = arch_cycles();
+        while (r.error == 0 && r.value != SBI_HSM_STOPPED && arch_cycles() - t0 <= CHECK_IN_TICKS)
+            r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, h, 0, 0);
+        if (r.error != 0 || r.value != SBI_HSM_STOPPED)
             smp_fail("hart not STOPPED before hart_start", h, r.value);
         boot[c].stack_top = (uint64_t)(uintptr_t)(stacks[c] + HART_STACK);
         boot[c].satp = satp;

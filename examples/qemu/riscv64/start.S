@@ -10,6 +10,16 @@
     .section .text.boot, "ax"
     .globl _start
 _start:
+    /* One hart only, whatever the firmware does: OpenSBI v1.1 under QEMU 7.2
+     * on a loaded host was seen entering here on a second hart (the banner
+     * twice, then that hart's hartid in arch_boot_hartid and its .bss loop
+     * over the first one's statics).  The first hart in keeps the kernel;
+     * any other touches nothing and goes back to HSM STOPPED, where hsm.c's
+     * hart_start expects it.  AMOSWAP.W.AQ: one winner, atomically. */
+    la      t0, boot_claimed
+    li      t1, 1
+    amoswap.w.aq t1, t1, (t0)
+    bnez    t1, park
     la      t0, arch_boot_hartid    /* PC-relative: right with the MMU off */
     sd      a0, 0(t0)               /* in .data: the .bss loop below leaves it */
     li      tp, 0                   /* cpu index 0 (arch_cpu_id): the boot hart */
@@ -33,6 +43,15 @@ _start:
     call    arch_exit
 3:  wfi
     j       3b
+
+/* A hart that lost the claim: SBI HSM hart_stop (EID 0x48534D, FID 1) puts
+ * it back in STOPPED; it returns only if the firmware refused. */
+park:
+    li      a7, 0x48534D
+    li      a6, 1
+    ecall
+4:  wfi
+    j       4b
 
 /* Saves every register so the C handler may run anywhere, including in the
  * middle of a probe, whose fixup returns through the caller's ra.  Every
@@ -146,6 +165,8 @@ probe_store_fixup:
     .globl arch_boot_hartid
 arch_boot_hartid:
     .dword  0
+boot_claimed:
+    .word   0
 
     .section .bss.stack, "aw", @nobits
     .balign 16
