@@ -13,8 +13,10 @@
  * for the next one.
  *
  * The xAPIC registers are MMIO at IA32_APIC_BASE (0xfee00000), which the
- * 1 GiB identity map of arch.c does not reach: arch_start_cpus() maps the
- * 2 MiB page around it, uncached, into the tables CR3 points at.
+ * 1 GiB identity map of arch.c does not reach: arch_start_cpus() maps that
+ * 4 KiB page, uncached, into the tables CR3 points at.  The ACPI tables are
+ * read through 4 KiB pages of their own too (ACPI_VA), not through arch.c's
+ * 2 MiB pages: after the MMU is on, no CPU touches a large page (map_page).
  *
  * Interrupts: the APs run with IF = 1 and take IPI_VECTOR (the shootdown)
  * and SPURIOUS_VECTOR; the boot CPU keeps IF = 0 throughout and only sends.
@@ -65,9 +67,11 @@ static inline void irq_restore(uint64_t flags)
     __asm__ __volatile__("pushq %0; popfq" : : "r"(flags) : "memory", "cc"); /* IF as it was */
 }
 
-/* A physical address below 1 GiB as a pointer (arch.c's identity map).  The
- * empty asm hides the constant from GCC, which otherwise takes a pointer
- * made from a small integer for a null one and warns on every access. */
+/* A physical address below 1 MiB (the BIOS data area, the RSDP's places,
+ * the trampoline) as a pointer: arch.c's identity map, 4 KiB pages there.
+ * The empty asm hides the constant from GCC, which otherwise takes a
+ * pointer made from a small integer for a null one and warns on every
+ * access. */
 static const volatile uint8_t *phys(uint64_t pa)
 {
     uintptr_t p = (uintptr_t)pa;
@@ -180,7 +184,7 @@ void x86_ipi_interrupt(void)
     lapic_write(LAPIC_EOI, 0); /* in-service bit cleared: the next IPI can come */
 }
 
-/* ---- the LAPIC's page ---- */
+/* ---- 4 KiB pages for the LAPIC and the ACPI tables ---- */
 
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
@@ -191,36 +195,71 @@ void x86_ipi_interrupt(void)
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-static uint64_t lapic_pd[512] __attribute__((aligned(4096)));
+/* Where the ACPI tables are read: physical address pa at ACPI_VA + pa, in
+ * PDPT slot 2 (2..3 GiB), which arch.c leaves empty; one GiB of reach. */
+#define ACPI_VA 0x80000000ull
+#define ACPI_REACH (1ull << 30)
 
-/* Identity-maps the 2 MiB page holding pa with PCD | PWT (PAT entry 3, UC
- * at reset: every MMIO access goes to the device, none is combined or
- * cached).  A new entry where there was none: nothing to invalidate, no
- * CPU caches a not-present entry (SDM vol. 3A, 4.10.2.3). */
-static void map_uncached(uint64_t pa)
+/* The tables behind both mappings: a PD for the LAPIC's GiB and one for
+ * ACPI_VA's, a page table for the LAPIC and up to three for the ACPI
+ * tables (QEMU's lie in one 2 MiB stretch at the top of RAM). */
+#define MAP_TABLES 6u
+static uint64_t map_tables[MAP_TABLES][512] __attribute__((aligned(4096)));
+static unsigned map_tables_used;
+
+/* The table entry idx of table points at, made (empty) if there is none. */
+static uint64_t *next_table(uint64_t *table, unsigned idx)
 {
-    uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr(3) & PTE_ADDR);
-    uint64_t *pdpt, *pd;
-    uint64_t e = pml4[(pa >> 39) & 511];
+    uint64_t e = table[idx];
 
-    if (!(e & PTE_P))
-        kernel_panic("x86 smp: no PDPT for the LAPIC");
-    pdpt = (uint64_t *)(uintptr_t)(e & PTE_ADDR);
-    e = pdpt[(pa >> 30) & 511];
     if (!(e & PTE_P)) {
-        pdpt[(pa >> 30) & 511] = (uint64_t)(uintptr_t)lapic_pd | PTE_P | PTE_RW;
-        e = pdpt[(pa >> 30) & 511];
+        if (map_tables_used == MAP_TABLES)
+            kernel_panic("x86 smp: out of page tables for the LAPIC and ACPI mappings");
+        e = (uint64_t)(uintptr_t)map_tables[map_tables_used++] | PTE_P | PTE_RW;
+        table[idx] = e;
     }
     if (e & PTE_PS)
-        kernel_panic("x86 smp: the LAPIC lies in a 1 GiB page");
-    pd = (uint64_t *)(uintptr_t)(e & PTE_ADDR);
-    if (pd[(pa >> 21) & 511] & PTE_P)
-        kernel_panic("x86 smp: the LAPIC's 2 MiB page is mapped already");
-    pd[(pa >> 21) & 511] =
-        (pa & ~0x1fffffull) | PTE_P | PTE_RW | PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_PS;
+        kernel_panic("x86 smp: a 4 KiB mapping asked for inside a large page");
+    return (uint64_t *)(uintptr_t)(e & PTE_ADDR);
+}
+
+/* Maps the 4 KiB page at va to pa with flags (P, A, D added) in the tables
+ * CR3 points at, which the APs share.  4 KiB, not 2 MiB: QEMU drops its
+ * whole TLB when an INVLPG names an address in the span of the large pages
+ * it has cached since its last full flush, and a span holding the LAPIC's
+ * page and the ACPI tables' is 0..4 GiB - the image with its stacks
+ * included - so on the boot CPU an INVLPG given a wrong address flushed the
+ * window too, until a full flush (that INVLPG's, the first time) reset the
+ * span (arch.c, the identity map).
+ * Each entry is new where there was none (or the same again): nothing to
+ * invalidate, no CPU caches a not-present entry (SDM vol. 3A, 4.10.2.3). */
+static void map_page(uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t *t = (uint64_t *)(uintptr_t)(read_cr(3) & PTE_ADDR);
+    uint64_t e = (pa & PTE_ADDR) | flags | PTE_P | PTE_A | PTE_D;
+
+    t = next_table(t, (unsigned)(va >> 39) & 511);
+    t = next_table(t, (unsigned)(va >> 30) & 511);
+    t = next_table(t, (unsigned)(va >> 21) & 511);
+    t += (va >> 12) & 511;
+    if (*t != 0 && *t != e)
+        kernel_panic("x86 smp: a 4 KiB mapping over another");
+    *t = e;
 }
 
 /* ---- ACPI: which LAPICs there are ---- */
+
+/* Maps [pa, pa + len) at ACPI_VA + pa, read-only (RW clear), and returns
+ * that address.  arch.c maps RAM above the image with 2 MiB pages, and the
+ * tables lie there (QEMU's just below the end of RAM). */
+static const volatile uint8_t *acpi_map(uint64_t pa, uint32_t len)
+{
+    uint64_t p;
+
+    for (p = pa & ~0xfffull; p < pa + len; p += 4096)
+        map_page(ACPI_VA + p, p, 0);
+    return (const volatile uint8_t *)(uintptr_t)(ACPI_VA + pa);
+}
 
 static uint32_t le32(const volatile uint8_t *p)
 {
@@ -260,16 +299,23 @@ static const volatile uint8_t *find_rsdp(void)
     return NULL;
 }
 
-/* A whole table below 1 GiB, its checksum right. */
+/* A whole table in ACPI_VA's reach, its checksum right: its header
+ * mapped first, then as much as the header says. */
 static const volatile uint8_t *acpi_table(uint64_t pa, const char *sig)
 {
+    const volatile uint8_t *t;
     uint32_t len;
-    if (pa == 0 || pa + 36 > (1ull << 30) || !sig_is(phys(pa), sig))
+
+    if (pa == 0 || pa + 36 > ACPI_REACH)
         return NULL;
-    len = le32(phys(pa + 4));
-    if (len < 36 || pa + len > (1ull << 30) || !sums_to_zero(phys(pa), len))
+    t = acpi_map(pa, 36);
+    if (!sig_is(t, sig))
         return NULL;
-    return phys(pa);
+    len = le32(t + 4);
+    if (len < 36 || pa + len > ACPI_REACH)
+        return NULL;
+    t = acpi_map(pa, len);
+    return sums_to_zero(t, len) ? t : NULL;
 }
 
 /* Fills apic_id[1..] with the enabled LAPICs other than the boot CPU's;
@@ -400,7 +446,9 @@ unsigned arch_start_cpus(void)
     /* The LAPIC's interrupts replace the 8259's: all its lines masked. */
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
-    map_uncached(base & APIC_BASE_MASK);
+    /* PCD | PWT: PAT entry 3, UC at reset - every MMIO access goes to the
+     * device, none is combined or cached. */
+    map_page(base & APIC_BASE_MASK, base & APIC_BASE_MASK, PTE_RW | PTE_PWT | PTE_PCD);
     lapic = (volatile uint32_t *)(uintptr_t)(base & APIC_BASE_MASK);
     lapic_enable();
     boot_apic = lapic_read(LAPIC_ID) >> 24;
