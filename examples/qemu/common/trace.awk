@@ -8,12 +8,22 @@
 # untraced callers run later belongs to no function).  A trace_* function
 # without a return of its own (a tail call) cannot be delimited and says so.
 #
-# Usage: awk -v pick='REGEX' -f trace.awk kernel.dis trace.log
-#   kernel.dis  objdump -d of the kernel
+# With -v mode=outside it lists the other half instead: every picked
+# instruction executed outside those calls (before the first, between two,
+# after the last), one line each, in executed order,
+#     OUTSIDE <function that holds it>: <insn>
+# so each logged instruction is counted by exactly one of the two modes.
+#
+# Usage: awk -v pick='REGEX' [-v mode=outside] -f trace.awk kernel.dis trace.log
+#   kernel.dis  objdump -d of the kernel (x86_64: its 32-bit entry
+#               disassembled as such)
 #   trace.log   qemu ... -singlestep -d exec,nochain -dfilter <ranges of the
-#               trace_* and lazy_mmu* symbols> -D trace.log
+#               trace_* and lazy_mmu* symbols, and for mode=outside of every
+#               picked instruction> -D trace.log
 # The architecture's check script compares each line with what the policy
-# promises; this file only turns a log into sequences.
+# promises (TRACE), or with its list of what may run outside the traced
+# calls - the boot's own page-table setup and the library (OUTSIDE); this
+# file only turns a log into sequences.
 function norm(h) { sub(/^0x/, "", h); sub(/^0+/, "", h); return tolower(h) }
 FNR == NR {
     if ($0 ~ /^[0-9a-f]+ <[^>]*>:$/) {
@@ -34,7 +44,7 @@ FNR == NR {
         insn = f[3]; for (i = 4; i <= n; i++) insn = insn " " f[i]
         sub(/ *(#|<).*$/, "", insn)       # objdump's comments and symbol hints
         gsub(/  +/, " ", insn)
-        if (insn ~ pick) op[norm(addr)] = insn
+        if (insn ~ pick) { op[norm(addr)] = insn; holder[norm(addr)] = name }
         if (intrace && insn ~ /^ret/) { isret[norm(addr)] = 1; hasret[name] = 1 }
     }
     next
@@ -44,10 +54,11 @@ FNR == NR {
     pc = norm(s)
     if (pc in entry) { seg = entry[pc]; seen[seg] = 1 }
     if (seg != "" && (pc in op)) seq[seg] = seq[seg] (seq[seg] == "" ? "" : "; ") op[pc]
+    if (seg == "" && (pc in op) && mode == "outside") printf "OUTSIDE %s: %s\n", holder[pc], op[pc]
     if (pc in isret) seg = ""
 }
 END {
-    for (i = 1; i <= nfn; i++) {
+    for (i = 1; mode != "outside" && i <= nfn; i++) {
         fn = order[i]
         if (!(fn in hasret)) { printf "TRACE %s: (no return of its own: cannot be delimited)\n", fn; continue }
         if (!(fn in seen)) { printf "TRACE %s: (not executed)\n", fn; continue }

@@ -237,7 +237,7 @@ trace | trace-negative | trace-svinval)
     # Makefile puts each fence instruction of the image in the filter, not
     # only the trace_* and lazy_mmu* functions), so the TRACE lines miss
     # none run inside a trace_* call, even in a helper the filter would not
-    # otherwise log.  Every one run outside those calls (common/outside.awk: the
+    # otherwise log.  Every one run outside those calls (common/trace.awk, mode=outside: the
     # function holding it, and its form) must be on this list:
     #   arch_mmu_init     sfence.vma zero,zero  the boot's two: the tables
     #                     ordered before the satp write (MMU still off),
@@ -254,7 +254,7 @@ trace | trace-negative | trace-svinval)
     # compiler inlined into an untraced kernel function cannot be told from
     # the kernel's own here (none runs today): list that function, or keep
     # the code out of line.
-    outside=$(awk -v pick='^(sfence|sinval|\.4byte 0x[0-9a-f]+$)' -f ../common/outside.awk "$dis" "$qlog" |
+    outside=$(awk -v pick='^(sfence|sinval|\.4byte 0x[0-9a-f]+$)' -v mode=outside -f ../common/trace.awk "$dis" "$qlog" |
         roles | grep -v '\.4byte' |
         awk '{ if (!($0 in n)) order[++k] = $0; n[$0]++ } END { for (i = 1; i <= k; i++) print order[i] " x" n[order[i]] }')
     echo "$outside" | sed 's/^/  /'

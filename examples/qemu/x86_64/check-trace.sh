@@ -31,7 +31,7 @@
 # (INVLPG, INVPCID, TLBSYNC, MOVs to CR3 and CR4, and the MOV to CR0 and
 # WRPKRU, on which QEMU drops its whole TLB) is in the log filter, so the
 # log shows every one executed, wherever the compiler put it.  One run
-# outside every trace_* call (common/outside.awk) must come from the boot's own
+# outside every trace_* call (common/trace.awk, mode=outside) must come from the boot's own
 # page-table setup or from the library's out-of-line code (the list below,
 # at "The guard"), else the run is rejected whatever the TRACE lines say:
 # a flush the kernel runs around the library empties QEMU's TLB and hides,
@@ -183,7 +183,7 @@ rm -f "$out.lines"
 # inlined into an untraced kernel function cannot be told from the kernel's
 # own here (in these images all of it is out of line): list that function,
 # or keep the code out of line.
-outside=$(awk -v pick="^($tlb)" -f ../common/outside.awk "$dis" "$tlog" | sed -E "$regs" |
+outside=$(awk -v pick="^($tlb)" -v mode=outside -f ../common/trace.awk "$dis" "$tlog" | sed -E "$regs" |
     awk '{ if (!($0 in n)) order[++k] = $0; n[$0]++ } END { for (i = 1; i <= k; i++) print order[i] " x" n[order[i]] }')
 gbad=""
 gn=0
