@@ -47,28 +47,7 @@
 
 const char arch_name[] = "x86_64";
 
-/* ---- ports, registers ---- */
-
-static inline uint64_t read_cr0(void)
-{
-    uint64_t v;
-    __asm__ __volatile__("mov %%cr0, %0" : "=r"(v)); /* no side effects */
-    return v;
-}
-
-static inline void write_cr0(uint64_t v)
-{
-    /* Serializing (SDM vol. 3A, "Serializing Instructions"): later
-     * accesses see the new WP. */
-    __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static inline uint64_t read_cr2(void)
-{
-    uint64_t v;
-    __asm__ __volatile__("mov %%cr2, %0" : "=r"(v)); /* the faulting address */
-    return v;
-}
+/* ---- time ---- */
 
 uint64_t arch_cycles(void)
 {

@@ -1,5 +1,5 @@
 /* examples/qemu/x86_64/io.h - port I/O, control registers and CPUID,
- * shared by arch.c, arch-spaces.c and smp.c. */
+ * shared by arch.c, arch-spaces.c, facts.c and smp.c. */
 #ifndef X86_IO_H
 #define X86_IO_H
 
@@ -20,6 +20,27 @@ static inline uint8_t inb(uint16_t port)
 static inline void outl(uint16_t port, uint32_t v)
 {
     __asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port)); /* I/O write */
+}
+
+static inline uint64_t read_cr0(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr0, %0" : "=r"(v)); /* no side effects */
+    return v;
+}
+
+static inline void write_cr0(uint64_t v)
+{
+    /* Serializing (SDM vol. 3A, "Serializing Instructions"): later
+     * accesses see the new WP. */
+    __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr2(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr2, %0" : "=r"(v)); /* the faulting address */
+    return v;
 }
 
 static inline uint64_t read_cr3(void)

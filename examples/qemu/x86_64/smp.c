@@ -34,25 +34,6 @@ static inline uint64_t rdmsr(uint32_t msr)
     return ((uint64_t)hi << 32) | lo;
 }
 
-static inline uint64_t read_cr(int n)
-{
-    uint64_t v = 0;
-    /* Control register reads have no side effects; volatile keeps them
-     * after the writes arch_mmu_init() made. */
-    switch (n) {
-    case 0:
-        __asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-        break;
-    case 3:
-        __asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
-        break;
-    case 4:
-        __asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-        break;
-    }
-    return v;
-}
-
 static inline uint64_t irq_save(void)
 {
     uint64_t flags;
@@ -235,7 +216,7 @@ static uint64_t *next_table(uint64_t *table, unsigned idx)
  * invalidate, no CPU caches a not-present entry (SDM vol. 3A, 4.10.2.3). */
 static void map_page(uint64_t va, uint64_t pa, uint64_t flags)
 {
-    uint64_t *t = (uint64_t *)(uintptr_t)(read_cr(3) & PTE_ADDR);
+    uint64_t *t = (uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
     uint64_t e = (pa & PTE_ADDR) | flags | PTE_P | PTE_A | PTE_D;
 
     t = next_table(t, (unsigned)(va >> 39) & 511);
@@ -469,9 +450,9 @@ unsigned arch_start_cpus(void)
     x86_idt_set(SPURIOUS_VECTOR, (uint64_t)(uintptr_t)x86_spurious_entry);
     while (src != x86_trampoline_end)
         *dst++ = *src++;
-    x86_ap_boot.cr0 = read_cr(0);
-    x86_ap_boot.cr3 = read_cr(3);
-    x86_ap_boot.cr4 = read_cr(4);
+    x86_ap_boot.cr0 = read_cr0();
+    x86_ap_boot.cr3 = read_cr3();
+    x86_ap_boot.cr4 = read_cr4();
     /* LMA is the CPU's report, not a setting; the AP's wrmsr sets LME. */
     x86_ap_boot.efer = rdmsr(MSR_EFER) & ~(1ull << 10);
     if (x86_ap_boot.cr3 >> 32)
