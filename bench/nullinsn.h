@@ -255,22 +255,12 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
     LAZY_MMU__BENCH_NOP0(); /* sfence.inval.ir */
 }
 
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
-                                                      unsigned long hart_mask_base,
-                                                      unsigned long start, unsigned long size)
+static inline long lazy_mmu__rv_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
+                                           unsigned long hart_mask, unsigned long hart_mask_base,
+                                           unsigned long start, unsigned long size,
+                                           unsigned long asid)
 {
-    (void)m, (void)hart_mask, (void)hart_mask_base, (void)start, (void)size;
-    __asm__ __volatile__("nop" : : : "memory");
-    return 0;
-}
-
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma_asid(struct lazy_mmu *m,
-                                                           unsigned long hart_mask,
-                                                           unsigned long hart_mask_base,
-                                                           unsigned long start, unsigned long size,
-                                                           unsigned long asid)
-{
-    (void)m, (void)hart_mask, (void)hart_mask_base, (void)start, (void)size, (void)asid;
+    (void)m, (void)fid, (void)hart_mask, (void)hart_mask_base, (void)start, (void)size, (void)asid;
     __asm__ __volatile__("nop" : : : "memory");
     return 0;
 }

@@ -411,10 +411,8 @@ check_riscv64() {
     has rv.insn-words t_sinval_vma "^sys $P_SINVAL_VMA "
     are rv.va-operand t_sinval_vma . ordered "sys $P_SINVAL_VMA rs1=arg1"
     are rv.insn-words t_sfence_inval_ir . ordered "sys $P_SFENCE_INVAL_IR rs1=x0"
-    are rv.sbi-ecall t_sbi_remote_sfence_vma . ordered \
-        "ecall a0=arg1 a1=arg2 a2=arg3 a3=arg4 a6=imm:0x1 a7=imm:0x52464e43"
-    are rv.sbi-ecall t_sbi_remote_sfence_vma_asid . ordered \
-        "ecall a0=arg1 a1=arg2 a2=arg3 a3=arg4 a4=arg5 a6=imm:0x2 a7=imm:0x52464e43"
+    are rv.sbi-ecall t_sbi_rfence . ordered \
+        "ecall a0=arg2 a1=arg3 a2=arg4 a3=arg5 a4=arg6 a6=arg1 a7=imm:0x52464e43"
     # The ASID forms: the ASID (zero-extended) in rs2.
     are rv.asid-operand t_sfence_vma_va_asid . ordered "sys $P_SFENCE_VMA rs1=arg1 rs2=arg2[31:0]"
     are rv.asid-operand t_sfence_vma_asid . ordered "sys $P_SFENCE_VMA rs1=x0 rs2=arg1[31:0]"

@@ -121,52 +121,31 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
     __asm__ __volatile__(".insn r 0x73, 0, 0x0c, x0, x0, x1" : : : "memory");
 }
 
-/* SBI RFENCE extension (EID 0x52464E43 "RFNC"), function 1,
- * remote_sfence_vma(hart_mask, hart_mask_base, start_addr, size): the SBI
- * implementation makes every hart of the mask execute SFENCE.VMA over the
- * range, the whole address space when size is 2^XLEN - 1 (RISC-V SBI
- * specification, "RFENCE Extension").  OpenSBI returns once each hart has
- * done it.  Returns sbiret.error: 0 on success. */
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
-                                                      unsigned long hart_mask_base,
-                                                      unsigned long start, unsigned long size)
-{
-    register unsigned long a0 __asm__("a0") = hart_mask;
-    register unsigned long a1 __asm__("a1") = hart_mask_base;
-    register unsigned long a2 __asm__("a2") = start;
-    register unsigned long a3 __asm__("a3") = size;
-    register unsigned long a6 __asm__("a6") = 1;          /* FID */
-    register unsigned long a7 __asm__("a7") = 0x52464E43; /* EID */
-    (void)m;
-    /* ECALL from S-mode traps to the SBI implementation, which returns the
-     * error in a0 and a value in a1; "memory": the harts it fences must see
-     * every earlier page-table store, so none may be kept in registers or
-     * moved past the call. */
-    __asm__ __volatile__("ecall"
-                         : "+r"(a0), "+r"(a1)
-                         : "r"(a2), "r"(a3), "r"(a6), "r"(a7)
-                         : "memory");
-    return (long)a0;
-}
-
-/* SBI RFENCE function 2, remote_sfence_vma_asid(hart_mask, hart_mask_base,
- * start_addr, size, asid): the same, each hart running SFENCE.VMA with that
- * ASID (RISC-V SBI specification, "RFENCE Extension"). */
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma_asid(struct lazy_mmu *m,
-                                                           unsigned long hart_mask,
-                                                           unsigned long hart_mask_base,
-                                                           unsigned long start, unsigned long size,
-                                                           unsigned long asid)
+/* SBI RFENCE extension (EID 0x52464E43 "RFNC"), function fid: 1 is
+ * remote_sfence_vma(hart_mask, hart_mask_base, start_addr, size), 2 is
+ * remote_sfence_vma_asid(..., asid).  The SBI implementation makes every
+ * hart of the mask execute SFENCE.VMA over the range (with that ASID for
+ * function 2), the whole address space when size is 2^XLEN - 1, and returns
+ * once each hart has done it (RISC-V SBI specification, "RFENCE
+ * Extension"); function 1 does not read a4.  Returns sbiret.error: 0 on
+ * success. */
+static inline long lazy_mmu__rv_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
+                                           unsigned long hart_mask, unsigned long hart_mask_base,
+                                           unsigned long start, unsigned long size,
+                                           unsigned long asid)
 {
     register unsigned long a0 __asm__("a0") = hart_mask;
     register unsigned long a1 __asm__("a1") = hart_mask_base;
     register unsigned long a2 __asm__("a2") = start;
     register unsigned long a3 __asm__("a3") = size;
     register unsigned long a4 __asm__("a4") = asid;
-    register unsigned long a6 __asm__("a6") = 2;          /* FID */
+    register unsigned long a6 __asm__("a6") = fid;
     register unsigned long a7 __asm__("a7") = 0x52464E43; /* EID */
     (void)m;
-    /* As above: the error in a0, every earlier store in memory first. */
+    /* ECALL from S-mode traps to the SBI implementation, which returns the
+     * error in a0 and a value in a1; "memory": the harts it fences must see
+     * every earlier page-table store, so none may be kept in registers or
+     * moved past the call. */
     __asm__ __volatile__("ecall"
                          : "+r"(a0), "+r"(a1)
                          : "r"(a2), "r"(a3), "r"(a4), "r"(a6), "r"(a7)

@@ -93,10 +93,9 @@ static inline void lazy_mmu_sbi_shootdown(struct lazy_mmu *m, const struct lazy_
         }
     }
     if (lazy_mmu__sd_space(sd) == LAZY_MMU_SPACE_ALL)
-        err = lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, start, size);
+        err = lazy_mmu__rv_sbi_rfence(m, 1, hart_mask, hart_mask_base, start, size, 0);
     else
-        err = lazy_mmu__rv_sbi_remote_sfence_vma_asid(m, hart_mask, hart_mask_base, start, size,
-                                                      sd->space);
+        err = lazy_mmu__rv_sbi_rfence(m, 2, hart_mask, hart_mask_base, start, size, sd->space);
     if (err != 0)
         LAZY_MMU_PANIC("lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed");
 }

@@ -141,22 +141,14 @@ static inline long lazy_mmu__rv_sim_sbi_rfence(struct lazy_mmu *m, unsigned long
     return err;
 }
 
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma(struct lazy_mmu *m, unsigned long hart_mask,
-                                                      unsigned long hart_mask_base,
-                                                      unsigned long start, unsigned long size)
+static inline long lazy_mmu__rv_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
+                                           unsigned long hart_mask, unsigned long hart_mask_base,
+                                           unsigned long start, unsigned long size,
+                                           unsigned long asid)
 {
     return lazy_mmu__rv_sim_sbi_rfence(m, hart_mask, hart_mask_base, start, size,
-                                       LAZY_MMU_SIM_SEL_ANY);
-}
-
-static inline long lazy_mmu__rv_sbi_remote_sfence_vma_asid(struct lazy_mmu *m,
-                                                           unsigned long hart_mask,
-                                                           unsigned long hart_mask_base,
-                                                           unsigned long start, unsigned long size,
-                                                           unsigned long asid)
-{
-    return lazy_mmu__rv_sim_sbi_rfence(m, hart_mask, hart_mask_base, start, size,
-                                       (uint32_t)(asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
+                                       fid == 2 ? (uint32_t)(asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL
+                                                : LAZY_MMU_SIM_SEL_ANY);
 }
 
 #endif

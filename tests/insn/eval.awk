@@ -428,10 +428,10 @@ function rv(raw, mn, ops,    O, n, word, rs1, pat, v, a, b, s) {
         word = hexval("0x" raw)
         if (word % 128 == 115) {                   # SYSTEM (0x73)
             if (word == 115) {
-                # a4: the fifth argument, which only RFENCE's FID 2 (the
-                # ASID) of the calls the library makes has.
+                # The SBI argument registers the library's calls use
+                # (RFENCE: a4 the ASID of FID 2, unread by FID 1).
                 emit("ecall", "ecall a0=" rval("a0") " a1=" rval("a1") " a2=" rval("a2") " a3=" rval("a3") \
-                     (rval("a6") == "imm:0x2" ? " a4=" rval("a4") : "") " a6=" rval("a6") " a7=" rval("a7"))
+                     " a4=" rval("a4") " a6=" rval("a6") " a7=" rval("a7"))
                 R["a0"] = R["a1"] = "?"
                 return
             }

@@ -265,17 +265,11 @@ DECL(void, t_sfence_inval_ir, (struct lazy_mmu *m))
 {
     lazy_mmu__rv_sfence_inval_ir(m);
 }
-DECL(long, t_sbi_remote_sfence_vma,
-     (struct lazy_mmu *m, unsigned long hart_mask, unsigned long hart_mask_base, unsigned long start,
-      unsigned long size))
+DECL(long, t_sbi_rfence,
+     (struct lazy_mmu *m, unsigned long fid, unsigned long hart_mask, unsigned long hart_mask_base,
+      unsigned long start, unsigned long size, unsigned long asid))
 {
-    return lazy_mmu__rv_sbi_remote_sfence_vma(m, hart_mask, hart_mask_base, start, size);
-}
-DECL(long, t_sbi_remote_sfence_vma_asid,
-     (struct lazy_mmu *m, unsigned long hart_mask, unsigned long hart_mask_base, unsigned long start,
-      unsigned long size, unsigned long asid))
-{
-    return lazy_mmu__rv_sbi_remote_sfence_vma_asid(m, hart_mask, hart_mask_base, start, size, asid);
+    return lazy_mmu__rv_sbi_rfence(m, fid, hart_mask, hart_mask_base, start, size, asid);
 }
 #else
 #error "tests/insn/prims.c: x86_64, aarch64 or riscv64 only (paravirt has no instructions)"
