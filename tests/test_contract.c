@@ -1,4 +1,6 @@
-/* tests/test_contract.c - the contract of DESIGN.md section 3, on every backend.
+/* tests/test_contract.c - docs/contract.md ("Sections nest", "Visibility
+ * points", "Inside a section", "`lazy_mmu_flush` and `lazy_mmu_pause`"), on
+ * every backend.
  *
  * Every check follows one pattern: the old translation is cached first (so a
  * missed invalidation is a stale read, not a lucky walk), then the change,

@@ -1,4 +1,5 @@
-/* tests/test_contract_batch.c - the contract of DESIGN.md section 3, continued:
+/* tests/test_contract_batch.c - docs/contract.md continued ("Explicit
+ * invalidations"):
  * invalidation requests for changes made behind the library's back, and
  * batches of every shape (sparse, descending, overflowing).
  *
