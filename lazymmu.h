@@ -85,7 +85,7 @@
  *   lazy_mmu_sbi_shootdown) and returns when all have.  sd describes the
  *   batch (pages or everything) and lives until the hook returns.  Backends
  *   whose invalidations reach every CPU by themselves (aarch64 TLBI ...IS,
- *   x86 with LAZY_MMU_X86_INVLPGB, paravirt's hypervisor) never call it.
+ *   x86 with LAZY_MMU_X86_64_INVLPGB, paravirt's hypervisor) never call it.
  *   Nothing is remote when nothing was invalidated.  docs/integration.md,
  *   "Other CPUs".
  *
@@ -96,7 +96,7 @@
  *   reload or global flush).  An ASID / PCID (0 .. LAZY_MMU_SPACE_MAX): the
  *   per-space forms, so a full flush drops that space only (aarch64 TLBI
  *   VALE1IS / ASIDE1IS, riscv SFENCE.VMA va, asid / x0, asid, x86 INVPCID
- *   type 0 / 1 with LAZY_MMU_X86_INVPCID, else INVLPG / CR3 reload, which
+ *   type 0 / 1 with LAZY_MMU_X86_64_INVPCID, else INVLPG / CR3 reload, which
  *   reach the current PCID only: without INVPCID name a PCID only while it
  *   is loaded on this CPU).  Global entries belong to LAZY_MMU_SPACE_ALL;
  *   on x86 its INVLPG and CR3 reload reach the other PCIDs' global entries
@@ -153,29 +153,31 @@
  *   LAZY_MMU_AARCH64_TLBIRANGE    0                  aarch64: FEAT_TLBIRANGE - a run
  *                                                    of pages by a few TLBI
  *                                                    RVAAE1IS (checked at init)
- *   LAZY_MMU_X86_GLOBAL_PAGES     0                  x86_64: full flushes also drop
+ *   LAZY_MMU_X86_64_GLOBAL_PAGES  0                  x86_64: full flushes also drop
  *                                                    global entries (CR4.PGE toggle)
- *   LAZY_MMU_X86_INVPCID          0                  x86_64: full flush by INVPCID
- *   LAZY_MMU_X86_INVLPGB          0                  x86_64 (AMD): INVLPGB/TLBSYNC
+ *   LAZY_MMU_X86_64_INVPCID       0                  x86_64: full flush by INVPCID
+ *   LAZY_MMU_X86_64_INVLPGB       0                  x86_64 (AMD): INVLPGB/TLBSYNC
  *                                                    broadcast (no hook, no IPIs)
- *   LAZY_MMU_X86_PKRU             0                  x86_64: sections save PKRU in
+ *   LAZY_MMU_X86_64_PKRU          0                  x86_64: sections save PKRU in
  *                                                    their state and open the page-
  *                                                    table key; leave restores it
- *   LAZY_MMU_X86_PKRU_KEY         1                  x86_64: that key (0-15)
+ *   LAZY_MMU_X86_64_PKRU_KEY      1                  x86_64: that key (0-15)
  *   LAZY_MMU_STAGE2               0                  x86_64, aarch64: the context
  *                                                    manages one guest's EPT /
  *                                                    stage 2; va = GPA / IPA
- *   LAZY_MMU_X86_EPT_ALL_CONTEXT  0                  x86_64 EPT: always INVEPT
+ *   LAZY_MMU_X86_64_EPT_ALL_CONTEXT
+ *                                 0                  x86_64 EPT: always INVEPT
  *                                                    all-context (type 2)
- *   LAZY_MMU_RISCV_SVVPTC         0                  riscv64: no fence for
+ *   LAZY_MMU_RISCV64_SVVPTC       0                  riscv64: no fence for
  *                                                    invalid->valid (Svvptc)
- *   LAZY_MMU_RISCV_SVINVAL        0                  riscv64: use Svinval sequences
- *   LAZY_MMU_PV_COMMIT            (sim only)         paravirt: the hypercall,
+ *   LAZY_MMU_RISCV64_SVINVAL      0                  riscv64: use Svinval sequences
+ *   LAZY_MMU_PARAVIRT_COMMIT      (sim only)         paravirt: the hypercall,
  *                                                    see arch/paravirt/types.h
- *   LAZY_MMU_PV_ERROR(m,i,op)     panic              paravirt: a commit applied
+ *   LAZY_MMU_PARAVIRT_ERROR(m,i,op)
+ *                                 panic              paravirt: a commit applied
  *                                                    fewer entries than asked
- *   LAZY_MMU_PV_QUEUE_MAX         32                 paravirt: updates per call
- *   LAZY_MMU_PV_VALID             1                  paravirt: the present bit
+ *   LAZY_MMU_PARAVIRT_QUEUE_MAX   32                 paravirt: updates per call
+ *   LAZY_MMU_PARAVIRT_VALID       1                  paravirt: the present bit
  *   Per-backend defaults (Linux's thresholds: x86 tlb_single_page_flush_
  *   ceiling, arm64 MAX_DVM_OPS - 1, riscv tlb_flush_all_threshold; a Xen
  *   PV guest is an x86 one):      x86_64 aarch64 riscv64 paravirt

@@ -19,6 +19,8 @@
 #ifndef LAZY_MMU_ARCH_SELECT_H
 #define LAZY_MMU_ARCH_SELECT_H
 
+#include "renamed.h"
+
 #if !defined(LAZY_MMU_ARCH_X86_64) && !defined(LAZY_MMU_ARCH_AARCH64) && \
     !defined(LAZY_MMU_ARCH_RISCV64) && !defined(LAZY_MMU_ARCH_PARAVIRT)
 #if defined(__x86_64__)
@@ -28,7 +30,8 @@
 #elif defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64
 #define LAZY_MMU_ARCH_RISCV64 1
 #else
-#error "lazymmu: no backend for this target; define one of LAZY_MMU_ARCH_X86_64, LAZY_MMU_ARCH_AARCH64, LAZY_MMU_ARCH_RISCV64, LAZY_MMU_ARCH_PARAVIRT (with LAZY_MMU_SIMULATE on a hosted build), or add one (docs/porting.md)"
+#error                                                                                             \
+    "lazymmu: no backend for this target; define one of LAZY_MMU_ARCH_X86_64, LAZY_MMU_ARCH_AARCH64, LAZY_MMU_ARCH_RISCV64, LAZY_MMU_ARCH_PARAVIRT (with LAZY_MMU_SIMULATE on a hosted build), or add one (docs/porting.md)"
 #endif
 #endif
 

@@ -36,8 +36,8 @@ struct hw_ops HW_CAT(hw_, HW_NAME)(enum workload w, unsigned n, bool lazy)
     r.hypercalls = c->hypercalls;
     r.hypercall_ops = c->hypercall_ops;
     r.threshold = LAZY_MMU_FLUSH_ALL_THRESHOLD;
-#ifdef LAZY_MMU_PV_QUEUE_MAX
-    r.batch = LAZY_MMU_PV_QUEUE_MAX; /* updates per hypercall */
+#ifdef LAZY_MMU_PARAVIRT_QUEUE_MAX
+    r.batch = LAZY_MMU_PARAVIRT_QUEUE_MAX; /* updates per hypercall */
 #else
     r.batch = LAZY_MMU_BATCH_MAX;
 #endif

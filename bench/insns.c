@@ -30,9 +30,9 @@
 #define LAZY_MMU_INSN_HEADER "nullinsn.h" /* the instructions: one nop each */
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
-struct lazy_mmu_pv_op;
-size_t bench_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT bench_hypercall
+struct lazy_mmu_paravirt_op;
+size_t bench_hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT bench_hypercall
 #endif
 
 #include "lazymmu.h"
@@ -71,13 +71,14 @@ static uint64_t ptes[PAGES];
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 /* The hypervisor: applies every op (as a real one would, minus the trap). */
-BENCH_FN size_t bench_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+BENCH_FN size_t bench_hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t k;
     (void)hv;
     for (k = 0; k < n; k++)
-        if ((ops[k].ptr & LAZY_MMU_PV_CMD_MASK) == LAZY_MMU_PV_SET)
-            *(uint64_t *)(uintptr_t)(ops[k].ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK) = ops[k].val;
+        if ((ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK) == LAZY_MMU_PARAVIRT_SET)
+            *(uint64_t *)(uintptr_t)(ops[k].ptr & ~(uint64_t)LAZY_MMU_PARAVIRT_CMD_MASK) =
+                ops[k].val;
     return n;
 }
 #endif
@@ -144,8 +145,18 @@ BENCH(store, LA, LB, (*(volatile uint64_t *)PTEP = PTE))
 BENCH(call, LA, LB, plain_call(m, PTEP, PTE, PVA))
 BENCH(call_store, LA, LB, plain_set(m, PTEP, PTE, PVA))
 /* The generic layer. */
-BENCH(pair, LA, LB, do { lazy_mmu_state_t s_ = lazy_mmu_enter(m); BARRIER(); lazy_mmu_leave(m, s_); } while (0))
-BENCH(nested, LA, LB, do { lazy_mmu_state_t s_ = lazy_mmu_enter(m); BARRIER(); lazy_mmu_leave(m, s_); } while (0))
+BENCH(
+    pair, LA, LB, do {
+        lazy_mmu_state_t s_ = lazy_mmu_enter(m);
+        BARRIER();
+        lazy_mmu_leave(m, s_);
+    } while (0))
+BENCH(
+    nested, LA, LB, do {
+        lazy_mmu_state_t s_ = lazy_mmu_enter(m);
+        BARRIER();
+        lazy_mmu_leave(m, s_);
+    } while (0))
 BENCH(flush, LA, LB, lazy_mmu_flush(m))
 BENCH(is_active, LA, LB, SINK(lazy_mmu_is_active(m)))
 /* Updates. */
@@ -158,36 +169,37 @@ BENCH(eager_protect, LA, LB, lazy_mmu_set_pte(m, PTEP, PTE, PVA))
  * with its publish) against N eager set_pte.  N = 32 stays below every
  * threshold; N = 4096 passes all of them, so most of its updates take the
  * path of a batch that already invalidates everything. */
-#define SECTION_BENCH(n) \
+#define SECTION_BENCH(n)                                                                           \
     BENCH_FN void section##n##_lazy(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0) \
-    { \
-        unsigned long i; \
-        lazy_mmu_state_t s = lazy_mmu_enter(m); \
-        for (i = 0; i < (n); i++) { \
-            BARRIER(); \
-            lazy_mmu_set_pte(m, PTEP, PTE, PVA); \
-            BARRIER(); \
-        } \
-        lazy_mmu_leave(m, s); \
-    } \
-    BENCH_FN void section##n##_eager(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0) \
-    { \
-        unsigned long i; \
-        for (i = 0; i < (n); i++) { \
-            BARRIER(); \
-            lazy_mmu_set_pte(m, PTEP, PTE, PVA); \
-            BARRIER(); \
-        } \
-    } \
+    {                                                                                              \
+        unsigned long i;                                                                           \
+        lazy_mmu_state_t s = lazy_mmu_enter(m);                                                    \
+        for (i = 0; i < (n); i++) {                                                                \
+            BARRIER();                                                                             \
+            lazy_mmu_set_pte(m, PTEP, PTE, PVA);                                                   \
+            BARRIER();                                                                             \
+        }                                                                                          \
+        lazy_mmu_leave(m, s);                                                                      \
+    }                                                                                              \
+    BENCH_FN void section##n##_eager(struct lazy_mmu *m, uint64_t *p, uint64_t base,               \
+                                     uintptr_t va0)                                                \
+    {                                                                                              \
+        unsigned long i;                                                                           \
+        for (i = 0; i < (n); i++) {                                                                \
+            BARRIER();                                                                             \
+            lazy_mmu_set_pte(m, PTEP, PTE, PVA);                                                   \
+            BARRIER();                                                                             \
+        }                                                                                          \
+    }                                                                                              \
     BENCH_FN void section##n##_args(struct lazy_mmu *m, uint64_t *p, uint64_t base, uintptr_t va0) \
-    { \
-        unsigned long i; \
-        (void)m; \
-        for (i = 0; i < (n); i++) { \
-            BARRIER(); \
-            SINK3(PTEP, PTE, PVA); \
-            BARRIER(); \
-        } \
+    {                                                                                              \
+        unsigned long i;                                                                           \
+        (void)m;                                                                                   \
+        for (i = 0; i < (n); i++) {                                                                \
+            BARRIER();                                                                             \
+            SINK3(PTEP, PTE, PVA);                                                                 \
+            BARRIER();                                                                             \
+        }                                                                                          \
     }
 SECTION_BENCH(32)
 SECTION_BENCH(4096)
@@ -259,7 +271,8 @@ int main(void)
     RUN(call, "args", 1, LA, LB, S_NONE, remap_base, "plain call (noinline, 4 args, empty)");
     RUN(call_store, "args", 1, LA, LB, S_NONE, remap_base, "plain call that stores");
     RUN(pair, "loop", 1, LA, LB, S_NONE, remap_base, "empty enter/leave pair (outermost)");
-    RUN(nested, "loop", 1, LA, LB, S_NESTED, remap_base, "empty enter/leave pair (nested, depth 3)");
+    RUN(nested, "loop", 1, LA, LB, S_NESTED, remap_base,
+        "empty enter/leave pair (nested, depth 3)");
     RUN(flush, "loop", 1, LA, LB, S_SECTION, remap_base, "lazy_mmu_flush, nothing pending");
     RUN(is_active, "loop", 1, LA, LB, S_SECTION, remap_base, "lazy_mmu_is_active");
     RUN(lazy_remap, "args_run", 8, RA, RB, S_SECTION, remap_base,
@@ -269,20 +282,22 @@ int main(void)
     RUN(eager_remap, "args", 1, LA, LB, S_NONE, remap_base, "eager set_pte, remap");
     RUN(eager_protect, "args", 1, LA, LB, S_NONE, protect_base, "eager set_pte, protect");
 
-#define SECTION_RUN(n, calls) \
-    do { \
-        for (c = 0; c < (calls); c++) { \
-            fill(remap_base); \
-            gen++; \
-            section##n##_lazy(&ctx, ptes, remap_base(gen), BASE_VA); \
-            fill(remap_base); \
-            gen++; \
-            section##n##_eager(&ctx, ptes, remap_base(gen), BASE_VA); \
-            section##n##_args(&ctx, ptes, remap_base(gen), BASE_VA); \
-        } \
-        printf("SECTION section%d_lazy section%d_eager section%d_args %d %d\n", n, n, n, calls, n); \
+#define SECTION_RUN(n, calls)                                                                      \
+    do {                                                                                           \
+        for (c = 0; c < (calls); c++) {                                                            \
+            fill(remap_base);                                                                      \
+            gen++;                                                                                 \
+            section##n##_lazy(&ctx, ptes, remap_base(gen), BASE_VA);                               \
+            fill(remap_base);                                                                      \
+            gen++;                                                                                 \
+            section##n##_eager(&ctx, ptes, remap_base(gen), BASE_VA);                              \
+            section##n##_args(&ctx, ptes, remap_base(gen), BASE_VA);                               \
+        }                                                                                          \
+        printf("SECTION section%d_lazy section%d_eager section%d_args %d %d\n", n, n, n, calls,    \
+               n);                                                                                 \
     } while (0)
     SECTION_RUN(32, 8);
     SECTION_RUN(4096, 2);
-    return lazy_mmu_is_active(&ctx); /* every section was left (public API: the fields are private) */
+    return lazy_mmu_is_active(
+        &ctx); /* every section was left (public API: the fields are private) */
 }

@@ -47,9 +47,9 @@
 #define LAZY_MMU_INSN_HEADER "nullinsn.h" /* the instructions: one nop each */
 
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
-struct lazy_mmu_pv_op;
-size_t ip_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT ip_hypercall
+struct lazy_mmu_paravirt_op;
+size_t ip_hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT ip_hypercall
 #endif
 
 #include "lazymmu.h"
@@ -79,14 +79,15 @@ static struct peer_update scratch[PAGES]; /* peer_a64_*: the broken entries */
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 /* The hypervisor: applies the SETs, as a real one would, minus the trap;
  * invalidation ops have nothing to act on here. */
-__attribute__((noinline, used)) size_t ip_hypercall(void *hv, const struct lazy_mmu_pv_op *ops,
-                                                    size_t n)
+__attribute__((noinline, used)) size_t
+ip_hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t k;
     (void)hv;
     for (k = 0; k < n; k++)
-        if ((ops[k].ptr & LAZY_MMU_PV_CMD_MASK) == LAZY_MMU_PV_SET)
-            *(uint64_t *)(uintptr_t)(ops[k].ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK) = ops[k].val;
+        if ((ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK) == LAZY_MMU_PARAVIRT_SET)
+            *(uint64_t *)(uintptr_t)(ops[k].ptr & ~(uint64_t)LAZY_MMU_PARAVIRT_CMD_MASK) =
+                ops[k].val;
     return n;
 }
 #endif
@@ -121,20 +122,56 @@ static struct peer_update upd[NWORK][2][PAGES];
  * suffice (1 vs 3); the eager row's one-update sections: 1000 vs 2000, as
  * bench/insns.c's constant-cost loops. */
 static struct ip_work works[NWORK] = {
-    {"contig_remap", "contiguous-remap", "contiguous ascending remap, 4096 pages", OP_REMAP, 1, 3,
-     4096, {NULL, NULL}},
-    {"contig_protect", "contiguous-protect", "contiguous ascending protect, 4096 pages",
-     OP_PROTECT, 1, 3, 4096, {NULL, NULL}},
-    {"scattered", "scattered", "scattered remap, every 13th page, 300 pages", OP_REMAP, 1, 3, 300,
+    {"contig_remap",
+     "contiguous-remap",
+     "contiguous ascending remap, 4096 pages",
+     OP_REMAP,
+     1,
+     3,
+     4096,
      {NULL, NULL}},
-    {"random", "random", "random-order remap, 512 pages (fixed xorshift permutation)", OP_REMAP, 1,
-     3, 512, {NULL, NULL}},
-    {"even_odd", "even-then-odd", "even-then-odd remap, 512 pages", OP_REMAP, 1, 3, 512,
+    {"contig_protect",
+     "contiguous-protect",
+     "contiguous ascending protect, 4096 pages",
+     OP_PROTECT,
+     1,
+     3,
+     4096,
+     {NULL, NULL}},
+    {"scattered",
+     "scattered",
+     "scattered remap, every 13th page, 300 pages",
+     OP_REMAP,
+     1,
+     3,
+     300,
+     {NULL, NULL}},
+    {"random",
+     "random",
+     "random-order remap, 512 pages (fixed xorshift permutation)",
+     OP_REMAP,
+     1,
+     3,
+     512,
+     {NULL, NULL}},
+    {"even_odd",
+     "even-then-odd",
+     "even-then-odd remap, 512 pages",
+     OP_REMAP,
+     1,
+     3,
+     512,
      {NULL, NULL}},
     {"descending", "descending", "descending remap, 512 pages", OP_REMAP, 1, 3, 512, {NULL, NULL}},
-    {"eager", "eager", "eager remap of one page, no section", OP_REMAP, 1000, 2000, 1, {NULL, NULL}},
+    {"eager",
+     "eager",
+     "eager remap of one page, no section",
+     OP_REMAP,
+     1000,
+     2000,
+     1,
+     {NULL, NULL}},
 };
-
 
 static void build(void)
 {

@@ -27,7 +27,7 @@
  *   write a variable that plays PKRU.  The page-table store
  *   is not privileged and stays the real volatile 64-bit store.
  *
- * Paravirt has no insn.h: it needs only LAZY_MMU_PV_COMMIT, which the
+ * Paravirt has no insn.h: it needs only LAZY_MMU_PARAVIRT_COMMIT, which the
  * benchmark supplies as an out-of-line function (bench/insns.c).
  */
 #ifndef LAZY_MMU_BENCH_NULLINSN_H
@@ -47,13 +47,13 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, uint64_t *ptep, ui
 
 #if defined(LAZY_MMU_ARCH_X86_64)
 
-static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__x86_64_invlpg(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(va)); /* invlpg (va) */
 }
 
-static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_flush_nonglobal(struct lazy_mmu *m)
 {
     uint64_t cr3;
     (void)m;
@@ -61,8 +61,8 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
     LAZY_MMU__BENCH_NOP("r"(cr3));                   /* mov cr3, %cr3 */
 }
 
-#if LAZY_MMU_X86_INVPCID
-static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
+#if LAZY_MMU_X86_64_INVPCID
+static inline void lazy_mmu__x86_64_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
                                          uintptr_t addr)
 {
     struct {
@@ -75,9 +75,9 @@ static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint
 }
 #endif
 
-static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_flush_all(struct lazy_mmu *m)
 {
-#if LAZY_MMU_X86_INVPCID
+#if LAZY_MMU_X86_64_INVPCID
     (void)m;
     LAZY_MMU__BENCH_NOP("r"((uint64_t)2)); /* invpcid type 2 */
 #else
@@ -89,28 +89,30 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
         LAZY_MMU__BENCH_NOP("r"(cr4 & ~((uint64_t)1 << 7)));
         LAZY_MMU__BENCH_NOP("r"(cr4));
     } else {
-        lazy_mmu__x86_flush_nonglobal(m);
+        lazy_mmu__x86_64_flush_nonglobal(m);
     }
     LAZY_MMU__BENCH_NOP("r"(flags)); /* pushq; popfq (IF back): one stand-in */
     LAZY_MMU__BENCH_NOP0();
 #endif
 }
 
-/* PKRU (LAZY_MMU_X86_PKRU): a variable plays the register, so the policy's
+/* PKRU (LAZY_MMU_X86_64_PKRU): a variable plays the register, so the policy's
  * logic runs as on hardware (the key is closed outside sections).  One
  * instruction each, with rdpkru's and wrpkru's register constraints. */
 static uint32_t lazy_mmu__bench_pkru = (uint32_t)3 << (2 * 1); /* key 1 closed */
 
-static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
+static inline uint32_t lazy_mmu__x86_64_rdpkru(struct lazy_mmu *m)
 {
     uint32_t eax, edx;
     (void)m;
-    __asm__ __volatile__("movl %2, %%eax" : "=a"(eax), "=d"(edx) : "m"(lazy_mmu__bench_pkru), "c"(0));
+    __asm__ __volatile__("movl %2, %%eax"
+                         : "=a"(eax), "=d"(edx)
+                         : "m"(lazy_mmu__bench_pkru), "c"(0));
     (void)edx;
     return eax;
 }
 
-static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
+static inline void lazy_mmu__x86_64_wrpkru(struct lazy_mmu *m, uint32_t pkru)
 {
     (void)m;
     __asm__ __volatile__("movl %%eax, %0" : "=m"(lazy_mmu__bench_pkru) : "a"(pkru), "c"(0), "d"(0)
@@ -119,87 +121,88 @@ static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
 
 #elif defined(LAZY_MMU_ARCH_AARCH64)
 
-static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_dsb_ishst(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* dsb ishst */
 }
 
-static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_dsb_ish(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* dsb ish */
 }
 
-static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_isb(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* isb */
 }
 
-static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__aarch64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"((uint64_t)va >> 12)); /* tlbi vaae1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_tlbi_all(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* tlbi vmalle1is */
 }
 
 #if LAZY_MMU_AARCH64_TLBIRANGE
-static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
+static inline bool lazy_mmu__aarch64_has_tlbirange(struct lazy_mmu *m)
 {
     (void)m;
     return true; /* mrs id_aa64isar0_el1: a CPU that has it */
 }
 
-static inline void lazy_mmu__a64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvaae1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvae1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvaale1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(op)); /* tlbi rvale1is */
 }
 #endif
 
-static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__aarch64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(((uint64_t)va >> 12) | ((uint64_t)asid << 48))); /* tlbi vae1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__aarch64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"((uint64_t)va >> 12)); /* tlbi vaale1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__aarch64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va,
+                                                       uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(((uint64_t)va >> 12) | ((uint64_t)asid << 48))); /* tlbi vale1is */
 }
 
-static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
+static inline void lazy_mmu__aarch64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"((uint64_t)asid << 48)); /* tlbi aside1is */
@@ -207,55 +210,57 @@ static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
 
 #elif defined(LAZY_MMU_ARCH_RISCV64)
 
-static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__riscv64_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(va)); /* sfence.vma va, zero */
 }
 
-static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_vma_all(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* sfence.vma zero, zero */
 }
 
-static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__riscv64_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va,
+                                                        uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(va), "r"((unsigned long)asid)); /* sfence.vma va, asid */
 }
 
-static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
+static inline void lazy_mmu__riscv64_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"((unsigned long)asid)); /* sfence.vma zero, asid */
 }
 
-static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__riscv64_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va,
+                                                     uint32_t asid)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(va), "r"((unsigned long)asid)); /* sinval.vma va, asid */
 }
 
-static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_w_inval(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* sfence.w.inval */
 }
 
-static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__riscv64_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP("r"(va)); /* sinval.vma va, zero */
 }
 
-static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_inval_ir(struct lazy_mmu *m)
 {
     (void)m;
     LAZY_MMU__BENCH_NOP0(); /* sfence.inval.ir */
 }
 
-static inline long lazy_mmu__rv_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
+static inline long lazy_mmu__riscv64_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
                                            unsigned long hart_mask, unsigned long hart_mask_base,
                                            unsigned long start, unsigned long size,
                                            unsigned long asid)

@@ -179,7 +179,7 @@ static inline void peer_x86_eager(struct lazy_mmu *m, const struct peer_update *
     lazy_mmu_pte_t old = *u->ptep;
     lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
     if (lazy_mmu__arch_pte_valid(old))
-        lazy_mmu__x86_invlpg(m, u->va);
+        lazy_mmu__x86_64_invlpg(m, u->va);
 }
 
 /* mmu_gather + flush_tlb_mm_range: the span of the pages whose old entry was
@@ -198,11 +198,11 @@ static inline void peer_x86_gather(struct lazy_mmu *m, const struct peer_update 
             peer_span_add(&span, u[i].va);
     }
     if (peer_span_pages(&span) > PEER_X86_CEILING) {
-        lazy_mmu__x86_flush_nonglobal(m);
+        lazy_mmu__x86_64_flush_nonglobal(m);
         return;
     }
     PEER_EACH_SPAN_PAGE(&span, va)
-        lazy_mmu__x86_invlpg(m, va);
+        lazy_mmu__x86_64_invlpg(m, va);
 }
 #endif
 
@@ -230,21 +230,21 @@ static inline void peer_a64_eager(struct lazy_mmu *m, const struct peer_update *
     }
     if (peer_a64_needs_bbm(old, u->pte)) { /* break, invalidate, then make */
         lazy_mmu__hw_store_pte(m, u->ptep, 0);
-        lazy_mmu__a64_dsb_ishst(m);
-        lazy_mmu__a64_tlbi_va(m, u->va);
-        lazy_mmu__a64_dsb_ish(m);
+        lazy_mmu__aarch64_dsb_ishst(m);
+        lazy_mmu__aarch64_tlbi_va(m, u->va);
+        lazy_mmu__aarch64_dsb_ish(m);
         lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
-        lazy_mmu__a64_dsb_ishst(m);
-        lazy_mmu__a64_isb(m);
+        lazy_mmu__aarch64_dsb_ishst(m);
+        lazy_mmu__aarch64_isb(m);
         return;
     }
     lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
-    lazy_mmu__a64_dsb_ishst(m);
+    lazy_mmu__aarch64_dsb_ishst(m);
     if (lazy_mmu__arch_pte_valid(old)) {
-        lazy_mmu__a64_tlbi_va(m, u->va);
-        lazy_mmu__a64_dsb_ish(m);
+        lazy_mmu__aarch64_tlbi_va(m, u->va);
+        lazy_mmu__aarch64_dsb_ish(m);
     }
-    lazy_mmu__a64_isb(m);
+    lazy_mmu__aarch64_isb(m);
 }
 
 /* A batch in two passes (D8.16.1 again): the first stores in place what
@@ -284,8 +284,8 @@ static inline void peer_a64_pass1(struct lazy_mmu *m, struct peer_a64_batch *b,
         return;
     b->invalidated = true;
     if (b->tlbi_now) {
-        lazy_mmu__a64_dsb_ishst(m); /* the walker sees the store before its TLBI */
-        lazy_mmu__a64_tlbi_va(m, u->va);
+        lazy_mmu__aarch64_dsb_ishst(m); /* the walker sees the store before its TLBI */
+        lazy_mmu__aarch64_tlbi_va(m, u->va);
     }
     else
         peer_span_add(&b->span, u->va);
@@ -300,10 +300,10 @@ static inline void peer_a64_pass2(struct lazy_mmu *m, struct peer_a64_batch *b)
     if (b->nmake) {
         for (k = 0; k < b->nmake; k++)
             lazy_mmu__hw_store_pte(m, b->make[k].ptep, b->make[k].pte);
-        lazy_mmu__a64_dsb_ishst(m);
+        lazy_mmu__aarch64_dsb_ishst(m);
     }
     if (b->stored)
-        lazy_mmu__a64_isb(m);
+        lazy_mmu__aarch64_isb(m);
 }
 
 /* mmu_gather with x86-64's rule: one DSB ISHST before the TLBIs, TLBI over
@@ -318,14 +318,14 @@ static inline void peer_a64_gather(struct lazy_mmu *m, const struct peer_update 
     for (i = 0; i < n; i++)
         peer_a64_pass1(m, &b, &u[i]);
     if (b.stored)
-        lazy_mmu__a64_dsb_ishst(m);
+        lazy_mmu__aarch64_dsb_ishst(m);
     if (b.invalidated) {
         if (peer_span_pages(&b.span) > PEER_X86_CEILING)
-            lazy_mmu__a64_tlbi_all(m);
+            lazy_mmu__aarch64_tlbi_all(m);
         else
             PEER_EACH_SPAN_PAGE(&b.span, va)
-                lazy_mmu__a64_tlbi_va(m, va);
-        lazy_mmu__a64_dsb_ish(m);
+                lazy_mmu__aarch64_tlbi_va(m, va);
+        lazy_mmu__aarch64_dsb_ish(m);
     }
     peer_a64_pass2(m, &b);
 }
@@ -348,12 +348,12 @@ static inline void peer_a64_arm64(struct lazy_mmu *m, const struct peer_update *
         peer_a64_pass1(m, &b, &u[i]);
     if (b.invalidated) {
         if (all) {
-            lazy_mmu__a64_dsb_ishst(m);
-            lazy_mmu__a64_tlbi_all(m);
+            lazy_mmu__aarch64_dsb_ishst(m);
+            lazy_mmu__aarch64_tlbi_all(m);
         }
-        lazy_mmu__a64_dsb_ish(m);
+        lazy_mmu__aarch64_dsb_ish(m);
     } else if (b.stored) {
-        lazy_mmu__a64_dsb_ishst(m);
+        lazy_mmu__aarch64_dsb_ishst(m);
     }
     peer_a64_pass2(m, &b);
 }
@@ -374,7 +374,7 @@ static inline void peer_rv_eager(struct lazy_mmu *m, const struct peer_update *u
     lazy_mmu_pte_t old = *u->ptep;
     lazy_mmu__hw_store_pte(m, u->ptep, u->pte);
     if (peer_rv_changes(old, u->pte))
-        lazy_mmu__rv_sfence_vma_va(m, u->va);
+        lazy_mmu__riscv64_sfence_vma_va(m, u->va);
 }
 
 /* A span of every changed page, then sfence.vma va over all of it while it
@@ -393,11 +393,11 @@ static inline void peer_rv_span(struct lazy_mmu *m, const struct peer_update *u,
             peer_span_add(&span, u[i].va);
     }
     if (peer_span_pages(&span) > per_page_max) {
-        lazy_mmu__rv_sfence_vma_all(m);
+        lazy_mmu__riscv64_sfence_vma_all(m);
         return;
     }
     PEER_EACH_SPAN_PAGE(&span, va)
-        lazy_mmu__rv_sfence_vma_va(m, va);
+        lazy_mmu__riscv64_sfence_vma_va(m, va);
 }
 
 /* mmu_gather with x86-64's ceiling (per page while <= 33). */
@@ -419,17 +419,17 @@ static inline void peer_rv_riscv(struct lazy_mmu *m, const struct peer_update *u
  * INVLPG of that page.  False when the hypervisor applied fewer ops. */
 static inline bool peer_pv_eager(void *hv, const struct peer_update *u)
 {
-    struct lazy_mmu_pv_op op[2];
+    struct lazy_mmu_paravirt_op op[2];
     size_t n = 1;
 
-    op[0].ptr = (uint64_t)(uintptr_t)u->ptep | LAZY_MMU_PV_SET;
+    op[0].ptr = (uint64_t)(uintptr_t)u->ptep | LAZY_MMU_PARAVIRT_SET;
     op[0].val = u->pte;
     if (lazy_mmu__arch_pte_valid(*u->ptep)) {
-        op[1].ptr = (uint64_t)u->va | LAZY_MMU_PV_INVLPG;
+        op[1].ptr = (uint64_t)u->va | LAZY_MMU_PARAVIRT_INVLPG;
         op[1].val = 1;
         n = 2;
     }
-    return LAZY_MMU_PV_COMMIT(hv, op, n) == n;
+    return LAZY_MMU_PARAVIRT_COMMIT(hv, op, n) == n;
 }
 
 /* Xen PV Linux: SETs in mmu_update batches of 32, and at the end the x86
@@ -438,7 +438,7 @@ static inline bool peer_pv_eager(void *hv, const struct peer_update *u)
  * The old entry of a page still queued is its queued value. */
 static inline bool peer_pv_xen(void *hv, const struct peer_update *u, size_t n)
 {
-    struct lazy_mmu_pv_op op[PEER_XEN_BATCH + 1];
+    struct lazy_mmu_paravirt_op op[PEER_XEN_BATCH + 1];
     struct peer_span span = {0, 0, false};
     size_t i, k, nops = 0;
     bool ok = true;
@@ -446,26 +446,27 @@ static inline bool peer_pv_xen(void *hv, const struct peer_update *u, size_t n)
     for (i = 0; i < n; i++) {
         lazy_mmu_pte_t old = *u[i].ptep;
         for (k = nops; k-- > 0;)
-            if (op[k].ptr == ((uint64_t)(uintptr_t)u[i].ptep | LAZY_MMU_PV_SET)) {
+            if (op[k].ptr == ((uint64_t)(uintptr_t)u[i].ptep | LAZY_MMU_PARAVIRT_SET)) {
                 old = op[k].val;
                 break;
             }
         if (lazy_mmu__arch_pte_valid(old))
             peer_span_add(&span, u[i].va);
-        op[nops].ptr = (uint64_t)(uintptr_t)u[i].ptep | LAZY_MMU_PV_SET;
+        op[nops].ptr = (uint64_t)(uintptr_t)u[i].ptep | LAZY_MMU_PARAVIRT_SET;
         op[nops++].val = u[i].pte;
         if (nops == PEER_XEN_BATCH && i + 1 < n) { /* the last batch also carries the flush */
-            ok &= LAZY_MMU_PV_COMMIT(hv, op, nops) == nops;
+            ok &= LAZY_MMU_PARAVIRT_COMMIT(hv, op, nops) == nops;
             nops = 0;
         }
     }
     if (span.any) {
         bool all = peer_span_pages(&span) > PEER_X86_CEILING;
-        op[nops].ptr = all ? LAZY_MMU_PV_INVAL_ALL : (uint64_t)span.first | LAZY_MMU_PV_INVLPG;
+        op[nops].ptr =
+            all ? LAZY_MMU_PARAVIRT_INVAL_ALL : (uint64_t)span.first | LAZY_MMU_PARAVIRT_INVLPG;
         op[nops++].val = all ? 0 : peer_span_pages(&span);
     }
     if (nops)
-        ok &= LAZY_MMU_PV_COMMIT(hv, op, nops) == nops;
+        ok &= LAZY_MMU_PARAVIRT_COMMIT(hv, op, nops) == nops;
     return ok;
 }
 #endif

@@ -15,9 +15,9 @@
 #ifdef LAZY_MMU_ARCH_PARAVIRT
 /* The hypercall lazymmu and the Xen peer both make: the simulator's, plus
  * the invalidation ops it carries, which its counters do not separate. */
-struct lazy_mmu_pv_op;
-static size_t peers_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT peers_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t peers_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT peers_paravirt_commit
 #endif
 
 #include "lazymmu.h"
@@ -85,14 +85,14 @@ static unsigned char needs[LAZY_MMU_SIM_PAGES];  /* its translation had to go */
 static unsigned long pv_pages, pv_all;
 static bool pv_short; /* a call applied fewer ops than it was given */
 
-static size_t peers_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t peers_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t i, done = lazy_mmu_sim_hypercall(hv, ops, n);
     for (i = 0; i < done; i++) {
-        uint64_t cmd = ops[i].ptr & LAZY_MMU_PV_CMD_MASK;
-        if (cmd == LAZY_MMU_PV_INVLPG)
+        uint64_t cmd = ops[i].ptr & LAZY_MMU_PARAVIRT_CMD_MASK;
+        if (cmd == LAZY_MMU_PARAVIRT_INVLPG)
             pv_pages += ops[i].val;
-        else if (cmd == LAZY_MMU_PV_INVAL_ALL)
+        else if (cmd == LAZY_MMU_PARAVIRT_INVAL_ALL)
             pv_all++;
     }
     pv_short |= done != n;

@@ -36,7 +36,7 @@ static void bench_round(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
 #elif defined(LAZY_MMU_ARCH_RISCV64)
 #define NAME "riscv64"
 #define HOOK 1
-#define MAP_OWES (!LAZY_MMU_RISCV_SVVPTC) /* invalid entries may be cached */
+#define MAP_OWES (!LAZY_MMU_RISCV64_SVVPTC) /* invalid entries may be cached */
 #elif defined(LAZY_MMU_ARCH_AARCH64)
 #define NAME "aarch64"
 #define HOOK 0
@@ -57,7 +57,8 @@ static struct lazy_mmu_sim sim;
 static struct lazy_mmu ctx, rx[CPUS];
 static unsigned long rounds, ipis;
 
-static __attribute__((unused)) void bench_round(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
+static __attribute__((unused)) void bench_round(struct lazy_mmu *m,
+                                                const struct lazy_mmu_shootdown *sd)
 {
     unsigned c, p;
     rounds++;
@@ -145,15 +146,16 @@ static struct cell run(enum op op, enum shape sh, unsigned n, enum way way)
         if (way == PER_OP && i % OP_PAGES == 0)
             s = lazy_mmu_enter(&ctx);
         lazy_mmu_set_pte(&ctx, lazy_mmu_sim_ptep(&sim, VA(pg)), v, VA(pg));
-        if ((way == LAZY && i == n - 1) || (way == PER_OP && (i % OP_PAGES == OP_PAGES - 1 || i == n - 1)))
+        if ((way == LAZY && i == n - 1) ||
+            (way == PER_OP && (i % OP_PAGES == OP_PAGES - 1 || i == n - 1)))
             lazy_mmu_leave(&ctx, s);
     }
     for (p = 0; p < WINDOW; p++)
         for (c = 0; c < CPUS; c++)
             (void)lazy_mmu_sim_access_on(&sim, c, VA(p));
     if (lazy_mmu_sim_stale(&sim) != 0 || sim.violation) {
-        fprintf(stderr, "rounds: %s %s n=%u way %d: %zu stale, %s\n", op_name[op], shape_name[sh], n,
-                (int)way, lazy_mmu_sim_stale(&sim), sim.violation ? sim.violation : "");
+        fprintf(stderr, "rounds: %s %s n=%u way %d: %zu stale, %s\n", op_name[op], shape_name[sh],
+                n, (int)way, lazy_mmu_sim_stale(&sim), sim.violation ? sim.violation : "");
         exit(1);
     }
     memset(&r, 0, sizeof r);
@@ -213,9 +215,9 @@ int main(void)
                     /* Rounds are owed when anything was invalidated. */
                     int owes = o != MAP || MAP_OWES;
                     unsigned long want_l = hook && owes ? 1 : 0, want_e = hook && owes ? n : 0;
-                    fprintf(stderr, "rounds-check %s %s %s n=%u lazy=%lu want %lu eager=%lu want %lu %s\n",
-                            NAME, op_name[o], shape_name[sh], n, l.rounds, want_l,
-                            e.rounds, want_e,
+                    fprintf(stderr,
+                            "rounds-check %s %s %s n=%u lazy=%lu want %lu eager=%lu want %lu %s\n",
+                            NAME, op_name[o], shape_name[sh], n, l.rounds, want_l, e.rounds, want_e,
                             l.rounds == want_l && e.rounds == want_e ? "meets" : "misses");
                 }
             }

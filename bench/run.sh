@@ -77,12 +77,12 @@ target() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$TARGETS"; }
 W="-std=c11 -Wall -Wextra -Werror -pedantic"
 BACKENDS="x86_64 aarch64 riscv64 paravirt"
 # Columns of the instruction tables: the four backends as shipped, and x86_64
-# with LAZY_MMU_X86_PKRU (sections carry PKRU: the pkeys case).  The targets
+# with LAZY_MMU_X86_64_PKRU (sections carry PKRU: the pkeys case).  The targets
 # apply to the first four.
 COLUMNS="x86_64 aarch64 riscv64 paravirt x86_64+PKRU"
 column_flags() {
     case $1 in
-    x86_64+PKRU) echo "-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_PKRU=1" ;;
+    x86_64+PKRU) echo "-DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_X86_64_PKRU=1" ;;
     *) echo "-DLAZY_MMU_ARCH_$(echo "$1" | tr '[:lower:]' '[:upper:]')" ;;
     esac
 }
@@ -201,7 +201,7 @@ md "Counted by \`valgrind --tool=callgrind\` (instructions retired, not time: an
    "(aarch64 and riscv64 native code would differ by a few instructions)." \
    "Paravirt's hypercall is an out-of-line function that applies the ops" \
    "(counted inside the eager and whole-section rows, not the per-update ones)." \
-   "The x86_64+PKRU column is \`LAZY_MMU_X86_PKRU=1\` (sections open the page" \
+   "The x86_64+PKRU column is \`LAZY_MMU_X86_64_PKRU=1\` (sections open the page" \
    "tables' protection key): a variable plays PKRU, one instruction per" \
    "RDPKRU/WRPKRU; the targets apply to the four backends as shipped." ""
 md "Method (\`bench/insns.c\`): each operation runs in a loop in an out-of-line" \
@@ -303,7 +303,7 @@ HWC="$CC $W -O2 -I. -Ibench"
 $HWC -DLAZY_MMU_ARCH_X86_64 -DHW_NAME=x86_64 -c bench/hwops_backend.c -o $B/hw-x86_64.o
 $HWC -DLAZY_MMU_ARCH_AARCH64 -DHW_NAME=aarch64 -c bench/hwops_backend.c -o $B/hw-aarch64.o
 $HWC -DLAZY_MMU_ARCH_RISCV64 -DHW_NAME=riscv64 -c bench/hwops_backend.c -o $B/hw-riscv64.o
-$HWC -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV_SVINVAL=1 -DHW_NAME=riscv64_svinval \
+$HWC -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_RISCV64_SVINVAL=1 -DHW_NAME=riscv64_svinval \
     -c bench/hwops_backend.c -o $B/hw-riscv64_svinval.o
 $HWC -DLAZY_MMU_ARCH_PARAVIRT -DHW_NAME=paravirt -c bench/hwops_backend.c -o $B/hw-paravirt.o
 $HWC -c bench/hwops.c -o $B/hwops.o

@@ -39,9 +39,9 @@ struct lazy_mmu_shootdown;
 static void bench_round(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd);
 #define LAZY_MMU_SHOOTDOWN(m, sd) bench_round((m), (sd))
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
-struct lazy_mmu_pv_op;
-static size_t bench_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT bench_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t bench_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT bench_paravirt_commit
 #endif
 #define HALF 1024u
 #define WINDOW (2 * HALF)
@@ -49,9 +49,9 @@ static size_t bench_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t
 #include "lazymmu.h"
 
 #if defined(LAZY_MMU_ARCH_X86_64)
-#define NAME (LAZY_MMU_X86_INVPCID ? "x86_64+INVPCID" : "x86_64")
+#define NAME (LAZY_MMU_X86_64_INVPCID ? "x86_64+INVPCID" : "x86_64")
 #elif defined(LAZY_MMU_ARCH_RISCV64)
-#define NAME (LAZY_MMU_RISCV_SVINVAL ? "riscv64+Svinval" : "riscv64")
+#define NAME (LAZY_MMU_RISCV64_SVINVAL ? "riscv64+Svinval" : "riscv64")
 #elif defined(LAZY_MMU_ARCH_AARCH64)
 #define NAME "aarch64"
 #else
@@ -75,23 +75,24 @@ static struct {
     unsigned long invlpg, inval_all, invlpg_asid, inval_asid;
 } pv;
 
-static size_t bench_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t bench_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t k;
     for (k = 0; k < n; k++) {
-        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
-        if (cmd == LAZY_MMU_PV_INVLPG)
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK;
+        if (cmd == LAZY_MMU_PARAVIRT_INVLPG)
             pv.invlpg += (unsigned long)ops[k].val;
-        else if (cmd == LAZY_MMU_PV_INVLPG_ASID)
+        else if (cmd == LAZY_MMU_PARAVIRT_INVLPG_ASID)
             pv.invlpg_asid += (uint32_t)ops[k].val;
-        pv.inval_all += cmd == LAZY_MMU_PV_INVAL_ALL;
-        pv.inval_asid += cmd == LAZY_MMU_PV_INVAL_ASID;
+        pv.inval_all += cmd == LAZY_MMU_PARAVIRT_INVAL_ALL;
+        pv.inval_asid += cmd == LAZY_MMU_PARAVIRT_INVAL_ASID;
     }
     return lazy_mmu_sim_hypercall(hv, ops, n);
 }
 #endif
 
-static __attribute__((unused)) void bench_round(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
+static __attribute__((unused)) void bench_round(struct lazy_mmu *m,
+                                                const struct lazy_mmu_shootdown *sd)
 {
     unsigned c, p;
     rounds++;
@@ -128,7 +129,7 @@ static struct forms forms_of(const struct lazy_mmu_sim_counts *n)
     struct forms f;
     memset(&f, 0, sizeof f);
 #if defined(LAZY_MMU_ARCH_X86_64)
-#if LAZY_MMU_X86_INVPCID
+#if LAZY_MMU_X86_64_INVPCID
     f.page_all = n->invlpg;
     f.page_space = n->invpcid_addr;
     f.full_all = n->cr3_reload + n->global_flush;
@@ -230,9 +231,11 @@ static struct cell run(unsigned n, enum mode mode)
             lazy_mmu_sim_load_space(&sim, c, SPACE_A);
     }
     if (lazy_mmu_sim_stale(&sim) != 0 || sim.violation || r.rounds != rounds) {
-        fprintf(stderr, "spaces: %s remap %u in %s: %zu stale, %s (rounds: %lu by the hook, %lu by the stats)\n",
-                NAME, n, mode_name[mode], lazy_mmu_sim_stale(&sim), sim.violation ? sim.violation : "no violation",
-                rounds, r.rounds);
+        fprintf(stderr,
+                "spaces: %s remap %u in %s: %zu stale, %s (rounds: %lu by the hook, %lu by the "
+                "stats)\n",
+                NAME, n, mode_name[mode], lazy_mmu_sim_stale(&sim),
+                sim.violation ? sim.violation : "no violation", rounds, r.rounds);
         exit(1);
     }
     for (p = 0; p < WINDOW; p++)
@@ -258,8 +261,9 @@ static void row(const char *workload, enum mode mode, const struct cell *r)
 {
     char k[64];
     kept(k, sizeof k, r);
-    printf("| %s | %s | %s | %lu / %lu | %lu / %lu | %lu | %lu | %s |\n", NAME, workload, mode_name[mode],
-           r->f.page_all, r->f.page_space, r->f.full_all, r->f.full_space, r->f.barriers, r->rounds, k);
+    printf("| %s | %s | %s | %lu / %lu | %lu / %lu | %lu | %lu | %s |\n", NAME, workload,
+           mode_name[mode], r->f.page_all, r->f.page_space, r->f.full_all, r->f.full_space,
+           r->f.barriers, r->rounds, k);
 }
 
 int main(int argc, char **argv)
@@ -275,8 +279,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (argc == 2) {
-        printf("| config | workload | space | per-page invalidations all-spaces / per-space | "
-               "full flushes all-spaces / per-space | barriers | remote rounds | B entries kept |\n");
+        printf(
+            "| config | workload | space | per-page invalidations all-spaces / per-space | "
+            "full flushes all-spaces / per-space | barriers | remote rounds | B entries kept |\n");
         printf("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
     }
     for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -302,7 +307,8 @@ int main(int argc, char **argv)
             "spaces-check %s: remap T+1 = %u in space A: %lu all-spaces full flushes (want 0), "
             "%lu per-space (want >= 1), B entries kept %lu/%lu (want all): %s\n",
             NAME, t + 1, full.f.full_all, full.f.full_space, full.b_after, full.b_before,
-            full.f.full_all == 0 && full.f.full_space >= 1 && full.b_after == full.b_before ? "meets"
-                                                                                            : "misses");
+            full.f.full_all == 0 && full.f.full_space >= 1 && full.b_after == full.b_before
+                ? "meets"
+                : "misses");
     return 0;
 }

@@ -6,7 +6,7 @@
  *
  * A hosted stand-in for a guest kernel, using the real paravirt backend (no
  * simulator): the guest may read its page tables but not write them, so it
- * defines LAZY_MMU_PV_COMMIT as its hypercall and lets lazymmu batch updates
+ * defines LAZY_MMU_PARAVIRT_COMMIT as its hypercall and lets lazymmu batch updates
  * into as few hypercalls as possible.  The "hypervisor" lives in this file:
  * it owns the page table and the guest CPU's TLB, validates every op the way
  * Xen's mmu_update does, and counts hypercalls.  The guest maps, remaps and
@@ -23,20 +23,20 @@
 /* ---- the guest's configuration of lazymmu ---- */
 
 struct lazy_mmu;
-struct lazy_mmu_pv_op;
+struct lazy_mmu_paravirt_op;
 /* In a real guest this is a hypercall instruction (vmcall, hvc, ecall) or a
  * call into the hypercall page; here it is a function of the toy hypervisor. */
-static size_t hypercall_mmu_update(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
+static size_t hypercall_mmu_update(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
 static void guest_mmu_update_failed(struct lazy_mmu *m, size_t index,
-                                    const struct lazy_mmu_pv_op *op);
+                                    const struct lazy_mmu_paravirt_op *op);
 #define LAZY_MMU_ARCH_PARAVIRT 1
-#define LAZY_MMU_PV_COMMIT hypercall_mmu_update
-#define LAZY_MMU_PV_ERROR(m, index, op) guest_mmu_update_failed((m), (index), (op))
+#define LAZY_MMU_PARAVIRT_COMMIT hypercall_mmu_update
+#define LAZY_MMU_PARAVIRT_ERROR(m, index, op) guest_mmu_update_failed((m), (index), (op))
 #include "lazymmu.h"
 
 #define NPAGES 4096u
 #define GUEST_VA(i) ((uintptr_t)0x40000000u + (uintptr_t)(i) * LAZY_MMU_PAGE_SIZE)
-#define PTE_PRESENT LAZY_MMU_PV_VALID
+#define PTE_PRESENT LAZY_MMU_PARAVIRT_VALID
 #define PTE_WRITABLE ((lazy_mmu_pte_t)2)
 #define FIRST_FRAME 0x80000u /* the guest owns frames [FIRST_FRAME, +2 * NPAGES) */
 #define FRAME_OF(pte) ((pte) >> 12)
@@ -76,29 +76,31 @@ static lazy_mmu_pte_t guest_access(uintptr_t va)
 
 /* One op, checked as a hypervisor must: only the guest's own entries, only
  * frames the guest owns, only well-formed invalidations. */
-static bool hv_apply(const struct lazy_mmu_pv_op *op)
+static bool hv_apply(const struct lazy_mmu_paravirt_op *op)
 {
-    uint64_t cmd = op->ptr & LAZY_MMU_PV_CMD_MASK, arg = op->ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK;
+    uint64_t cmd = op->ptr & LAZY_MMU_PARAVIRT_CMD_MASK,
+             arg = op->ptr & ~(uint64_t)LAZY_MMU_PARAVIRT_CMD_MASK;
     uintptr_t base = (uintptr_t)hv.page_table;
     size_t i;
 
     switch (cmd) {
-    case LAZY_MMU_PV_SET:
-        if (arg < base || arg - base >= sizeof hv.page_table || (arg - base) % sizeof(lazy_mmu_pte_t) != 0)
+    case LAZY_MMU_PARAVIRT_SET:
+        if (arg < base || arg - base >= sizeof hv.page_table ||
+            (arg - base) % sizeof(lazy_mmu_pte_t) != 0)
             return false;
         if ((op->val & PTE_PRESENT) &&
             (FRAME_OF(op->val) < FIRST_FRAME || FRAME_OF(op->val) >= FIRST_FRAME + 2 * NPAGES))
             return false;
         hv.page_table[(arg - base) / sizeof(lazy_mmu_pte_t)] = op->val;
         return true;
-    case LAZY_MMU_PV_INVLPG:
+    case LAZY_MMU_PARAVIRT_INVLPG:
         if (op->val == 0 || (arg & (LAZY_MMU_PAGE_SIZE - 1)))
             return false;
         for (i = 0; i < op->val; i++)
             if (hv_index((uintptr_t)arg + i * LAZY_MMU_PAGE_SIZE) < NPAGES)
                 hv.tlb_valid[hv_index((uintptr_t)arg + i * LAZY_MMU_PAGE_SIZE)] = false;
         return true;
-    case LAZY_MMU_PV_INVAL_ALL:
+    case LAZY_MMU_PARAVIRT_INVAL_ALL:
         memset(hv.tlb_valid, 0, sizeof hv.tlb_valid);
         return true;
     default:
@@ -108,7 +110,7 @@ static bool hv_apply(const struct lazy_mmu_pv_op *op)
 
 /* The hypercall: apply ops in order, stop at the first that cannot be
  * applied, return how many were. */
-static size_t hypercall_mmu_update(void *ctx, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t hypercall_mmu_update(void *ctx, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     struct hypervisor *h = ctx;
     size_t k;
@@ -135,7 +137,7 @@ static unsigned errors_reported;
  * transient error) return: the unapplied updates stay queued, get_pte still
  * sees them, and the next visibility point sends them again. */
 static void guest_mmu_update_failed(struct lazy_mmu *m, size_t index,
-                                    const struct lazy_mmu_pv_op *op)
+                                    const struct lazy_mmu_paravirt_op *op)
 {
     (void)m;
     errors_reported++;
@@ -232,22 +234,23 @@ static bool short_count_demo(void)
 
 int main(void)
 {
-    /* Updates per call: the write queue (LAZY_MMU_PV_QUEUE_MAX), not the
+    /* Updates per call: the write queue (LAZY_MMU_PARAVIRT_QUEUE_MAX), not the
      * batch's ranges (LAZY_MMU_BATCH_MAX), whose invalidations ride along. */
-    const unsigned long want_lazy = (NPAGES + LAZY_MMU_PV_QUEUE_MAX - 1) / LAZY_MMU_PV_QUEUE_MAX;
+    const unsigned long want_lazy =
+        (NPAGES + LAZY_MMU_PARAVIRT_QUEUE_MAX - 1) / LAZY_MMU_PARAVIRT_QUEUE_MAX;
     unsigned long calls[2][3], ops[2][3];
     bool ok = true;
     int o, lazy;
 
     lazy_mmu_init(&cpu0);
-    lazy_mmu_pv_set_hypervisor(&cpu0, &hv);
+    lazy_mmu_paravirt_set_hypervisor(&cpu0, &hv);
     /* map, remap, unmap eagerly; then the same, each in one lazy section */
     for (lazy = 0; lazy < 2; lazy++)
         for (o = MAP; o <= UNMAP; o++)
             ok = run((enum op)o, lazy, &calls[lazy][o], &ops[lazy][o]) && ok;
 
-    printf("lazymmu paravirt guest: %u pages, LAZY_MMU_PV_QUEUE_MAX %u\n", NPAGES,
-           (unsigned)LAZY_MMU_PV_QUEUE_MAX);
+    printf("lazymmu paravirt guest: %u pages, LAZY_MMU_PARAVIRT_QUEUE_MAX %u\n", NPAGES,
+           (unsigned)LAZY_MMU_PARAVIRT_QUEUE_MAX);
     printf("%-9s %16s %16s %12s %12s\n", "operation", "eager hypercalls", "lazy hypercalls",
            "eager ops", "lazy ops");
     for (o = MAP; o <= UNMAP; o++) {
@@ -257,7 +260,7 @@ int main(void)
         ok = ok && good;
     }
     printf("expected: %u eager (one per update), %lu lazy (ceil(%u / %u)) per operation\n",
-           NPAGES, want_lazy, NPAGES, (unsigned)LAZY_MMU_PV_QUEUE_MAX);
+           NPAGES, want_lazy, NPAGES, (unsigned)LAZY_MMU_PARAVIRT_QUEUE_MAX);
     ok = short_count_demo() && ok;
     printf("%s\n", ok ? "every entry and translation verified" : "VERIFICATION FAILED");
     return ok ? 0 : 1;

@@ -98,24 +98,24 @@ stage2() { # arch-name, compiler command...
 }
 
 freestanding "x86_64 gcc" gcc -mno-red-zone
-try "x86_64 gcc global pages" "" gcc $FS -DLAZY_MMU_X86_GLOBAL_PAGES=1
-try "x86_64 gcc invpcid" "" gcc $FS -DLAZY_MMU_X86_INVPCID=1
-try "x86_64 gcc pkru" "" gcc $FS -DLAZY_MMU_X86_PKRU=1 -DLAZY_MMU_X86_PKRU_KEY=3
-try "x86_64 g++ pkru" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_X86_PKRU=1
+try "x86_64 gcc global pages" "" gcc $FS -DLAZY_MMU_X86_64_GLOBAL_PAGES=1
+try "x86_64 gcc invpcid" "" gcc $FS -DLAZY_MMU_X86_64_INVPCID=1
+try "x86_64 gcc pkru" "" gcc $FS -DLAZY_MMU_X86_64_PKRU=1 -DLAZY_MMU_X86_64_PKRU_KEY=3
+try "x86_64 g++ pkru" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_X86_64_PKRU=1
 for dbg in 0 1; do
     try "x86_64 gcc invlpgb smp debug=$dbg" "embedder_shootdown|embedder_free" gcc -mno-red-zone $FS \
-        -DLAZY_MMU_X86_INVLPGB=1 -DUSE_SMP -DLAZY_MMU_STATS=1 -DLAZY_MMU_DEBUG=$dbg
+        -DLAZY_MMU_X86_64_INVLPGB=1 -DUSE_SMP -DLAZY_MMU_STATS=1 -DLAZY_MMU_DEBUG=$dbg
 done
-try "x86_64 gcc invlpgb global pages pkru 2M pages" "" gcc -mno-red-zone $FS -DLAZY_MMU_X86_INVLPGB=1 \
-    -DLAZY_MMU_X86_GLOBAL_PAGES=1 -DLAZY_MMU_X86_PKRU=1 -DLAZY_MMU_PAGE_SHIFT=21
-try "x86_64 g++ invlpgb" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_X86_INVLPGB=1
+try "x86_64 gcc invlpgb global pages pkru 2M pages" "" gcc -mno-red-zone $FS -DLAZY_MMU_X86_64_INVLPGB=1 \
+    -DLAZY_MMU_X86_64_GLOBAL_PAGES=1 -DLAZY_MMU_X86_64_PKRU=1 -DLAZY_MMU_PAGE_SHIFT=21
+try "x86_64 g++ invlpgb" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_X86_64_INVLPGB=1
 try "gcc c99 sim X86_64 invlpgb smp" "" gcc -std=c99 $W -O2 -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_SIMULATE=1 \
-    -DLAZY_MMU_X86_INVLPGB=1 -DUSE_SMP -DLAZY_MMU_STATS=1
+    -DLAZY_MMU_X86_64_INVLPGB=1 -DUSE_SMP -DLAZY_MMU_STATS=1
 try "g++ c++11 sim X86_64 invlpgb" "" g++ -x c++ -std=c++11 $W -O2 -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_SIMULATE=1 \
-    -DLAZY_MMU_X86_INVLPGB=1
+    -DLAZY_MMU_X86_64_INVLPGB=1
 stage2 "x86_64 gcc" gcc -mno-red-zone
-try "x86_64 gcc ept all-context" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_EPT_ALL_CONTEXT=1
-try "x86_64 gcc ept pkru" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_PKRU=1
+try "x86_64 gcc ept all-context" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_64_EPT_ALL_CONTEXT=1
+try "x86_64 gcc ept pkru" "" gcc -mno-red-zone $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_64_PKRU=1
 try "x86_64 g++ ept" "" g++ -x c++ -std=c++11 -ffreestanding -nostdlib -O2 $W -fno-exceptions -DLAZY_MMU_STAGE2=1
 if have aarch64-linux-gnu-gcc; then
     freestanding "aarch64 gcc" aarch64-linux-gnu-gcc -mgeneral-regs-only
@@ -127,18 +127,18 @@ fi
 RV="-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany"
 if have riscv64-linux-gnu-gcc; then
     freestanding "riscv64 gcc" riscv64-linux-gnu-gcc $RV
-    try "riscv64 gcc svinval" "" riscv64-linux-gnu-gcc $RV $FS -DLAZY_MMU_RISCV_SVINVAL=1
-    try "riscv64 gcc svvptc" "" riscv64-linux-gnu-gcc $RV $FS -DLAZY_MMU_RISCV_SVVPTC=1
+    try "riscv64 gcc svinval" "" riscv64-linux-gnu-gcc $RV $FS -DLAZY_MMU_RISCV64_SVINVAL=1
+    try "riscv64 gcc svvptc" "" riscv64-linux-gnu-gcc $RV $FS -DLAZY_MMU_RISCV64_SVVPTC=1
 fi
 if have clang; then
     freestanding "x86_64 clang" clang --target=x86_64-unknown-none -mno-red-zone
     freestanding "aarch64 clang" clang --target=aarch64-none-elf -mgeneral-regs-only
     stage2 "x86_64 clang" clang --target=x86_64-unknown-none -mno-red-zone
     try "x86_64 clang invlpgb smp" "embedder_shootdown|embedder_free" clang --target=x86_64-unknown-none \
-        -mno-red-zone $FS -DLAZY_MMU_X86_INVLPGB=1 -DUSE_SMP
+        -mno-red-zone $FS -DLAZY_MMU_X86_64_INVLPGB=1 -DUSE_SMP
     stage2 "aarch64 clang" clang --target=aarch64-none-elf -mgeneral-regs-only
     freestanding "riscv64 clang" clang --target=riscv64-unknown-elf -march=rv64imac -mcmodel=medany
-    try "riscv64 clang svinval" "" clang --target=riscv64-unknown-elf -march=rv64imac -mcmodel=medany $FS -DLAZY_MMU_RISCV_SVINVAL=1
+    try "riscv64 clang svinval" "" clang --target=riscv64-unknown-elf -march=rv64imac -mcmodel=medany $FS -DLAZY_MMU_RISCV64_SVINVAL=1
 fi
 
 # What must not compile, must not, and must say why.
@@ -156,14 +156,17 @@ expect_error() { # description, message fragment, compiler and flags...
 expect_error "an unsupported target" "no backend for this target" gcc $FS -U__x86_64__
 expect_error "two backends" "exactly one" gcc $FS -DLAZY_MMU_ARCH_X86_64 -DLAZY_MMU_ARCH_RISCV64
 expect_error "stage 2 on a backend without it" "LAZY_MMU_STAGE2 is offered" gcc $FS -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_STAGE2=1
-expect_error "paravirt without a hypercall" "define LAZY_MMU_PV_COMMIT" gcc $FS -DLAZY_MMU_ARCH_PARAVIRT -DLAZY_MMU_SIMULATE=0
-expect_error "EPT with global pages" "GLOBAL_PAGES does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_GLOBAL_PAGES=1
-expect_error "EPT with INVPCID" "INVPCID does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_INVPCID=1
-expect_error "INVLPGB with EPT" "INVLPGB does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_INVLPGB=1
-expect_error "INVLPGB with INVPCID" "INVLPGB and LAZY_MMU_X86_INVPCID both choose" gcc $FS -DLAZY_MMU_X86_INVLPGB=1 -DLAZY_MMU_X86_INVPCID=1
-expect_error "INVLPGB with 16 KiB pages" "LAZY_MMU_PAGE_SHIFT must be 12 or 21" gcc $FS -DLAZY_MMU_X86_INVLPGB=1 -DLAZY_MMU_PAGE_SHIFT=14
+expect_error "paravirt without a hypercall" "define LAZY_MMU_PARAVIRT_COMMIT" gcc $FS -DLAZY_MMU_ARCH_PARAVIRT -DLAZY_MMU_SIMULATE=0
+expect_error "EPT with global pages" "GLOBAL_PAGES does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_64_GLOBAL_PAGES=1
+expect_error "EPT with INVPCID" "INVPCID does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_64_INVPCID=1
+expect_error "INVLPGB with EPT" "INVLPGB does not apply to EPT" gcc $FS -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_X86_64_INVLPGB=1
+expect_error "INVLPGB with INVPCID" "INVLPGB and LAZY_MMU_X86_64_INVPCID both choose" gcc $FS -DLAZY_MMU_X86_64_INVLPGB=1 -DLAZY_MMU_X86_64_INVPCID=1
+expect_error "INVLPGB with 16 KiB pages" "LAZY_MMU_PAGE_SHIFT must be 12 or 21" gcc $FS -DLAZY_MMU_X86_64_INVLPGB=1 -DLAZY_MMU_PAGE_SHIFT=14
 expect_error "non-shareable stage 2" "NONSHAREABLE is for stage 1" gcc $FS -DLAZY_MMU_ARCH_AARCH64 -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_STAGE2=1 -DLAZY_MMU_AARCH64_NONSHAREABLE=1
 expect_error "a free queue of no frames" "LAZY_MMU_FREE_MAX must be at least 1" gcc $FS -DLAZY_MMU_FREE_MAX=0
+expect_error "a 0.1 spelling of an x86_64 macro" "LAZY_MMU_X86_<X> is now spelt LAZY_MMU_X86_64_<X>" gcc $FS -DLAZY_MMU_X86_PKRU=1
+expect_error "a 0.1 spelling of a riscv64 macro" "LAZY_MMU_RISCV_<X> is now spelt LAZY_MMU_RISCV64_<X>" gcc $FS -DLAZY_MMU_ARCH_RISCV64 -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_RISCV_SVINVAL=1
+expect_error "a 0.1 spelling of a paravirt macro" "LAZY_MMU_PV_<X> is now spelt LAZY_MMU_PARAVIRT_<X>" gcc $FS -DLAZY_MMU_ARCH_PARAVIRT -DLAZY_MMU_SIMULATE=1 -DLAZY_MMU_PV_QUEUE_MAX=8
 
 # The CONFIGURATION table at the top of lazymmu.h lists exactly the public
 # macros the library proper reads in its #if / #ifdef / #ifndef lines

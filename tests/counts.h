@@ -4,8 +4,8 @@
  * compared with the simulator's (what the hardware saw) and with
  * lazy_mmu_get_stats (what the library believes it issued), and the two are
  * cross-checked independently of any expectation.  Included after
- * window.h; on paravirt the file must have wired LAZY_MMU_PV_COMMIT to
- * test_pv_commit before harness.h (lazymmu.h expands it). */
+ * window.h; on paravirt the file must have wired LAZY_MMU_PARAVIRT_COMMIT to
+ * test_paravirt_commit before harness.h (lazymmu.h expands it). */
 #ifndef LAZYMMU_TEST_COUNTS_H
 #define LAZYMMU_TEST_COUNTS_H
 
@@ -14,17 +14,18 @@ static struct {
     unsigned long inval_pages, inval_all, wrapped;
 } pv;
 
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t k;
     for (k = 0; k < n; k++) {
-        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
-        uint64_t first = ops[k].ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK;
-        pv.inval_pages += cmd == LAZY_MMU_PV_INVLPG ? ops[k].val : 0;
-        pv.inval_all += cmd == LAZY_MMU_PV_INVAL_ALL;
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK;
+        uint64_t first = ops[k].ptr & ~(uint64_t)LAZY_MMU_PARAVIRT_CMD_MASK;
+        pv.inval_pages += cmd == LAZY_MMU_PARAVIRT_INVLPG ? ops[k].val : 0;
+        pv.inval_all += cmd == LAZY_MMU_PARAVIRT_INVAL_ALL;
         /* pages past the top of the address space */
-        pv.wrapped += cmd == LAZY_MMU_PV_INVLPG &&
-                      ops[k].val - 1 > ((uint64_t)0 - LAZY_MMU_PAGE_SIZE - first) >> LAZY_MMU_PAGE_SHIFT;
+        pv.wrapped +=
+            cmd == LAZY_MMU_PARAVIRT_INVLPG &&
+            ops[k].val - 1 > ((uint64_t)0 - LAZY_MMU_PAGE_SIZE - first) >> LAZY_MMU_PAGE_SHIFT;
     }
     return lazy_mmu_sim_hypercall(hv, ops, n);
 }

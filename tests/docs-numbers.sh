@@ -60,10 +60,10 @@ for be in X86_64 AARCH64 RISCV64 PARAVIRT; do
     done
     {
         if [ "$be" = PARAVIRT ]; then # the embedder's hypercall, declared only
-            echo 'struct lazy_mmu_pv_op;'
+            echo 'struct lazy_mmu_paravirt_op;'
             echo '#include <stddef.h>'
-            echo 'size_t hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);'
-            echo '#define LAZY_MMU_PV_COMMIT hypercall'
+            echo 'size_t hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);'
+            echo '#define LAZY_MMU_PARAVIRT_COMMIT hypercall'
         fi
         echo '#include "lazymmu.h"'
         echo "_Static_assert(sizeof(struct lazy_mmu) == $readme, \"README.md: $name context is $readme bytes\");"
@@ -72,7 +72,7 @@ for be in X86_64 AARCH64 RISCV64 PARAVIRT; do
         echo "_Static_assert(LAZY_MMU_BATCH_MAX == $batch, \"README.md backend table: $name batch is $batch\");"
         echo "_Static_assert(LAZY_MMU_FREE_MAX == $free_max, \"README.md API table: LAZY_MMU_FREE_MAX is $free_max\");"
         if [ "$be" = PARAVIRT ]; then
-            echo "_Static_assert(LAZY_MMU_PV_QUEUE_MAX == ${pv_ops:-0}, \"README.md backend table: paravirt queues ${pv_ops:-?} ops per call\");"
+            echo "_Static_assert(LAZY_MMU_PARAVIRT_QUEUE_MAX == ${pv_ops:-0}, \"README.md backend table: paravirt queues ${pv_ops:-?} ops per call\");"
         fi
     } >"$tmp/$name.c"
     # shellcheck disable=SC2046

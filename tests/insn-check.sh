@@ -76,23 +76,23 @@ if [ "${1:-}" = "--planted" ]; then
             esac
         fi
     }
-    plant 1 x86_64 x86.invlpg-operand arch/x86_64/insn.h \
+    plant 1 x86_64 x86_64.invlpg-operand arch/x86_64/insn.h \
         's/"invlpg (%0)" : : "r"(va)/"invlpg (%0)" : : "r"(\&va)/' \
         'x86 INVLPG given the address of the variable holding the VA ("r"(&va))'
-    plant 2 x86_64 x86.cr4-pge-toggle arch/x86_64/insn.h \
+    plant 2 x86_64 x86_64.cr4-pge-toggle arch/x86_64/insn.h \
         's/"r"(cr4 & ~((uint64_t)1 << 7))/"r"(cr4)/' \
         'x86 global flush writes CR4 unchanged (PGE never cleared)'
-    plant 3 x86_64 x86.invpcid-type arch/x86_64/insn.h \
-        's/lazy_mmu__x86_invpcid(m, 2, 0, 0)/lazy_mmu__x86_invpcid(m, 1, 0, 0)/' \
+    plant 3 x86_64 x86_64.invpcid-type arch/x86_64/insn.h \
+        's/lazy_mmu__x86_64_invpcid(m, 2, 0, 0)/lazy_mmu__x86_64_invpcid(m, 1, 0, 0)/' \
         'x86 INVPCID type 1 (single-context) instead of 2 (all contexts, globals included)'
-    plant 4 aarch64 a64.tlbi-operand arch/aarch64/insn.h \
-        's/"r"(((uint64_t)va >> 12) & LAZY_MMU__A64_TLBI_VA_MASK)/"r"((uint64_t)va >> 12)/' \
+    plant 4 aarch64 aarch64.tlbi-operand arch/aarch64/insn.h \
+        's/"r"(((uint64_t)va >> 12) & LAZY_MMU__AARCH64_TLBI_VA_MASK)/"r"((uint64_t)va >> 12)/' \
         'aarch64 TLBI VAAE1IS operand VA >> 12 not masked to VA[55:12] (TTL/RES0 bits set)'
-    plant 5 riscv64 rv.insn-words arch/riscv64/insn.h \
+    plant 5 riscv64 riscv64.insn-words arch/riscv64/insn.h \
         's/".insn r 0x73, 0, 0x0c, x0, x0, x1"/".insn r 0x73, 0, 0x0c, x0, x0, x0"/' \
         'riscv SFENCE.INVAL.IR encoded as SFENCE.W.INVAL (rs2 = 0)'
-    plant 6 aarch64 a64.tlbi-operand arch/aarch64/insn.h \
-        's/((uint64_t)asid << LAZY_MMU__A64_TLBI_ASID_SHIFT))$/((uint64_t)asid << 32))/' \
+    plant 6 aarch64 aarch64.tlbi-operand arch/aarch64/insn.h \
+        's/((uint64_t)asid << LAZY_MMU__AARCH64_TLBI_ASID_SHIFT))$/((uint64_t)asid << 32))/' \
         'aarch64 TLBI VAE1IS with the ASID in bits [47:32] instead of [63:48]'
     if [ $bad -ne 0 ]; then
         echo "insn-check --planted: $bad planted bug(s) not caught"
@@ -248,7 +248,7 @@ every_function_checked() {
 insn_coverage() { # arch
     nchecks=$((nchecks + 1))
     for p in $(sed -n 's/^static inline [^(]*[ *]\(lazy_mmu__[A-Za-z0-9_]*\)(.*/\1/p' "$root/arch/$1/insn.h"); do
-        t=t_$(echo "$p" | sed 's/^lazy_mmu__//; s/^\(x86\|a64\|rv\|hw\)_//')
+        t=t_$(echo "$p" | sed 's/^lazy_mmu__//; s/^\(x86_64\|aarch64\|riscv64\|hw\)_//')
         if ! grep -qx "$t" "$out/$1.prims" 2>/dev/null; then
             nfail=$((nfail + 1))
             echo "FAIL [coverage] $1: arch/$1/insn.h defines $p, and tests/insn/prims.c has no $t (nor checks for it)"
@@ -259,45 +259,45 @@ insn_coverage() { # arch
 # ---------------------------------------------------------------------------
 # x86_64.  Arguments: rdi rsi rdx rcx r8 r9 = arg0..arg5 (m is arg0).
 check_x86_64() {
-    are x86.store-pte t_store_pte . ordered "store64 [arg1] <- arg2"
+    are x86_64.store-pte t_store_pte . ordered "store64 [arg1] <- arg2"
     # INVLPG's memory operand is the VA itself, register-indirect from the
     # argument register: not a stack slot holding it.
-    are x86.invlpg-operand t_invlpg . ordered "invlpg [arg1]"
-    are x86.cr3-reload t_flush_nonglobal . ordered "mov-from-cr3" "mov-to-cr3 cr3"
+    are x86_64.invlpg-operand t_invlpg . ordered "invlpg [arg1]"
+    are x86_64.cr3-reload t_flush_nonglobal . ordered "mov-from-cr3" "mov-to-cr3 cr3"
     if [ "$cfg" = invpcid ]; then
         # The type and the descriptor {PCID, address} from the arguments.
-        are x86.invpcid-operands t_invpcid . ordered "invpcid type=arg1 desc=arg2,arg3"
-        has x86.invpcid-type t_flush_all '^invpcid type=imm:0x2 '
-        has x86.invpcid-desc t_flush_all '^invpcid .* desc=imm:0x0,imm:0x0$'
-        are x86.invpcid-type t_flush_all '^(invpcid|mov-to-cr[0-9])$' ordered \
+        are x86_64.invpcid-operands t_invpcid . ordered "invpcid type=arg1 desc=arg2,arg3"
+        has x86_64.invpcid-type t_flush_all '^invpcid type=imm:0x2 '
+        has x86_64.invpcid-desc t_flush_all '^invpcid .* desc=imm:0x0,imm:0x0$'
+        are x86_64.invpcid-type t_flush_all '^(invpcid|mov-to-cr[0-9])$' ordered \
             "invpcid type=imm:0x2 desc=imm:0x0,imm:0x0"
     else
         # Two CR4 writes: PGE (bit 7) cleared, then CR4 as read; nothing else.
-        has x86.cr4-pge-toggle t_flush_all '^mov-from-cr4$'
-        are x86.cr4-pge-toggle t_flush_all '^mov-to-cr4$' sorted "mov-to-cr4 cr4&~{7}" "mov-to-cr4 cr4"
-        are x86.cr3-reload t_flush_all '^mov-to-cr3$' ordered "mov-to-cr3 cr3"
+        has x86_64.cr4-pge-toggle t_flush_all '^mov-from-cr4$'
+        are x86_64.cr4-pge-toggle t_flush_all '^mov-to-cr4$' sorted "mov-to-cr4 cr4&~{7}" "mov-to-cr4 cr4"
+        are x86_64.cr3-reload t_flush_all '^mov-to-cr3$' ordered "mov-to-cr3 cr3"
         # Interrupts masked across the read-modify-write, IF restored as saved.
-        are x86.irq-mask t_flush_all '^(cli|sti)$' ordered "cli"
-        each x86.irq-mask t_flush_all '^popf$' 'popf <- rflags' 
+        are x86_64.irq-mask t_flush_all '^(cli|sti)$' ordered "cli"
+        each x86_64.irq-mask t_flush_all '^popf$' 'popf <- rflags' 
     fi
-    are x86.pkru-regs t_rdpkru . ordered "rdpkru ecx=imm:0x0"
-    are x86.pkru-regs t_wrpkru . ordered "wrpkru eax=arg1 ecx=imm:0x0 edx=imm:0x0"
+    are x86_64.pkru-regs t_rdpkru . ordered "rdpkru ecx=imm:0x0"
+    are x86_64.pkru-regs t_wrpkru . ordered "wrpkru eax=arg1 ecx=imm:0x0 edx=imm:0x0"
     if [ "$cfg" = ept ]; then
         # The type from its argument, the descriptor {EPTP, 0} in memory.
-        are x86.invept-operands t_invept '^invept$' ordered "invept type=arg1 desc=arg2,imm:0x0"
+        are x86_64.invept-operands t_invept '^invept$' ordered "invept type=arg1 desc=arg2,imm:0x0"
         # The policy's types: 1 (single-context) for a set EPTP, 2 (all) before.
-        has x86.invept-type p_invept_single '^invept type=imm:0x1 '
-        has x86.invept-type p_invept_all '^invept type=imm:0x2 '
-        are x86.invept-desc p_invept_single '^invept$' ordered "invept type=imm:0x1 desc=imm:0x12345000,imm:0x0"
-        are x86.invept-desc p_invept_all '^invept$' ordered "invept type=imm:0x2 desc=imm:0x0,imm:0x0"
+        has x86_64.invept-type p_invept_single '^invept type=imm:0x1 '
+        has x86_64.invept-type p_invept_all '^invept type=imm:0x2 '
+        are x86_64.invept-desc p_invept_single '^invept$' ordered "invept type=imm:0x1 desc=imm:0x12345000,imm:0x0"
+        are x86_64.invept-desc p_invept_all '^invept$' ordered "invept type=imm:0x2 desc=imm:0x0,imm:0x0"
         has policy p_inval_all '^invept '
         has policy p_inval_all_global '^invept '
     fi
     if [ "$cfg" = invlpgb ]; then
-        are x86.invlpgb-regs t_invlpgb . ordered "invlpgb rax=arg1 ecx=arg2 edx=arg3"
-        are x86.invlpgb-regs t_tlbsync . ordered "tlbsync"
-        are x86.invlpgb-regs t_mfence . ordered "mfence"
-        are x86.cpuid-leaves t_invlpgb_max '^cpuid$' ordered \
+        are x86_64.invlpgb-regs t_invlpgb . ordered "invlpgb rax=arg1 ecx=arg2 edx=arg3"
+        are x86_64.invlpgb-regs t_tlbsync . ordered "tlbsync"
+        are x86_64.invlpgb-regs t_mfence . ordered "mfence"
+        are x86_64.cpuid-leaves t_invlpgb_max '^cpuid$' ordered \
             "cpuid eax=imm:0x80000000 ecx=imm:0x0" "cpuid eax=imm:0x80000008 ecx=imm:0x0"
         has policy p_inval_page '^invlpgb rax=arg1[|][{]0[,}]'
         # One PCID's (rAX[1], EDX[27:16]), global entries kept (no rAX[3]).
@@ -328,7 +328,7 @@ check_x86_64() {
         fi
         $global_flush p_inval_all_global
         if [ "$cfg" = global ]; then
-            $global_flush p_inval_all # LAZY_MMU_X86_GLOBAL_PAGES: every full flush is global
+            $global_flush p_inval_all # LAZY_MMU_X86_64_GLOBAL_PAGES: every full flush is global
         else
             are policy p_inval_all '^(mov-to-cr[0-9]|invpcid)$' ordered "mov-to-cr3 cr3"
         fi
@@ -339,28 +339,28 @@ check_x86_64() {
 check_aarch64() {
     D=ish I=is
     [ "$cfg" = nsh ] && D=nsh I=
-    are a64.barrier-domain t_dsb_ishst . ordered "dsb ${D}st"
-    are a64.barrier-domain t_dsb_ish . ordered "dsb $D"
+    are aarch64.barrier-domain t_dsb_ishst . ordered "dsb ${D}st"
+    are aarch64.barrier-domain t_dsb_ish . ordered "dsb $D"
     are a64.isb t_isb . ordered "isb"
-    are a64.store-pte t_store_pte . ordered "store64 [arg1+0] <- arg2"
+    are aarch64.store-pte t_store_pte . ordered "store64 [arg1+0] <- arg2"
     # The TLBI operand: VA[55:12] in bits [43:0] - the argument shifted by 12
     # and masked to 44 bits (TTL [47:44] and RES0 [63:48] clear).
-    has a64.tlbi-op t_tlbi_va "^tlbi vaae1$I( |\$)"
-    are a64.tlbi-operand t_tlbi_va . ordered "tlbi vaae1$I <- arg1[55:12]"
-    are a64.tlbi-op t_tlbi_all . ordered "tlbi vmalle1$I"
+    has aarch64.tlbi-op t_tlbi_va "^tlbi vaae1$I( |\$)"
+    are aarch64.tlbi-operand t_tlbi_va . ordered "tlbi vaae1$I <- arg1[55:12]"
+    are aarch64.tlbi-op t_tlbi_all . ordered "tlbi vmalle1$I"
     # One ASID's forms: the ASID in bits [63:48], beside VA[55:12].
-    has a64.tlbi-op t_tlbi_va_asid "^tlbi vae1$I( |\$)"
-    are a64.tlbi-operand t_tlbi_va_asid . ordered "tlbi vae1$I <- arg1[55:12]|arg2[15:0]<<48"
-    are a64.tlbi-operand t_tlbi_asid . ordered "tlbi aside1$I <- arg1[15:0]<<48"
+    has aarch64.tlbi-op t_tlbi_va_asid "^tlbi vae1$I( |\$)"
+    are aarch64.tlbi-operand t_tlbi_va_asid . ordered "tlbi vae1$I <- arg1[55:12]|arg2[15:0]<<48"
+    are aarch64.tlbi-operand t_tlbi_asid . ordered "tlbi aside1$I <- arg1[15:0]<<48"
     # Their last-level forms: the same operands.
-    has a64.tlbi-op t_tlbi_va_leaf "^tlbi vaale1$I( |\$)"
-    are a64.tlbi-operand t_tlbi_va_leaf . ordered "tlbi vaale1$I <- arg1[55:12]"
-    has a64.tlbi-op t_tlbi_va_asid_leaf "^tlbi vale1$I( |\$)"
-    are a64.tlbi-operand t_tlbi_va_asid_leaf . ordered "tlbi vale1$I <- arg1[55:12]|arg2[15:0]<<48"
+    has aarch64.tlbi-op t_tlbi_va_leaf "^tlbi vaale1$I( |\$)"
+    are aarch64.tlbi-operand t_tlbi_va_leaf . ordered "tlbi vaale1$I <- arg1[55:12]"
+    has aarch64.tlbi-op t_tlbi_va_asid_leaf "^tlbi vale1$I( |\$)"
+    are aarch64.tlbi-operand t_tlbi_va_asid_leaf . ordered "tlbi vale1$I <- arg1[55:12]|arg2[15:0]<<48"
     if [ "$cfg" = s2 ]; then
-        has a64.tlbi-op t_tlbi_ipa '^tlbi ipas2e1is( |$)'
-        are a64.tlbi-operand t_tlbi_ipa . ordered "tlbi ipas2e1is <- arg1[55:12]"
-        are a64.tlbi-op t_tlbi_s12_all . ordered "tlbi vmalls12e1is"
+        has aarch64.tlbi-op t_tlbi_ipa '^tlbi ipas2e1is( |$)'
+        are aarch64.tlbi-operand t_tlbi_ipa . ordered "tlbi ipas2e1is <- arg1[55:12]"
+        are aarch64.tlbi-op t_tlbi_s12_all . ordered "tlbi vmalls12e1is"
         are policy p_inval_page . ordered "tlbi ipas2e1is <- arg1[55:12]"
         are policy p_inval_all . ordered "tlbi vmalls12e1is"
         are policy p_inval_all_global . ordered "tlbi vmalls12e1is"
@@ -379,13 +379,13 @@ check_aarch64() {
     if [ "$cfg" = range ]; then
         # FEAT_TLBIRANGE: the operand as the policy built it (the simulator
         # decodes its fields: tests/test_range.c), the ID register read.
-        are a64.tlbi-op t_tlbi_rva . ordered "tlbi rvaae1$I <- arg1"
-        are a64.tlbi-op t_tlbi_rva_asid . ordered "tlbi rvae1$I <- arg1"
-        are a64.tlbi-op t_tlbi_rva_leaf . ordered "tlbi rvaale1$I <- arg1"
-        are a64.tlbi-op t_tlbi_rva_asid_leaf . ordered "tlbi rvale1$I <- arg1"
+        are aarch64.tlbi-op t_tlbi_rva . ordered "tlbi rvaae1$I <- arg1"
+        are aarch64.tlbi-op t_tlbi_rva_asid . ordered "tlbi rvae1$I <- arg1"
+        are aarch64.tlbi-op t_tlbi_rva_leaf . ordered "tlbi rvaale1$I <- arg1"
+        are aarch64.tlbi-op t_tlbi_rva_asid_leaf . ordered "tlbi rvale1$I <- arg1"
         has policy p_inval_range_leaf_67 "^tlbi rvaale1$I( |\$)"
         has policy p_inval_range_leaf_67 "^tlbi vaale1$I( |\$)"
-        are a64.id-register t_has_tlbirange . ordered "mrs id_aa64isar0_el1"
+        are aarch64.id-register t_has_tlbirange . ordered "mrs id_aa64isar0_el1"
         has policy p_inval_range_67 "^tlbi rvaae1$I( |\$)"
         has policy p_inval_range_67 "^tlbi vaae1$I( |\$)"
     fi
@@ -394,9 +394,9 @@ check_aarch64() {
     are policy p_inval_begin_all . ordered "dsb ${D}st"
     are policy p_context_sync . ordered "isb"
     if [ "$cfg" = nsh ]; then
-        nowhere a64.barrier-domain '^(dsb:ish|dsb:ishst|tlbi:.*is)$'
+        nowhere aarch64.barrier-domain '^(dsb:ish|dsb:ishst|tlbi:.*is)$'
     else
-        nowhere a64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1|tlbi:rvaae1|tlbi:rvae1|tlbi:vaale1|tlbi:vale1|tlbi:rvaale1|tlbi:rvale1)$'
+        nowhere aarch64.barrier-domain '^(dsb:nsh|dsb:nshst|tlbi:vaae1|tlbi:vmalle1|tlbi:vae1|tlbi:aside1|tlbi:rvaae1|tlbi:rvae1|tlbi:vaale1|tlbi:vale1|tlbi:rvaale1|tlbi:rvale1)$'
     fi
 }
 
@@ -404,21 +404,21 @@ check_aarch64() {
 # from binutils (rv_reference below); "sys P rs1=V": a SYSTEM word whose bits
 # other than rs1 are P, with rs1 holding V.
 check_riscv64() {
-    has rv.insn-words t_sfence_vma_va "^sys $P_SFENCE_VMA "
-    are rv.va-operand t_sfence_vma_va . ordered "sys $P_SFENCE_VMA rs1=arg1"
-    are rv.insn-words t_sfence_vma_all . ordered "sys $P_SFENCE_VMA rs1=x0"
-    are rv.insn-words t_sfence_w_inval . ordered "sys $P_SFENCE_W_INVAL rs1=x0"
-    has rv.insn-words t_sinval_vma "^sys $P_SINVAL_VMA "
-    are rv.va-operand t_sinval_vma . ordered "sys $P_SINVAL_VMA rs1=arg1"
-    are rv.insn-words t_sfence_inval_ir . ordered "sys $P_SFENCE_INVAL_IR rs1=x0"
-    are rv.sbi-ecall t_sbi_rfence . ordered \
+    has riscv64.insn-words t_sfence_vma_va "^sys $P_SFENCE_VMA "
+    are riscv64.va-operand t_sfence_vma_va . ordered "sys $P_SFENCE_VMA rs1=arg1"
+    are riscv64.insn-words t_sfence_vma_all . ordered "sys $P_SFENCE_VMA rs1=x0"
+    are riscv64.insn-words t_sfence_w_inval . ordered "sys $P_SFENCE_W_INVAL rs1=x0"
+    has riscv64.insn-words t_sinval_vma "^sys $P_SINVAL_VMA "
+    are riscv64.va-operand t_sinval_vma . ordered "sys $P_SINVAL_VMA rs1=arg1"
+    are riscv64.insn-words t_sfence_inval_ir . ordered "sys $P_SFENCE_INVAL_IR rs1=x0"
+    are riscv64.sbi-ecall t_sbi_rfence . ordered \
         "ecall a0=arg2 a1=arg3 a2=arg4 a3=arg5 a4=arg6 a6=arg1 a7=imm:0x52464e43"
     # The ASID forms: the ASID (zero-extended) in rs2.
-    are rv.asid-operand t_sfence_vma_va_asid . ordered "sys $P_SFENCE_VMA rs1=arg1 rs2=arg2[31:0]"
-    are rv.asid-operand t_sfence_vma_asid . ordered "sys $P_SFENCE_VMA rs1=x0 rs2=arg1[31:0]"
-    are rv.asid-operand t_sinval_vma_asid . ordered "sys $P_SINVAL_VMA rs1=arg1 rs2=arg2[31:0]"
+    are riscv64.asid-operand t_sfence_vma_va_asid . ordered "sys $P_SFENCE_VMA rs1=arg1 rs2=arg2[31:0]"
+    are riscv64.asid-operand t_sfence_vma_asid . ordered "sys $P_SFENCE_VMA rs1=x0 rs2=arg1[31:0]"
+    are riscv64.asid-operand t_sinval_vma_asid . ordered "sys $P_SINVAL_VMA rs1=arg1 rs2=arg2[31:0]"
     are policy p_inval_all_space . ordered "sys $P_SFENCE_VMA rs1=x0 rs2=imm:0x2a"
-    are rv.store-pte t_store_pte . ordered "store64 [arg1+0] <- arg2"
+    are riscv64.store-pte t_store_pte . ordered "store64 [arg1+0] <- arg2"
     are policy p_inval_all . ordered "sys $P_SFENCE_VMA rs1=x0"
     are policy p_inval_all_global . ordered "sys $P_SFENCE_VMA rs1=x0"
     if [ "$cfg" = svinval ]; then
@@ -450,7 +450,7 @@ rv_reference() { # assembler, objdump
     set -- $words
     if [ $# -ne 4 ]; then
         nfail=$((nfail + 1))
-        echo "FAIL [rv.insn-words] riscv64: no reference words from $src"
+        echo "FAIL [riscv64.insn-words] riscv64: no reference words from $src"
         P_SFENCE_VMA=none P_SINVAL_VMA=none P_SFENCE_W_INVAL=none P_SFENCE_INVAL_IR=none
         return
     fi
@@ -466,7 +466,7 @@ rv_reference() { # assembler, objdump
     ref="$(clr "$1" | cut -c3-) $(clr "$2" | cut -c3-) $3 $4 "
     if [ "$doc" != "$ref" ]; then
         nfail=$((nfail + 1))
-        echo "FAIL [rv.doc-words] riscv64: arch/riscv64/insn.h's table says '$doc', binutils '$ref'"
+        echo "FAIL [riscv64.doc-words] riscv64: arch/riscv64/insn.h's table says '$doc', binutils '$ref'"
     fi
 }
 
@@ -486,8 +486,8 @@ for arch in $arches; do
         for cc in gcc clang; do
             case " $ccs " in *" $cc "*) ;; *) echo "SKIP x86_64 $cc: not installed"; continue ;; esac
             if [ $cc = gcc ]; then set -- gcc; else set -- clang --target=x86_64-unknown-none; fi
-            for c in default:"" global:-DLAZY_MMU_X86_GLOBAL_PAGES=1 invpcid:-DLAZY_MMU_X86_INVPCID=1 \
-                pkru:-DLAZY_MMU_X86_PKRU=1 ept:-DLAZY_MMU_STAGE2=1 invlpgb:-DLAZY_MMU_X86_INVLPGB=1; do
+            for c in default:"" global:-DLAZY_MMU_X86_64_GLOBAL_PAGES=1 invpcid:-DLAZY_MMU_X86_64_INVPCID=1 \
+                pkru:-DLAZY_MMU_X86_64_PKRU=1 ept:-DLAZY_MMU_STAGE2=1 invlpgb:-DLAZY_MMU_X86_64_INVLPGB=1; do
                 build x86_64 $cc "${c%%:*}" objdump "$@" -mno-red-zone -mno-sse -mno-mmx -fno-pic \
                     -DLAZY_MMU_ARCH_X86_64 ${c#*:}
             done
@@ -526,7 +526,7 @@ for arch in $arches; do
                 clang_can riscv64-unknown-elf || { echo "SKIP riscv64 clang: no clang for riscv64-unknown-elf"; continue; }
                 set -- clang --target=riscv64-unknown-elf -march=rv64imac
             fi
-            for c in default:"" svinval:-DLAZY_MMU_RISCV_SVINVAL=1; do
+            for c in default:"" svinval:-DLAZY_MMU_RISCV64_SVINVAL=1; do
                 build riscv64 $cc "${c%%:*}" riscv64-linux-gnu-objdump "$@" -mabi=lp64 -mcmodel=medany \
                     -DLAZY_MMU_ARCH_RISCV64 ${c#*:}
             done

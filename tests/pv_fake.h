@@ -1,6 +1,6 @@
 /* tests/pv_fake.h - the fake hypervisor, its call log and the test helpers
  * of tests/test_paravirt.c (included by that file only: the fake is wired in
- * as LAZY_MMU_PV_COMMIT before lazymmu.h is included). */
+ * as LAZY_MMU_PARAVIRT_COMMIT before lazymmu.h is included). */
 #ifndef LAZYMMU_TEST_PV_FAKE_H
 #define LAZYMMU_TEST_PV_FAKE_H
 
@@ -19,28 +19,28 @@
 /* lazymmu.h expands both hooks inside its own functions, so they must be
  * declared before harness.h includes it. */
 struct lazy_mmu;
-struct lazy_mmu_pv_op;
-static size_t fake_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_pv_op *op);
-#define LAZY_MMU_PV_COMMIT fake_commit
-#define LAZY_MMU_PV_ERROR(m, index, op) fake_error((m), (index), (op))
+struct lazy_mmu_paravirt_op;
+static size_t fake_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_paravirt_op *op);
+#define LAZY_MMU_PARAVIRT_COMMIT fake_commit
+#define LAZY_MMU_PARAVIRT_ERROR(m, index, op) fake_error((m), (index), (op))
 #include "harness.h"
 
 #ifndef LAZY_MMU_ARCH_PARAVIRT
 #error "tests/test_paravirt.c is only meaningful on the paravirt backend"
 #endif
 
-#define B LAZY_MMU_PV_QUEUE_MAX /* SETs per call */
+#define B LAZY_MMU_PARAVIRT_QUEUE_MAX /* SETs per call */
 #define R LAZY_MMU_BATCH_MAX /* pending ranges: INVLPG ops per call */
 #define T LAZY_MMU_FLUSH_ALL_THRESHOLD
 #define PAGES 4096 /* a long section: ceil(PAGES / B) calls */
 #define LOG_MAX 8192
 #define CALLS_MAX 512
-#define SET LAZY_MMU_PV_SET
-#define INVLPG LAZY_MMU_PV_INVLPG
-#define INVAL_ALL LAZY_MMU_PV_INVAL_ALL
-#define CMD(op) ((op)->ptr & LAZY_MMU_PV_CMD_MASK)
-#define ARG(op) ((op)->ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK)
+#define SET LAZY_MMU_PARAVIRT_SET
+#define INVLPG LAZY_MMU_PARAVIRT_INVLPG
+#define INVAL_ALL LAZY_MMU_PARAVIRT_INVAL_ALL
+#define CMD(op) ((op)->ptr & LAZY_MMU_PARAVIRT_CMD_MASK)
+#define ARG(op) ((op)->ptr & ~(uint64_t)LAZY_MMU_PARAVIRT_CMD_MASK)
 #define PTR(i) ((uint64_t)(uintptr_t)&sim.pt[i])    /* a SET's ptr */
 #define INVLPG_AT(i) ((uint64_t)TEST_VA(i) | INVLPG) /* an INVLPG's ptr */
 
@@ -52,7 +52,7 @@ static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_p
 #define NEW3(i) test_pte(0x4000u + (i))
 
 struct logged {
-    struct lazy_mmu_pv_op op;
+    struct lazy_mmu_paravirt_op op;
     unsigned call;
     bool applied;
 };
@@ -63,7 +63,7 @@ static struct {
     struct logged log[LOG_MAX];
     unsigned fail_call, armed; /* stop call fail_call at op fail_op; failures asked for */
     size_t fail_op;
-    const struct lazy_mmu_pv_op *ops; /* the array the last call was given */
+    const struct lazy_mmu_paravirt_op *ops; /* the array the last call was given */
     const char *bad;                  /* the first interface rule broken, in bad_call */
     unsigned bad_call, nerrors, err_call; /* and what the error hook saw last */
     size_t err_index;
@@ -73,7 +73,7 @@ static struct {
 static struct lazy_mmu_sim sim;
 static struct lazy_mmu ctx;
 static lazy_mmu_pte_t model[PAGES];           /* what every entry must hold in the end */
-static struct lazy_mmu_pv_op expect[LOG_MAX]; /* the SETs to be applied, in order */
+static struct lazy_mmu_paravirt_op expect[LOG_MAX]; /* the SETs to be applied, in order */
 static size_t nexpect;
 
 /* ---- the fake hypervisor ---- */
@@ -91,7 +91,7 @@ static size_t entry_index(uint64_t a)
 }
 
 /* Does the invalidation op drop the translation of va? */
-static bool names(const struct lazy_mmu_pv_op *op, uint64_t va)
+static bool names(const struct lazy_mmu_paravirt_op *op, uint64_t va)
 {
     return CMD(op) == INVAL_ALL || (CMD(op) == INVLPG && va >= ARG(op) &&
                                     ((va - ARG(op)) >> LAZY_MMU_PAGE_SHIFT) < op->val);
@@ -109,7 +109,7 @@ static void broken(const char *why)
  * after a failure; ops are applied in order up to the first failing one.
  * INVLPGs must also come as the batch keeps its pages: ascending, apart (a
  * page named twice in a call, or two touching ranges, is a lost merge). */
-static size_t fake_commit(void *handle, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t fake_commit(void *handle, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     unsigned call = hv.ncalls++;
     size_t k, j, i, done = n, cnt[3] = {0, 0, 0};
@@ -125,7 +125,7 @@ static size_t fake_commit(void *handle, const struct lazy_mmu_pv_op *ops, size_t
     hv.first[call] = hv.nlog;
     hv.nops[call] = n;
     for (k = 0; k < n; k++) {
-        const struct lazy_mmu_pv_op *op = &ops[k];
+        const struct lazy_mmu_paravirt_op *op = &ops[k];
         uint64_t cmd = CMD(op);
         bool ok = cmd <= INVAL_ALL && (cmd != SET || entry_index(op->ptr) != PAGES);
 
@@ -169,7 +169,7 @@ static size_t call_n(unsigned c)
     return hv.nops[c];
 }
 
-static const struct lazy_mmu_pv_op *call_op(unsigned c, size_t j)
+static const struct lazy_mmu_paravirt_op *call_op(unsigned c, size_t j)
 {
     ck_assert_uint_lt(j, call_n(c));
     return &hv.log[hv.first[c] + j].op;
@@ -226,7 +226,7 @@ static bool failed_state_ok(unsigned c, size_t k)
 {
     size_t j, i;
     for (j = 0; j < hv.nops[c]; j++) {
-        const struct lazy_mmu_pv_op *op = &hv.log[hv.first[c] + j].op;
+        const struct lazy_mmu_paravirt_op *op = &hv.log[hv.first[c] + j].op;
         if (CMD(op) != SET)
             continue;
         i = entry_index(op->ptr);
@@ -237,12 +237,12 @@ static bool failed_state_ok(unsigned c, size_t k)
     return true;
 }
 
-/* The embedder's LAZY_MMU_PV_ERROR.  It judges the state here, when control
+/* The embedder's LAZY_MMU_PARAVIRT_ERROR.  It judges the state here, when control
  * comes back to the embedder: later updates of the same section may re-send
  * the rest before the test body looks again.  The array the call was given
  * must still hold what was sent: the applied SETs leave the queue (and the
  * rest move down) only after the hook returns. */
-static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_pv_op *op)
+static void fake_error(struct lazy_mmu *m, size_t index, const struct lazy_mmu_paravirt_op *op)
 {
     unsigned c = hv.ncalls - 1;
     size_t j;
@@ -272,7 +272,7 @@ static void setup(size_t npages)
     hv.fail_call = UINT_MAX;
     lazy_mmu_init(&ctx);
     lazy_mmu_sim_attach(&ctx, &sim);
-    lazy_mmu_pv_set_hypervisor(&ctx, &hv); /* attach pointed it at the sim */
+    lazy_mmu_paravirt_set_hypervisor(&ctx, &hv); /* attach pointed it at the sim */
     memset(model, 0, sizeof model);
     nexpect = 0;
 }
@@ -413,10 +413,11 @@ static void check_resend(unsigned c, size_t k, bool same)
         ck_assert_msg(s < call_n(c + 1) && op_is(c + 1, s, call_op(c, j)->ptr, call_op(c, j)->val),
                       "op %zu of call %u is not re-sent as op %zu of call %u", j, c, s, c + 1);
     for (i = 0; i < sim.npages; i++)
-        ck_assert_msg(!named(c, c + 1, i) || named(c + 1, c + 2, i), "page %zu: invalidation lost", i);
+        ck_assert_msg(!named(c, c + 1, i) || named(c + 1, c + 2, i), "page %zu: invalidation lost",
+                      i);
     ck_assert(!same || call_n(c + 1) - sets_of(c + 1) == inv);
     for (j = 0; same && j < inv; j++) {
-        const struct lazy_mmu_pv_op *op = call_op(c, call_n(c) - inv + j);
+        const struct lazy_mmu_paravirt_op *op = call_op(c, call_n(c) - inv + j);
         ck_assert(op_is(c + 1, sets_of(c + 1) + j, op->ptr, op->val));
     }
 }

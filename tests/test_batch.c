@@ -12,9 +12,9 @@
  */
 #include <stddef.h>
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
-struct lazy_mmu_pv_op;
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT test_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT test_paravirt_commit
 #endif
 #include "harness.h"
 
@@ -30,13 +30,13 @@ static struct {
     unsigned long pages, all;
 } pv;
 
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t k;
     for (k = 0; k < n; k++) {
-        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
-        pv.pages += cmd == LAZY_MMU_PV_INVLPG ? ops[k].val : 0;
-        pv.all += cmd == LAZY_MMU_PV_INVAL_ALL;
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK;
+        pv.pages += cmd == LAZY_MMU_PARAVIRT_INVLPG ? ops[k].val : 0;
+        pv.all += cmd == LAZY_MMU_PARAVIRT_INVAL_ALL;
     }
     return lazy_mmu_sim_hypercall(hv, ops, n);
 }
@@ -299,7 +299,8 @@ START_TEST(test_range_request_past_threshold)
     set(0, fresh());
     lazy_mmu_invalidate_range(&m, TEST_VA(2), TEST_VA(2 + T));
     lazy_mmu_leave(&m, s);
-    ck_assert_msg(hw_pages() == 0 && hw_full() == 1, "%lu per-page, %lu full", hw_pages(), hw_full());
+    ck_assert_msg(hw_pages() == 0 && hw_full() == 1, "%lu per-page, %lu full", hw_pages(),
+                  hw_full());
     check_visible_at("a range request past the threshold", __LINE__);
 }
 END_TEST

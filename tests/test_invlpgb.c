@@ -1,18 +1,18 @@
-/* tests/test_invlpgb.c - x86_64 with LAZY_MMU_X86_INVLPGB (AMD's broadcast
+/* tests/test_invlpgb.c - x86_64 with LAZY_MMU_X86_64_INVLPGB (AMD's broadcast
  * invalidation): what a visibility point issues, and that it reaches every
  * CPU without a LAZY_MMU_SHOOTDOWN round.
  *
  * Only built for the x86_64_invlpgb configuration (SUITE_CONFIGS_invlpgb).
  * The model's CPU reports CPUID Fn8000_0008_EDX[15:0] = sim.invlpgb_max
- * (LAZY_MMU_SIM_X86_INVLPGB_MAX, 7: eight pages per INVLPGB); three CPUs
+ * (LAZY_MMU_SIM_X86_64_INVLPGB_MAX, 7: eight pages per INVLPGB); three CPUs
  * have cached every page the test boots, so an INVLPGB that misses a page,
  * or a missing TLBSYNC, leaves one of them stale.  harness.h's hook counts
  * rounds: there must be none.
  */
 #include "harness.h"
 
-#if !defined(LAZY_MMU_ARCH_X86_64) || !LAZY_MMU_X86_INVLPGB
-#error "test_invlpgb.c is for the x86_64 backend with LAZY_MMU_X86_INVLPGB=1"
+#if !defined(LAZY_MMU_ARCH_X86_64) || !LAZY_MMU_X86_64_INVLPGB
+#error "test_invlpgb.c is for the x86_64 backend with LAZY_MMU_X86_64_INVLPGB=1"
 #endif
 
 #define T ((unsigned)LAZY_MMU_FLUSH_ALL_THRESHOLD)
@@ -42,7 +42,8 @@ static void check_broadcast(const char *what, int line, unsigned long invlpgbs)
     check_visible_at(what, line);
     ck_assert_msg(sim.n.invlpgb == invlpgbs, "line %d, %s: %lu INVLPGBs, expected %lu", line, what,
                   sim.n.invlpgb, invlpgbs);
-    ck_assert_msg(sim.n.tlbsync == 1, "line %d, %s: %lu TLBSYNCs, expected 1", line, what, sim.n.tlbsync);
+    ck_assert_msg(sim.n.tlbsync == 1, "line %d, %s: %lu TLBSYNCs, expected 1", line, what,
+                  sim.n.tlbsync);
     ck_assert_uint_eq(sim.n.mfence, 1);
     ck_assert_uint_eq(sim.n.invlpg + sim.n.cr3_reload + sim.n.global_flush, 0);
     ck_assert_uint_eq(test_remote_rounds, 0);
@@ -73,7 +74,7 @@ START_TEST(test_run_takes_ceil_pages_over_count)
     setup();
     ck_assert_uint_le(n, T);
     remap_run(5, n);
-    check_broadcast("contiguous remaps", __LINE__, per_range(n, LAZY_MMU_SIM_X86_INVLPGB_MAX));
+    check_broadcast("contiguous remaps", __LINE__, per_range(n, LAZY_MMU_SIM_X86_64_INVLPGB_MAX));
     ck_assert_uint_eq(lazy_mmu_get_stats(&m)->page_invals, n);
     ck_assert_uint_eq(lazy_mmu_get_stats(&m)->full_invals, 0);
 }
@@ -141,7 +142,7 @@ END_TEST
 START_TEST(test_over_threshold_one_invlpgb_all)
 {
     const unsigned keep = WINDOW - 1;
-    const lazy_mmu_pte_t g = test_pte(0x7777) | LAZY_MMU_X86_PTE_G;
+    const lazy_mmu_pte_t g = test_pte(0x7777) | LAZY_MMU_X86_64_PTE_G;
     unsigned c;
 
     setup();
@@ -164,7 +165,7 @@ START_TEST(test_over_threshold_with_global)
 
     setup();
     for (i = 0; i <= T; i++)
-        boot(i, fresh() | (i == 3 ? LAZY_MMU_X86_PTE_G : 0));
+        boot(i, fresh() | (i == 3 ? LAZY_MMU_X86_64_PTE_G : 0));
     start_counting();
     s = lazy_mmu_enter(&m);
     for (i = 0; i <= T; i++)
@@ -180,8 +181,8 @@ START_TEST(test_global_page_by_address)
     lazy_mmu_state_t s;
 
     setup();
-    boot(9, fresh() | LAZY_MMU_X86_PTE_G);
-    boot(10, fresh() | LAZY_MMU_X86_PTE_G);
+    boot(9, fresh() | LAZY_MMU_X86_64_PTE_G);
+    boot(10, fresh() | LAZY_MMU_X86_64_PTE_G);
     start_counting();
     s = lazy_mmu_enter(&m);
     set(9, fresh());
@@ -246,11 +247,12 @@ START_TEST(test_model_invlpgb_waits_for_tlbsync)
     boot(1, fresh());
     touch_poke(0, fresh());
     touch_poke(1, fresh());
-    lazy_mmu__x86_invlpgb(&m, (uint64_t)TEST_VA(0) | va_asid_g, 1, 0);
+    lazy_mmu__x86_64_invlpgb(&m, (uint64_t)TEST_VA(0) | va_asid_g, 1, 0);
     ck_assert_uint_eq(lazy_mmu_sim_stale(&sim), 2);
-    lazy_mmu__x86_tlbsync(&m);
+    lazy_mmu__x86_64_tlbsync(&m);
     check_visible("after TLBSYNC");
-    lazy_mmu__x86_invlpgb(&m, (uint64_t)TEST_VA(0) | va_asid_g, LAZY_MMU_SIM_X86_INVLPGB_MAX + 1, 0);
+    lazy_mmu__x86_64_invlpgb(&m, (uint64_t)TEST_VA(0) | va_asid_g,
+                             LAZY_MMU_SIM_X86_64_INVLPGB_MAX + 1, 0);
     ck_assert_str_eq(sim.violation, "x86: INVLPGB count above CPUID Fn8000_0008_EDX[15:0]");
 }
 END_TEST

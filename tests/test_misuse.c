@@ -236,7 +236,7 @@ START_TEST(pv_short_commit_reported)
         lazy_mmu_sim_poke(&sim, TEST_VA(i), test_pte(1 + i));
     expect("the hypervisor applied fewer updates than asked");
     if (_i == N_PV_FAIL) { /* eager: SET + INVLPG in one call */
-        sim.pv_fail_at = 1;
+        sim.paravirt_fail_at = 1;
         lazy_mmu_set_pte(&m, &sim.pt[0], test_pte(99), TEST_VA(0));
         return;
     }
@@ -244,7 +244,7 @@ START_TEST(pv_short_commit_reported)
     for (i = 0; i < 8; i++) /* ops 0..7: SETs; 8: INVLPG pages 0-7; 9: INVLPG page 20 */
         lazy_mmu_set_pte(&m, &sim.pt[i], test_pte(100 + i), TEST_VA(i));
     lazy_mmu_invalidate_page(&m, TEST_VA(20));
-    sim.pv_fail_at = pv_fail[_i];
+    sim.paravirt_fail_at = pv_fail[_i];
     lazy_mmu_leave(&m, s);
 }
 END_TEST

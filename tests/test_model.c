@@ -38,7 +38,7 @@
 #define HIST_LOST 0xff
 
 #ifdef LAZY_MMU_ARCH_X86_64
-#define PTE_G LAZY_MMU_X86_PTE_G
+#define PTE_G LAZY_MMU_X86_64_PTE_G
 #else
 #define PTE_G ((lazy_mmu_pte_t)0)
 #endif
@@ -242,9 +242,10 @@ static void visibility_point(struct run *r, const char *why)
     FAIL_IF(sim.need_isb, "after %s: no ISB after the TLB maintenance", why);
     FAIL_IF(lazy_mmu_is_active(&mmu) != active(r), "after %s: is_active wrong", why);
     for (i = 0; stale && i < r->npages; i++) {
-        FAIL_IF(lazy_mmu_sim_page_stale(&sim, i), "after %s: page %u translates stale: memory %#" PRIx64
-                ", walker %#" PRIx64 ", TLB %#" PRIx64 " (state %u)", why, i, sim.pt[i],
-                sim.walk[i], sim.tlb[0][i], sim.tlb_state[0][i]);
+        FAIL_IF(lazy_mmu_sim_page_stale(&sim, i),
+                "after %s: page %u translates stale: memory %#" PRIx64 ", walker %#" PRIx64
+                ", TLB %#" PRIx64 " (state %u)",
+                why, i, sim.pt[i], sim.walk[i], sim.tlb[0][i], sim.tlb_state[0][i]);
     }
     FAIL_IF(stale, "after %s: lazy_mmu_sim_stale() = %zu", why, stale);
     for (k = 0; k < (all ? r->npages : ntouched); k++) {
@@ -548,7 +549,7 @@ static void run_sequence(struct run *r)
 
     lazy_mmu_sim_init(&sim, TEST_BASE, r->npages);
 #ifdef LAZY_MMU_ARCH_RISCV64
-    sim.svvptc = LAZY_MMU_RISCV_SVVPTC; /* the harts are what the build declares */
+    sim.svvptc = LAZY_MMU_RISCV64_SVVPTC; /* the harts are what the build declares */
 #endif
     lazy_mmu_init(&mmu);
     lazy_mmu_sim_attach(&mmu, &sim);
@@ -598,10 +599,11 @@ START_TEST(random_sequences)
         run_sequence(r);
     if (getenv("LAZYMMU_VERBOSE"))
         printf("model/%s: %lu sequences, %lu ops, %lu visibility points; depth %d %lu times, "
-               "early flushes %" PRIu64 ", merges %" PRIu64 ", full invalidations %" PRIu64 " (%lu not asked for), "
+               "early flushes %" PRIu64 ", merges %" PRIu64 ", full invalidations %" PRIu64
+               " (%lu not asked for), "
                "bbm %" PRIu64 ", in-section accesses %lu, unchecked histories %lu\n",
-               TEST_ARCH_NAME, count, cover.ops, cover.vps, MAX_DEPTH, cover.depth_max,
-               cover.early, cover.merges, cover.full, cover.full_by_threshold, cover.bbm, cover.in_section,
+               TEST_ARCH_NAME, count, cover.ops, cover.vps, MAX_DEPTH, cover.depth_max, cover.early,
+               cover.merges, cover.full, cover.full_by_threshold, cover.bbm, cover.in_section,
                cover.lost);
     if (first != 0 || count < NSEQ_DEFAULT)
         return; /* a replay or a short run: the edges need not all be reached */

@@ -1,6 +1,6 @@
-/* tests/test_pkru.c - LAZY_MMU_X86_PKRU: the pkeys use of the section state.
+/* tests/test_pkru.c - LAZY_MMU_X86_64_PKRU: the pkeys use of the section state.
  *
- * The page tables carry protection key LAZY_MMU_X86_PKRU_KEY and PKRU keeps
+ * The page tables carry protection key LAZY_MMU_X86_64_PKRU_KEY and PKRU keeps
  * that key write-disabled except while they are written.  lazy_mmu_enter()
  * saves PKRU in its state and opens the key, lazy_mmu_leave() restores the
  * exact value its enter saw; eager updates open the key around their store.
@@ -14,8 +14,8 @@
 #ifdef LAZY_MMU_ARCH_X86_64
 /* Before harness.h, which includes lazymmu.h.  Not the default key (1), so
  * a backend that ignored the macro would fail. */
-#define LAZY_MMU_X86_PKRU 1
-#define LAZY_MMU_X86_PKRU_KEY 6
+#define LAZY_MMU_X86_64_PKRU 1
+#define LAZY_MMU_X86_64_PKRU_KEY 6
 #endif
 #include "harness.h"
 
@@ -29,9 +29,9 @@ END_TEST
 #else
 
 #define WINDOW 256u
-#define KEY_BITS ((uint32_t)3 << (2 * LAZY_MMU_X86_PKRU_KEY)) /* AD | WD */
-#define KEY_WD ((uint32_t)2 << (2 * LAZY_MMU_X86_PKRU_KEY))
-#define KEY_AD ((uint32_t)1 << (2 * LAZY_MMU_X86_PKRU_KEY))
+#define KEY_BITS ((uint32_t)3 << (2 * LAZY_MMU_X86_64_PKRU_KEY)) /* AD | WD */
+#define KEY_WD ((uint32_t)2 << (2 * LAZY_MMU_X86_64_PKRU_KEY))
+#define KEY_AD ((uint32_t)1 << (2 * LAZY_MMU_X86_64_PKRU_KEY))
 /* Linux's default for user threads: every key but 0 access-disabled. */
 #define PKRU_LINUX 0x55555554u
 /* Every key but 0 denies everything: the key's neighbours are closed too, so
@@ -81,7 +81,7 @@ static void assert_stored_open(size_t i)
     ck_assert_msg(sim.pkru_at_store[i] != 0xffffffffu, "entry %zu was never stored", i);
     ck_assert_msg((sim.pkru_at_store[i] & KEY_BITS) == 0,
                   "entry %zu stored with PKRU %#x: key %d not open", i, sim.pkru_at_store[i],
-                  LAZY_MMU_X86_PKRU_KEY);
+                  LAZY_MMU_X86_64_PKRU_KEY);
 }
 
 static void assert_clean(void)

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 /* Watch every hypercall so the INVLPG page counts can be cross-checked. */
-struct lazy_mmu_pv_op;
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT test_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT test_paravirt_commit
 #endif
 #include "harness.h"
 
@@ -86,7 +86,7 @@ static void issue(struct expect *e, struct flushes f)
     e->hw.invlpg += f.pages;
     /* No entry in these runs has G set: only the build option makes the
      * full flush global. */
-    if (LAZY_MMU_X86_GLOBAL_PAGES)
+    if (LAZY_MMU_X86_64_GLOBAL_PAGES)
         e->hw.global_flush += f.full;
     else
         e->hw.cr3_reload += f.full;
@@ -96,7 +96,7 @@ static void issue(struct expect *e, struct flushes f)
 {
     count_flushes(e, f);
     e->hw.sfence_all += f.full;
-    if (LAZY_MMU_RISCV_SVINVAL) {
+    if (LAZY_MMU_RISCV64_SVINVAL) {
         /* Publishes without a full fence bracket their SINVAL.VMAs. */
         e->hw.sinval += f.pages;
         e->hw.sfence_w_inval += f.pub - f.full;
@@ -133,7 +133,7 @@ static struct expect expect_section(enum kind k, unsigned long n)
     if (k == MAP_UP)
         return e; /* not-present entries are never cached */
 #else
-    if (k == MAP_UP && LAZY_MMU_RISCV_SVVPTC)
+    if (k == MAP_UP && LAZY_MMU_RISCV64_SVVPTC)
         return e; /* the walker sees invalid->valid without a fence */
 #endif
     issue(&e, coalesced(k == REMAP_SPARSE ? covered_sparse(n) : n));
@@ -174,7 +174,7 @@ static struct expect expect_section(enum kind k, unsigned long n)
     return e;
 }
 #else
-#define QUEUE ((unsigned long)LAZY_MMU_PV_QUEUE_MAX)
+#define QUEUE ((unsigned long)LAZY_MMU_PARAVIRT_QUEUE_MAX)
 /* A full queue is sent on its own (SETs only); the visibility point sends
  * the rest with the batch's invalidations: INVLPG ops for its ranges, or
  * one INVAL_ALL past the threshold. */
@@ -305,7 +305,7 @@ static struct expect expect_eager(enum eager k)
     e.st.bbm = k == E_REMAP;
 #elif defined(LAZY_MMU_ARCH_RISCV64)
     e.hw.stores = update;
-    if (k == E_ABSENT || (k == E_MAP && LAZY_MMU_RISCV_SVVPTC))
+    if (k == E_ABSENT || (k == E_MAP && LAZY_MMU_RISCV64_SVVPTC))
         return e;
     if (k == E_MAP)
         f.pages = 1; /* the hart may have cached the invalid entry */

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 /* Keep the ops of the last hypercall to compare them op by op. */
-struct lazy_mmu_pv_op;
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT test_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT test_paravirt_commit
 #endif
 #include "harness.h"
 
@@ -24,10 +24,10 @@ _Static_assert(THR + 8 <= LAZY_MMU_SIM_PAGES, "window");
 static struct {
     unsigned long calls;
     size_t n;
-    struct lazy_mmu_pv_op ops[2 * LAZY_MMU_BATCH_MAX];
+    struct lazy_mmu_paravirt_op ops[2 * LAZY_MMU_BATCH_MAX];
 } pv;
 
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     ck_assert_msg(n <= 2 * LAZY_MMU_BATCH_MAX, "a hypercall of %zu ops exceeds the interface", n);
     pv.calls++;
@@ -50,7 +50,7 @@ static void setup_pv(void)
 
 /* ======================= x86_64: global entries ======================= */
 #if defined(LAZY_MMU_ARCH_X86_64)
-#define G LAZY_MMU_X86_PTE_G
+#define G LAZY_MMU_X86_64_PTE_G
 
 /* THR + 1 pages make a full flush; one of them was global, so a CR3 reload
  * would keep its old translation. */
@@ -86,7 +86,7 @@ START_TEST(test_x86_sim_cr3_reload_keeps_global_entries)
     boot(1, fresh());
     poke(0, fresh() | G);
     poke(1, fresh());
-    lazy_mmu__x86_flush_nonglobal(&m);
+    lazy_mmu__x86_64_flush_nonglobal(&m);
     ck_assert_msg(touch(0) == old_global, "the simulated CR3 reload dropped a global entry");
     ck_assert(touch(1) == want[1]);
     ck_assert_uint_eq(lazy_mmu_sim_stale(&sim), 1);
@@ -131,8 +131,8 @@ START_TEST(test_x86_global_flag_ends_with_its_batch)
         set(i, fresh());
     lazy_mmu_leave(&m, s);
     ck_assert_uint_eq(sim.n.invlpg, 1);
-    ck_assert_uint_eq(sim.n.cr3_reload, LAZY_MMU_X86_GLOBAL_PAGES ? 0 : 1);
-    ck_assert_uint_eq(sim.n.global_flush, LAZY_MMU_X86_GLOBAL_PAGES ? 1 : 0);
+    ck_assert_uint_eq(sim.n.cr3_reload, LAZY_MMU_X86_64_GLOBAL_PAGES ? 0 : 1);
+    ck_assert_uint_eq(sim.n.global_flush, LAZY_MMU_X86_64_GLOBAL_PAGES ? 1 : 0);
     check_visible("second batch");
 }
 END_TEST
@@ -237,8 +237,8 @@ START_TEST(test_a64_sim_flags_make_before_tlbi_completes)
     setup();
     boot(0, fresh());
     lazy_mmu__hw_store_pte(&m, ptep(0), 0);
-    lazy_mmu__a64_dsb_ishst(&m);
-    lazy_mmu__a64_tlbi_va(&m, TEST_VA(0));
+    lazy_mmu__aarch64_dsb_ishst(&m);
+    lazy_mmu__aarch64_tlbi_va(&m, TEST_VA(0));
     lazy_mmu__hw_store_pte(&m, ptep(0), fresh()); /* before the DSB ISH */
     ck_assert_ptr_nonnull(sim.violation);
 }
@@ -282,8 +282,8 @@ START_TEST(test_rv_map_is_fenced_unless_svvptc)
     s = lazy_mmu_enter(&m);
     set(0, fresh());
     lazy_mmu_leave(&m, s);
-    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->page_invals, LAZY_MMU_RISCV_SVVPTC ? 0 : 1);
-    ck_assert_uint_eq(sim.n.sfence_va + sim.n.sinval, LAZY_MMU_RISCV_SVVPTC ? 0 : 1);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->page_invals, LAZY_MMU_RISCV64_SVVPTC ? 0 : 1);
+    ck_assert_uint_eq(sim.n.sfence_va + sim.n.sinval, LAZY_MMU_RISCV64_SVVPTC ? 0 : 1);
     check_visible("map");
 }
 END_TEST
@@ -294,7 +294,7 @@ START_TEST(test_rv_sim_caches_invalid_entries)
     setup();
     ck_assert(touch(0) == 0);
     poke(0, fresh());
-    ck_assert(touch(0) == (LAZY_MMU_RISCV_SVVPTC ? want[0] : 0));
+    ck_assert(touch(0) == (LAZY_MMU_RISCV64_SVVPTC ? want[0] : 0));
 }
 END_TEST
 #endif
@@ -312,12 +312,12 @@ static void expect_op(size_t k, uint64_t ptr, uint64_t val)
 
 static uint64_t set_op(size_t i)
 {
-    return (uint64_t)(uintptr_t)ptep(i) | LAZY_MMU_PV_SET;
+    return (uint64_t)(uintptr_t)ptep(i) | LAZY_MMU_PARAVIRT_SET;
 }
 
 static uint64_t invlpg_op(size_t i)
 {
-    return (uint64_t)TEST_VA(i) | LAZY_MMU_PV_INVLPG;
+    return (uint64_t)TEST_VA(i) | LAZY_MMU_PARAVIRT_INVLPG;
 }
 
 /* _i = 0 ascending, 1 descending: either way the SETs in program order,
@@ -401,14 +401,14 @@ START_TEST(test_pv_full_invalidation)
     lazy_mmu_leave(&m, s);
     ck_assert_uint_eq(pv.n, 2);
     expect_op(0, set_op(0), want[0]);
-    expect_op(1, LAZY_MMU_PV_INVAL_ALL, 0);
+    expect_op(1, LAZY_MMU_PARAVIRT_INVAL_ALL, 0);
     s = lazy_mmu_enter(&m);
     lazy_mmu_invalidate_all(&m);
     set(0, fresh());
     lazy_mmu_leave(&m, s);
     ck_assert_uint_eq(pv.calls, 2);
     expect_op(0, set_op(0), want[0]);
-    expect_op(1, LAZY_MMU_PV_INVAL_ALL, 0);
+    expect_op(1, LAZY_MMU_PARAVIRT_INVAL_ALL, 0);
     ck_assert_uint_eq(sim.n.stores, 0); /* the guest never writes a page table */
     check_visible("full invalidation");
 }

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
 /* Watch every hypercall so the INVLPG page counts can be cross-checked. */
-struct lazy_mmu_pv_op;
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT test_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT test_paravirt_commit
 #endif
 #include "harness.h"
 
@@ -55,7 +55,7 @@ START_TEST(test_duplicates_cost_nothing)
     e.st.bbm = 1;
 #elif defined(LAZY_MMU_ARCH_RISCV64)
     e.hw.stores = BATCH;
-    if (LAZY_MMU_RISCV_SVINVAL) {
+    if (LAZY_MMU_RISCV64_SVINVAL) {
         e.hw.sfence_w_inval = e.hw.sinval = e.hw.sfence_inval_ir = 1;
         e.st.barriers = 2;
     } else {

@@ -336,8 +336,8 @@ START_TEST(test_fuzz_same_entry_more_than_a_batch)
 
     setup();
     s = lazy_mmu_enter(&m);
-#ifdef LAZY_MMU_PV_QUEUE_MAX
-    for (k = 0; k <= LAZY_MMU_PV_QUEUE_MAX; k++) /* one more than the queue holds */
+#ifdef LAZY_MMU_PARAVIRT_QUEUE_MAX
+    for (k = 0; k <= LAZY_MMU_PARAVIRT_QUEUE_MAX; k++) /* one more than the queue holds */
 #else
     for (k = 0; k <= LAZY_MMU_BATCH_MAX; k++)
 #endif
@@ -376,7 +376,8 @@ START_TEST(test_x86_global_flag_survives_early_publish)
     lazy_mmu_init(&c);
     lazy_mmu_sim_attach(&c, big);
     for (i = 0; i < big->npages; i++) {
-        lazy_mmu_sim_poke(big, TEST_VA(i), test_pte(0x100 + i) | (i == g ? LAZY_MMU_X86_PTE_G : 0));
+        lazy_mmu_sim_poke(big, TEST_VA(i),
+                          test_pte(0x100 + i) | (i == g ? LAZY_MMU_X86_64_PTE_G : 0));
         (void)lazy_mmu_sim_access(big, TEST_VA(i)); /* cached; page g as a global entry */
     }
     ck_assert_uint_eq(big->tlb_state[0][g], LAZY_MMU_SIM_GLOBAL);
@@ -426,7 +427,8 @@ START_TEST(test_invalid_to_invalid_needs_no_barrier)
                       (unsigned long long)sim.pt[i]);
         ck_assert(touch(i) == (lazy_mmu__arch_pte_valid(want[i]) ? want[i] : 0));
         if (sim.walk[i] != sim.pt[i]) {
-            ck_assert_msg(!lazy_mmu__arch_pte_valid(sim.walk[i]) && !lazy_mmu__arch_pte_valid(sim.pt[i]),
+            ck_assert_msg(!lazy_mmu__arch_pte_valid(sim.walk[i]) &&
+                              !lazy_mmu__arch_pte_valid(sim.pt[i]),
                           "page %zu: the walker sees %#llx, memory holds %#llx", i,
                           (unsigned long long)sim.walk[i], (unsigned long long)sim.pt[i]);
         }

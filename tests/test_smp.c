@@ -15,15 +15,15 @@
 static void test_free(uintptr_t frame);
 #define LAZY_MMU_FREE_FRAME(m, frame) ((void)(m), test_free(frame))
 /* paravirt: a hypercall that fails is reported and the batch kept. */
-#define LAZY_MMU_PV_ERROR(m, index, op) ((void)(m), (void)(index), (void)(op))
+#define LAZY_MMU_PARAVIRT_ERROR(m, index, op) ((void)(m), (void)(index), (void)(op))
 #include "harness.h"
 
 #define T ((unsigned long)LAZY_MMU_FLUSH_ALL_THRESHOLD)
 #define WINDOW 2048u
 #include "window.h"
 
-#if (defined(LAZY_MMU_ARCH_AARCH64) && !LAZY_MMU_AARCH64_NONSHAREABLE) || defined(LAZY_MMU_ARCH_PARAVIRT) || \
-    (defined(LAZY_MMU_ARCH_X86_64) && LAZY_MMU_X86_INVLPGB)
+#if (defined(LAZY_MMU_ARCH_AARCH64) && !LAZY_MMU_AARCH64_NONSHAREABLE) ||                          \
+    defined(LAZY_MMU_ARCH_PARAVIRT) || (defined(LAZY_MMU_ARCH_X86_64) && LAZY_MMU_X86_64_INVLPGB)
 #define BROADCASTS 1
 #else
 #define BROADCASTS 0
@@ -154,7 +154,7 @@ START_TEST(test_map_needs_no_round)
         set(i, fresh());
     lazy_mmu_leave(&m, s);
     check_visible("maps");
-#if defined(LAZY_MMU_ARCH_RISCV64) && !LAZY_MMU_RISCV_SVVPTC
+#if defined(LAZY_MMU_ARCH_RISCV64) && !LAZY_MMU_RISCV64_SVVPTC
     ck_assert_uint_eq(test_remote_rounds, 1);
 #else
     ck_assert_uint_eq(test_remote_rounds, 0);
@@ -179,7 +179,7 @@ START_TEST(test_receivers_mirror_the_sender)
     smp_setup();
     remap_section(_i ? (unsigned)T + 1 : 3, 1);
     check_visible("remaps");
-#if defined(LAZY_MMU_ARCH_X86_64) && !LAZY_MMU_STAGE2 && !LAZY_MMU_X86_INVLPGB
+#if defined(LAZY_MMU_ARCH_X86_64) && !LAZY_MMU_STAGE2 && !LAZY_MMU_X86_64_INVLPGB
     ck_assert_uint_eq(test_remote_n.invlpg, (TEST_CPUS - 1) * sim.n.invlpg);
     ck_assert_uint_eq(test_remote_n.cr3_reload + test_remote_n.global_flush,
                       (TEST_CPUS - 1) * (sim.n.cr3_reload + sim.n.global_flush));
@@ -302,8 +302,9 @@ START_TEST(test_sbi_failure_panics)
     test_remote_sbi = 1;
     boot(0, fresh());
     test_expected_panic = "lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed";
-    lazy_mmu_sbi_shootdown(&m, &(const struct lazy_mmu_shootdown){NULL, NULL, 0, 0, LAZY_MMU_SHOOTDOWN_ALL, 0},
-                           0x6ul, 0);
+    lazy_mmu_sbi_shootdown(
+        &m, &(const struct lazy_mmu_shootdown){NULL, NULL, 0, 0, LAZY_MMU_SHOOTDOWN_ALL, 0}, 0x6ul,
+        0);
 }
 END_TEST
 #endif
@@ -324,7 +325,7 @@ START_TEST(test_frames_full_after_failed_publish)
         set(i, 0);
         lazy_mmu_free_frame(&m, 0x1000 + i);
     }
-    sim.pv_fail_at = 0; /* the next call applies nothing */
+    sim.paravirt_fail_at = 0; /* the next call applies nothing */
     test_expected_panic = "lazy_mmu_free_frame: frames still held after a failed publish";
     lazy_mmu_free_frame(&m, 0x2000);
     lazy_mmu_leave(&m, s);

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #if defined(LAZY_MMU_ARCH_PARAVIRT)
-struct lazy_mmu_pv_op;
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT test_pv_commit
+struct lazy_mmu_paravirt_op;
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT test_paravirt_commit
 #endif
 #include "harness.h"
 
@@ -48,17 +48,17 @@ static struct {
     unsigned long invlpg, inval_all, invlpg_asid, inval_asid, wrong_asid;
 } pv;
 
-static size_t test_pv_commit(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static size_t test_paravirt_commit(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n)
 {
     size_t k;
     for (k = 0; k < n; k++) {
-        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
-        pv.invlpg += cmd == LAZY_MMU_PV_INVLPG;
-        pv.inval_all += cmd == LAZY_MMU_PV_INVAL_ALL;
-        pv.invlpg_asid += cmd == LAZY_MMU_PV_INVLPG_ASID;
-        pv.inval_asid += cmd == LAZY_MMU_PV_INVAL_ASID;
-        pv.wrong_asid += (cmd == LAZY_MMU_PV_INVLPG_ASID && (ops[k].val >> 32) != SPACE_A) ||
-                         (cmd == LAZY_MMU_PV_INVAL_ASID && ops[k].val != SPACE_A);
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK;
+        pv.invlpg += cmd == LAZY_MMU_PARAVIRT_INVLPG;
+        pv.inval_all += cmd == LAZY_MMU_PARAVIRT_INVAL_ALL;
+        pv.invlpg_asid += cmd == LAZY_MMU_PARAVIRT_INVLPG_ASID;
+        pv.inval_asid += cmd == LAZY_MMU_PARAVIRT_INVAL_ASID;
+        pv.wrong_asid += (cmd == LAZY_MMU_PARAVIRT_INVLPG_ASID && (ops[k].val >> 32) != SPACE_A) ||
+                         (cmd == LAZY_MMU_PARAVIRT_INVAL_ASID && ops[k].val != SPACE_A);
     }
     return lazy_mmu_sim_hypercall(hv, ops, n);
 }
@@ -94,7 +94,7 @@ static unsigned long all_spaces_pages(void)
     return pv.invlpg;
 #elif defined(LAZY_MMU_ARCH_X86_64)
     /* INVLPG is the current PCID's form too, unless INVPCID names it. */
-    return LAZY_MMU_X86_INVPCID ? n->invlpg : 0;
+    return LAZY_MMU_X86_64_INVPCID ? n->invlpg : 0;
 #else
     return n->tlbi_va + n->sfence_va + n->sinval;
 #endif
@@ -241,7 +241,8 @@ START_TEST(test_eager_in_one_space)
     count_reset();
     set(3, fresh());
     check_visible("an eager change in space A");
-    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->page_invals, STAGE2 && !LAZY_MMU__F_PAGE_INVAL ? 0 : 1);
+    ck_assert_uint_eq(lazy_mmu_get_stats(&m)->page_invals,
+                      STAGE2 && !LAZY_MMU__F_PAGE_INVAL ? 0 : 1);
     if (LAZY_MMU__F_SPACES)
         ck_assert_uint_eq(all_spaces_pages(), 0);
 }
@@ -325,8 +326,9 @@ START_TEST(test_inactive_is_stores_only)
     ck_assert_uint_eq(lazy_mmu_get_stats(&m)->shootdowns, 0);
     ck_assert_uint_eq(lazy_mmu_get_stats(&m)->bbm, 0);
     ck_assert_uint_eq(test_remote_rounds, 0);
-    ck_assert_uint_eq(sim.n.isb + sim.n.dsb_ish + sim.n.sfence_va + sim.n.sfence_all + sim.n.invlpg +
-                          sim.n.cr3_reload + sim.n.tlbi_va + sim.n.tlbi_all + sim.n.sinval,
+    ck_assert_uint_eq(sim.n.isb + sim.n.dsb_ish + sim.n.sfence_va + sim.n.sfence_all +
+                          sim.n.invlpg + sim.n.cr3_reload + sim.n.tlbi_va + sim.n.tlbi_all +
+                          sim.n.sinval,
                       0);
 #if defined(LAZY_MMU_ARCH_AARCH64)
     ck_assert_uint_gt(sim.n.dsb_ishst, 0);

@@ -14,7 +14,8 @@
 #include "harness.h"
 
 #if !LAZY_MMU_STAGE2
-#error "tests/test_stage2.c is for the LAZY_MMU_STAGE2 configurations (Makefile: SUITE_CONFIGS_stage2)"
+#error                                                                                             \
+    "tests/test_stage2.c is for the LAZY_MMU_STAGE2 configurations (Makefile: SUITE_CONFIGS_stage2)"
 #endif
 
 #define THR ((unsigned long)LAZY_MMU_FLUSH_ALL_THRESHOLD)
@@ -46,7 +47,7 @@ static void setup_guest(void)
     setup();
 #if defined(LAZY_MMU_ARCH_X86_64)
     sim.eptp = EPTP;
-    lazy_mmu_x86_set_eptp(&m, EPTP);
+    lazy_mmu_x86_64_set_eptp(&m, EPTP);
 #endif
 }
 
@@ -105,7 +106,7 @@ static const unsigned long sizes[] = {1, THR, THR + 1, 4 * BATCH};
  * asks for all-context. */
 static void invept(struct expect *e, unsigned long k)
 {
-    if (LAZY_MMU_X86_EPT_ALL_CONTEXT)
+    if (LAZY_MMU_X86_64_EPT_ALL_CONTEXT)
         e->hw.invept_all += k;
     else
         e->hw.invept_single += k;
@@ -348,7 +349,7 @@ END_TEST
 /* =============================== x86_64 EPT =============================== */
 #if defined(LAZY_MMU_ARCH_X86_64)
 
-/* Before lazy_mmu_x86_set_eptp, INVEPT can only be all-context. */
+/* Before lazy_mmu_x86_64_set_eptp, INVEPT can only be all-context. */
 START_TEST(test_ept_without_eptp_is_all_context)
 {
     lazy_mmu_state_t s;
@@ -377,13 +378,13 @@ START_TEST(test_ept_set_eptp_publishes_first)
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
     set(0, fresh());
-    lazy_mmu_x86_set_eptp(&m, EPTP);
+    lazy_mmu_x86_64_set_eptp(&m, EPTP);
     ck_assert_uint_eq(sim.n.invept_all, 1);
     check_visible("pending work published by set_eptp");
     set(0, fresh());
     lazy_mmu_leave(&m, s);
-    ck_assert_uint_eq(sim.n.invept_all, LAZY_MMU_X86_EPT_ALL_CONTEXT ? 2 : 1);
-    ck_assert_uint_eq(sim.n.invept_single, LAZY_MMU_X86_EPT_ALL_CONTEXT ? 0 : 1);
+    ck_assert_uint_eq(sim.n.invept_all, LAZY_MMU_X86_64_EPT_ALL_CONTEXT ? 2 : 1);
+    ck_assert_uint_eq(sim.n.invept_single, LAZY_MMU_X86_64_EPT_ALL_CONTEXT ? 0 : 1);
     check_visible("after the leave");
 }
 END_TEST
@@ -454,12 +455,12 @@ START_TEST(test_ept_sim_wrong_eptp_is_stale)
     lazy_mmu_state_t s;
 
     setup_guest();
-    lazy_mmu_x86_set_eptp(&m, EPTP + 0x1000);
+    lazy_mmu_x86_64_set_eptp(&m, EPTP + 0x1000);
     boot(0, fresh());
     s = lazy_mmu_enter(&m);
     set(0, fresh());
     lazy_mmu_leave(&m, s);
-    if (LAZY_MMU_X86_EPT_ALL_CONTEXT)
+    if (LAZY_MMU_X86_64_EPT_ALL_CONTEXT)
         return;
     ck_assert_uint_eq(lazy_mmu_sim_stale(&sim), 1);
     ck_assert(touch(0) != want[0]);
@@ -475,11 +476,11 @@ START_TEST(test_ept_sim_invlpg_is_not_invept)
     setup_guest();
     boot(0, old = fresh());
     lazy_mmu__hw_store_pte(&m, ptep(0), fresh());
-    lazy_mmu__x86_invlpg(&m, TEST_VA(0));
-    lazy_mmu__x86_flush_nonglobal(&m);
-    lazy_mmu__x86_flush_all(&m);
+    lazy_mmu__x86_64_invlpg(&m, TEST_VA(0));
+    lazy_mmu__x86_64_flush_nonglobal(&m);
+    lazy_mmu__x86_64_flush_all(&m);
     ck_assert(touch(0) == old);
-    ck_assert(lazy_mmu__x86_invept(&m, 1, EPTP));
+    ck_assert(lazy_mmu__x86_64_invept(&m, 1, EPTP));
     ck_assert(touch(0) == *ptep(0));
 }
 END_TEST
@@ -498,7 +499,7 @@ static lazy_mmu_pte_t changed_page0(void)
     v = want[0] & ~S2_WRITE; /* same output address: no break needed */
     lazy_mmu__hw_store_pte(&m, ptep(0), v);
     want[0] = v;
-    lazy_mmu__a64_dsb_ishst(&m);
+    lazy_mmu__aarch64_dsb_ishst(&m);
     return old;
 }
 
@@ -506,11 +507,11 @@ static lazy_mmu_pte_t changed_page0(void)
 START_TEST(test_s2_sim_full_sequence_is_fresh)
 {
     changed_page0();
-    lazy_mmu__a64_tlbi_ipa(&m, TEST_VA(0));
-    lazy_mmu__a64_dsb_ish(&m);
-    lazy_mmu__a64_tlbi_all(&m);
-    lazy_mmu__a64_dsb_ish(&m);
-    lazy_mmu__a64_isb(&m);
+    lazy_mmu__aarch64_tlbi_ipa(&m, TEST_VA(0));
+    lazy_mmu__aarch64_dsb_ish(&m);
+    lazy_mmu__aarch64_tlbi_all(&m);
+    lazy_mmu__aarch64_dsb_ish(&m);
+    lazy_mmu__aarch64_isb(&m);
     check_visible("IPAS2E1IS; DSB ISH; VMALLE1IS; DSB ISH; ISB");
 }
 END_TEST
@@ -519,9 +520,9 @@ END_TEST
 START_TEST(test_s2_sim_missing_vmalle1is_is_stale)
 {
     lazy_mmu_pte_t old = changed_page0();
-    lazy_mmu__a64_tlbi_ipa(&m, TEST_VA(0));
-    lazy_mmu__a64_dsb_ish(&m);
-    lazy_mmu__a64_isb(&m);
+    lazy_mmu__aarch64_tlbi_ipa(&m, TEST_VA(0));
+    lazy_mmu__aarch64_dsb_ish(&m);
+    lazy_mmu__aarch64_isb(&m);
     ck_assert_uint_ne(lazy_mmu_sim_stale(&sim), 0);
     ck_assert(touch(0) == old);
 }
@@ -532,9 +533,9 @@ END_TEST
 START_TEST(test_s2_sim_missing_ipas2_is_stale)
 {
     lazy_mmu_pte_t old = changed_page0();
-    lazy_mmu__a64_tlbi_all(&m);
-    lazy_mmu__a64_dsb_ish(&m);
-    lazy_mmu__a64_isb(&m);
+    lazy_mmu__aarch64_tlbi_all(&m);
+    lazy_mmu__aarch64_dsb_ish(&m);
+    lazy_mmu__aarch64_isb(&m);
     ck_assert_uint_ne(lazy_mmu_sim_stale(&sim), 0);
     ck_assert(touch(0) == old);
 }
@@ -545,10 +546,10 @@ END_TEST
 START_TEST(test_s2_sim_vmalle1is_before_ipas2_completes_is_stale)
 {
     lazy_mmu_pte_t old = changed_page0();
-    lazy_mmu__a64_tlbi_ipa(&m, TEST_VA(0));
-    lazy_mmu__a64_tlbi_all(&m);
-    lazy_mmu__a64_dsb_ish(&m);
-    lazy_mmu__a64_isb(&m);
+    lazy_mmu__aarch64_tlbi_ipa(&m, TEST_VA(0));
+    lazy_mmu__aarch64_tlbi_all(&m);
+    lazy_mmu__aarch64_dsb_ish(&m);
+    lazy_mmu__aarch64_isb(&m);
     ck_assert_uint_ne(lazy_mmu_sim_stale(&sim), 0);
     ck_assert(touch(0) == old);
 }
@@ -558,9 +559,9 @@ END_TEST
 START_TEST(test_s2_sim_vmalls12e1is_drops_both_stages)
 {
     changed_page0();
-    lazy_mmu__a64_tlbi_s12_all(&m);
-    lazy_mmu__a64_dsb_ish(&m);
-    lazy_mmu__a64_isb(&m);
+    lazy_mmu__aarch64_tlbi_s12_all(&m);
+    lazy_mmu__aarch64_dsb_ish(&m);
+    lazy_mmu__aarch64_isb(&m);
     check_visible("VMALLS12E1IS; DSB ISH; ISB");
 }
 END_TEST
@@ -572,9 +573,9 @@ START_TEST(test_s2_sim_make_with_stage2_entry_live)
     setup_guest();
     boot(0, fresh());
     lazy_mmu__hw_store_pte(&m, ptep(0), 0);
-    lazy_mmu__a64_dsb_ishst(&m);
-    lazy_mmu__a64_tlbi_all(&m); /* the combined entries only */
-    lazy_mmu__a64_dsb_ish(&m);
+    lazy_mmu__aarch64_dsb_ishst(&m);
+    lazy_mmu__aarch64_tlbi_all(&m); /* the combined entries only */
+    lazy_mmu__aarch64_dsb_ish(&m);
     ck_assert_ptr_null(sim.violation);
     lazy_mmu__hw_store_pte(&m, ptep(0), fresh());
     ck_assert_ptr_nonnull(sim.violation);

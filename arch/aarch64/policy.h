@@ -22,7 +22,7 @@
 /* From here, stores the walker sees (before the TLBIs, and after the makes). */
 static inline void lazy_mmu__arch_order_stores(struct lazy_mmu *m)
 {
-    lazy_mmu__a64_dsb_ishst(m);
+    lazy_mmu__aarch64_dsb_ishst(m);
     LAZY_MMU__COUNT(m, barriers, 1);
 }
 
@@ -38,14 +38,14 @@ static inline void lazy_mmu__arch_inval_begin(struct lazy_mmu *m, bool all)
 static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t ipa, uint32_t space)
 {
     (void)space;
-    lazy_mmu__a64_tlbi_ipa(m, ipa);
+    lazy_mmu__aarch64_tlbi_ipa(m, ipa);
 }
 
 static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     (void)global;
     (void)space;
-    lazy_mmu__a64_tlbi_s12_all(m);
+    lazy_mmu__aarch64_tlbi_s12_all(m);
 }
 
 /* The stage 2 entries gone on every PE, then - only once those are gone, or
@@ -53,12 +53,12 @@ static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uin
  * which are tagged by VA and so can only be dropped all together. */
 static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 {
-    lazy_mmu__a64_dsb_ish(m);
+    lazy_mmu__aarch64_dsb_ish(m);
     LAZY_MMU__COUNT(m, barriers, 1);
     if (all)
         return;
-    lazy_mmu__a64_tlbi_all(m);
-    lazy_mmu__a64_dsb_ish(m);
+    lazy_mmu__aarch64_tlbi_all(m);
+    lazy_mmu__aarch64_dsb_ish(m);
     LAZY_MMU__COUNT(m, full_invals, 1);
     LAZY_MMU__COUNT(m, barriers, 1);
 }
@@ -69,9 +69,9 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
     if (space == LAZY_MMU_SPACE_ALL)
-        lazy_mmu__a64_tlbi_va(m, va);
+        lazy_mmu__aarch64_tlbi_va(m, va);
     else
-        lazy_mmu__a64_tlbi_va_asid(m, va, space);
+        lazy_mmu__aarch64_tlbi_va_asid(m, va, space);
 }
 
 /* Their last-level forms, VAALE1IS / VALE1IS, for a batch of leaf
@@ -79,33 +79,33 @@ static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, u
 static inline void lazy_mmu__arch_inval_page_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
     if (space == LAZY_MMU_SPACE_ALL)
-        lazy_mmu__a64_tlbi_va_leaf(m, va);
+        lazy_mmu__aarch64_tlbi_va_leaf(m, va);
     else
-        lazy_mmu__a64_tlbi_va_asid_leaf(m, va, space);
+        lazy_mmu__aarch64_tlbi_va_asid_leaf(m, va, space);
 }
 
 static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uint32_t space)
 {
     (void)global;
     if (space == LAZY_MMU_SPACE_ALL)
-        lazy_mmu__a64_tlbi_all(m);
+        lazy_mmu__aarch64_tlbi_all(m);
     else
-        lazy_mmu__a64_tlbi_asid(m, space);
+        lazy_mmu__aarch64_tlbi_asid(m, space);
 }
 
 #if LAZY_MMU_AARCH64_TLBIRANGE
 /* Without the instructions every range TLBI would be UNDEFINED: a loud
  * stop at init instead. */
-static inline void lazy_mmu__a64_tlbirange_probe(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_tlbirange_probe(struct lazy_mmu *m)
 {
-    if (!lazy_mmu__a64_has_tlbirange(m))
+    if (!lazy_mmu__aarch64_has_tlbirange(m))
         LAZY_MMU_PANIC("lazy_mmu_init: LAZY_MMU_AARCH64_TLBIRANGE is set but this CPU has no "
                        "TLBI range instructions (ID_AA64ISAR0_EL1.TLB < 2)");
 }
 
 static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
 {
-    lazy_mmu__a64_tlbirange_probe(m);
+    lazy_mmu__aarch64_tlbirange_probe(m);
 }
 #define lazy_mmu__arch_init lazy_mmu__arch_init
 
@@ -113,7 +113,7 @@ static inline void lazy_mmu__arch_init(struct lazy_mmu *m)
  * (4 KiB granule), SCALE [45:44], NUM [43:39], TTL [38:37] = 0 (any level),
  * BaseADDR [36:0] = VA[48:12]; it covers (NUM + 1) << (5 * SCALE + 1)
  * pages from BaseADDR. */
-static inline uint64_t lazy_mmu__a64_range_op(uintptr_t va, unsigned scale, unsigned num,
+static inline uint64_t lazy_mmu__aarch64_range_op(uintptr_t va, unsigned scale, unsigned num,
                                               uint32_t space)
 {
     uint64_t op = ((uint64_t)1 << 46) | ((uint64_t)scale << 44) | ((uint64_t)num << 39) |
@@ -125,7 +125,7 @@ static inline uint64_t lazy_mmu__a64_range_op(uintptr_t va, unsigned scale, unsi
  * 2 << (5 * scale) pages per instruction - then a single TLBI for an odd
  * last page (a range covers an even number).  511 pages: three
  * instructions, not 511.  leaf: the last-level forms. */
-static inline void lazy_mmu__a64_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+static inline void lazy_mmu__aarch64_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
                                              uint32_t space, bool leaf)
 {
     unsigned scale = 3;
@@ -139,16 +139,16 @@ static inline void lazy_mmu__a64_inval_range(struct lazy_mmu *m, uintptr_t va, u
         }
         if (num > 32)
             num = 32;
-        const uint64_t op = lazy_mmu__a64_range_op(va, scale, num - 1, space);
+        const uint64_t op = lazy_mmu__aarch64_range_op(va, scale, num - 1, space);
         if (space == LAZY_MMU_SPACE_ALL) {
             if (leaf)
-                lazy_mmu__a64_tlbi_rva_leaf(m, op);
+                lazy_mmu__aarch64_tlbi_rva_leaf(m, op);
             else
-                lazy_mmu__a64_tlbi_rva(m, op);
+                lazy_mmu__aarch64_tlbi_rva(m, op);
         } else if (leaf) {
-            lazy_mmu__a64_tlbi_rva_asid_leaf(m, op);
+            lazy_mmu__aarch64_tlbi_rva_asid_leaf(m, op);
         } else {
-            lazy_mmu__a64_tlbi_rva_asid(m, op);
+            lazy_mmu__aarch64_tlbi_rva_asid(m, op);
         }
         va += (uintptr_t)(num * chunk) << 12;
         n -= num * chunk;
@@ -162,13 +162,13 @@ static inline void lazy_mmu__a64_inval_range(struct lazy_mmu *m, uintptr_t va, u
 static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
                                               uint32_t space)
 {
-    lazy_mmu__a64_inval_range(m, va, n, space, false);
+    lazy_mmu__aarch64_inval_range(m, va, n, space, false);
 }
 
 static inline void lazy_mmu__arch_inval_range_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t n,
                                                    uint32_t space)
 {
-    lazy_mmu__a64_inval_range(m, va, n, space, true);
+    lazy_mmu__aarch64_inval_range(m, va, n, space, true);
 }
 #define lazy_mmu__arch_inval_range_leaf lazy_mmu__arch_inval_range_leaf
 
@@ -179,7 +179,7 @@ static inline void lazy_mmu__arch_inval_range_leaf(struct lazy_mmu *m, uintptr_t
 static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 {
     (void)all;
-    lazy_mmu__a64_dsb_ish(m);
+    lazy_mmu__aarch64_dsb_ish(m);
     LAZY_MMU__COUNT(m, barriers, 1);
 }
 #endif
@@ -187,7 +187,7 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 
 static inline void lazy_mmu__arch_context_sync(struct lazy_mmu *m)
 {
-    lazy_mmu__a64_isb(m);
+    lazy_mmu__aarch64_isb(m);
     LAZY_MMU__COUNT(m, barriers, 1);
 }
 #define lazy_mmu__arch_context_sync lazy_mmu__arch_context_sync

@@ -50,8 +50,8 @@
 #define LAZY_MMU_SIM_ON_INIT(s) ((s)->no_tlbirange = false)
 #if LAZY_MMU_AARCH64_TLBIRANGE
 struct lazy_mmu;
-static inline void lazy_mmu__a64_tlbirange_probe(struct lazy_mmu *m);
-#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((void)(s), lazy_mmu__a64_tlbirange_probe(m))
+static inline void lazy_mmu__aarch64_tlbirange_probe(struct lazy_mmu *m);
+#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((void)(s), lazy_mmu__aarch64_tlbirange_probe(m))
 #endif
 /* Above level 3, descriptor bits [1:0] 0b11 point to a table, 0b01 is a
  * block [the translation table descriptor formats]. */
@@ -60,7 +60,7 @@ static inline void lazy_mmu__a64_tlbirange_probe(struct lazy_mmu *m);
 
 #include "../sim/model.h"
 
-static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_dsb_ishst(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.dsb_ishst++;
@@ -68,7 +68,7 @@ static inline void lazy_mmu__a64_dsb_ishst(struct lazy_mmu *m)
         s->need_isb = true;
 }
 
-static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_dsb_ish(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     bool stores, invals;
@@ -83,21 +83,21 @@ static inline void lazy_mmu__a64_dsb_ish(struct lazy_mmu *m)
         s->need_isb = true;
 }
 
-static inline void lazy_mmu__a64_isb(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_isb(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.isb++;
     s->need_isb = false;
 }
 
-static inline void lazy_mmu__a64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__aarch64_tlbi_va(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_va++;
     lazy_mmu__sim_queue_inval(s, va);
 }
 
-static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_tlbi_all(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_all++;
@@ -106,7 +106,7 @@ static inline void lazy_mmu__a64_tlbi_all(struct lazy_mmu *m)
 
 /* VAE1IS: the VA's entries of that ASID, and global ones; ASIDE1IS: every
  * non-global entry of that ASID.  The operand's ASID is bits [63:48]. */
-static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__aarch64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_va_asid++;
@@ -116,21 +116,22 @@ static inline void lazy_mmu__a64_tlbi_va_asid(struct lazy_mmu *m, uintptr_t va, 
 /* VAALE1IS / VALE1IS: the same, of the last level's entries only - the
  * walk cache's table entries stay (counted with the full forms, and in
  * tlbi_leaf). */
-static inline void lazy_mmu__a64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__aarch64_tlbi_va_leaf(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_va++;
     s->n.tlbi_leaf++;
     lazy_mmu__sim_queue_inval_sel(s, va, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
 }
-static inline void lazy_mmu__a64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__aarch64_tlbi_va_asid_leaf(struct lazy_mmu *m, uintptr_t va,
+                                                       uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_va_asid++;
     s->n.tlbi_leaf++;
     lazy_mmu__sim_queue_inval_sel(s, va, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_LEAF);
 }
-static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
+static inline void lazy_mmu__aarch64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_asid++;
@@ -139,7 +140,7 @@ static inline void lazy_mmu__a64_tlbi_asid(struct lazy_mmu *m, uint32_t asid)
 
 #if LAZY_MMU_AARCH64_TLBIRANGE
 /* The model's CPUs implement FEAT_TLBIRANGE unless a test says otherwise. */
-static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
+static inline bool lazy_mmu__aarch64_has_tlbirange(struct lazy_mmu *m)
 {
     return m->sim == NULL || !lazy_mmu__sim_of(m)->no_tlbirange;
 }
@@ -148,7 +149,7 @@ static inline bool lazy_mmu__a64_has_tlbirange(struct lazy_mmu *m)
  * meant: TG 0b01 (4 KiB), BaseADDR VA[48:12], (NUM + 1) << (5 * SCALE + 1)
  * pages; a TTL hint or another granule is a violation (the model would
  * have to guess what a CPU drops).  Queued until the DSB ISH, like VAE1IS. */
-static inline void lazy_mmu__a64_sim_range(struct lazy_mmu_sim *s, uint64_t op, uint32_t sel)
+static inline void lazy_mmu__aarch64_sim_range(struct lazy_mmu_sim *s, uint64_t op, uint32_t sel)
 {
     const unsigned scale = (unsigned)(op >> 44) & 3, num = (unsigned)(op >> 39) & 31;
     uint64_t pages = (uint64_t)(num + 1) << (5 * scale + 1), k;
@@ -163,36 +164,38 @@ static inline void lazy_mmu__a64_sim_range(struct lazy_mmu_sim *s, uint64_t op, 
         lazy_mmu__sim_queue_inval_sel(s, va, sel);
 }
 
-static inline void lazy_mmu__a64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva(struct lazy_mmu *m, uint64_t op)
 {
-    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, LAZY_MMU_SIM_SEL_ANY);
+    lazy_mmu__aarch64_sim_range(lazy_mmu__sim_of(m), op, LAZY_MMU_SIM_SEL_ANY);
 }
 
-static inline void lazy_mmu__a64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva_asid(struct lazy_mmu *m, uint64_t op)
 {
-    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, (uint32_t)(op >> 48));
+    lazy_mmu__aarch64_sim_range(lazy_mmu__sim_of(m), op, (uint32_t)(op >> 48));
 }
-static inline void lazy_mmu__a64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva_leaf(struct lazy_mmu *m, uint64_t op)
 {
     lazy_mmu__sim_of(m)->n.tlbi_leaf++;
-    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
+    lazy_mmu__aarch64_sim_range(lazy_mmu__sim_of(m), op,
+                                LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
 }
-static inline void lazy_mmu__a64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
+static inline void lazy_mmu__aarch64_tlbi_rva_asid_leaf(struct lazy_mmu *m, uint64_t op)
 {
     lazy_mmu__sim_of(m)->n.tlbi_leaf++;
-    lazy_mmu__a64_sim_range(lazy_mmu__sim_of(m), op, (uint32_t)(op >> 48) | LAZY_MMU_SIM_SEL_LEAF);
+    lazy_mmu__aarch64_sim_range(lazy_mmu__sim_of(m), op,
+                                (uint32_t)(op >> 48) | LAZY_MMU_SIM_SEL_LEAF);
 }
 #endif
 
 #if LAZY_MMU_STAGE2
-static inline void lazy_mmu__a64_tlbi_ipa(struct lazy_mmu *m, uintptr_t ipa)
+static inline void lazy_mmu__aarch64_tlbi_ipa(struct lazy_mmu *m, uintptr_t ipa)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_ipa++;
     lazy_mmu__sim_queue_s2_inval(s, ipa);
 }
 
-static inline void lazy_mmu__a64_tlbi_s12_all(struct lazy_mmu *m)
+static inline void lazy_mmu__aarch64_tlbi_s12_all(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.tlbi_s12_all++;

@@ -7,12 +7,12 @@
 /* Linux's MAX_DVM_OPS: from 512 broadcast TLBIs on, one TLBI VMALLE1IS is
  * cheaper for every CPU in the inner-shareable domain - at most 511 per-page
  * TLBIs per visibility point: what a VMALLE1IS is worth. */
-#define LAZY_MMU__A64_DVM_OPS 511
+#define LAZY_MMU__AARCH64_DVM_OPS 511
 #ifndef LAZY_MMU_BATCH_MAX
 #define LAZY_MMU_BATCH_MAX 64
 #endif
 #if !defined(LAZY_MMU_FLUSH_ALL_THRESHOLD) && !LAZY_MMU_AARCH64_TLBIRANGE
-#define LAZY_MMU_FLUSH_ALL_THRESHOLD LAZY_MMU__A64_DVM_OPS
+#define LAZY_MMU_FLUSH_ALL_THRESHOLD LAZY_MMU__AARCH64_DVM_OPS
 #endif
 
 /* Define to 1 in a hypervisor whose context manages one guest's stage 2
@@ -52,8 +52,9 @@
  * cost 1 RVAALE1IS, not a flush of every ASID on every CPU (Linux flushes by
  * range up to MAX_TLBI_RANGE_PAGES likewise). */
 #if !defined(LAZY_MMU_FLUSH_ALL_THRESHOLD) && LAZY_MMU_AARCH64_TLBIRANGE
-#if LAZY_MMU_BATCH_MAX * 4 > LAZY_MMU__A64_DVM_OPS
-#error "lazymmu: with LAZY_MMU_AARCH64_TLBIRANGE a batch of more than 127 ranges could cost more TLBIs than one VMALLE1IS; define LAZY_MMU_FLUSH_ALL_THRESHOLD yourself"
+#if LAZY_MMU_BATCH_MAX * 4 > LAZY_MMU__AARCH64_DVM_OPS
+#error                                                                                             \
+    "lazymmu: with LAZY_MMU_AARCH64_TLBIRANGE a batch of more than 127 ranges could cost more TLBIs than one VMALLE1IS; define LAZY_MMU_FLUSH_ALL_THRESHOLD yourself"
 #endif
 #define LAZY_MMU_FLUSH_ALL_THRESHOLD 65535
 #endif

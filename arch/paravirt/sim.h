@@ -5,7 +5,7 @@
  *
  * The guest may not store to its page tables: the fake hypervisor applies
  * the hypercall's ops in order, the way the real one would (types.h), and
- * can be told to fail at op k once (.pv_fail_at; -1: never).
+ * can be told to fail at op k once (.paravirt_fail_at; -1: never).
  */
 #ifndef LAZY_MMU_PARAVIRT_SIM_H
 #define LAZY_MMU_PARAVIRT_SIM_H
@@ -13,7 +13,7 @@
 #define LAZY_MMU_SIM_NAME "paravirt"
 /* The present bit the guest and the hypervisor agreed on: it belongs to the
  * hypercall interface both sides are built with, not to the policy. */
-#define LAZY_MMU_SIM_VALID(pte) (((pte) & LAZY_MMU_PV_VALID) != 0)
+#define LAZY_MMU_SIM_VALID(pte) (((pte) & LAZY_MMU_PARAVIRT_VALID) != 0)
 /* The hypervisor has written the entry by the time the call returns, and the
  * guest is an x86 guest: nothing lags, nothing invalid is cached, no
  * break-before-make, and its invalidations drop global entries too. */
@@ -25,8 +25,8 @@
 /* An x86 guest's PDE: PS (bit 7) makes it a 2 MiB page. */
 #define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & ((lazy_mmu_pte_t)1 << 7)) == 0)
 #define LAZY_MMU_SIM_TABLE_PTE(j) ((lazy_mmu_pte_t)0x3 | (lazy_mmu_pte_t)(0x7000000u + (j)) << 12)
-#define LAZY_MMU_SIM_FIELDS long pv_fail_at;
-#define LAZY_MMU_SIM_ON_INIT(s) ((s)->pv_fail_at = -1)
+#define LAZY_MMU_SIM_FIELDS long paravirt_fail_at;
+#define LAZY_MMU_SIM_ON_INIT(s) ((s)->paravirt_fail_at = -1)
 /* The simulated hypervisor is the one the context's hypercalls reach. */
 #define LAZY_MMU_SIM_ON_ATTACH(m, s) ((m)->arch.hv = (s))
 #define LAZY_MMU_SIM_ON_STORE(s, i, pte) \
@@ -34,22 +34,23 @@
 
 #include "../sim/model.h"
 
-static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n)
+static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops,
+                                            size_t n)
 {
     struct lazy_mmu_sim *s = (struct lazy_mmu_sim *)hv;
     size_t k, i;
 
     s->n.hypercalls++;
     for (k = 0; k < n; k++) {
-        uint64_t cmd = ops[k].ptr & LAZY_MMU_PV_CMD_MASK;
-        uint64_t arg = ops[k].ptr & ~(uint64_t)LAZY_MMU_PV_CMD_MASK;
+        uint64_t cmd = ops[k].ptr & LAZY_MMU_PARAVIRT_CMD_MASK;
+        uint64_t arg = ops[k].ptr & ~(uint64_t)LAZY_MMU_PARAVIRT_CMD_MASK;
 
-        if (s->pv_fail_at >= 0 && (size_t)s->pv_fail_at == k) {
-            s->pv_fail_at = -1;
+        if (s->paravirt_fail_at >= 0 && (size_t)s->paravirt_fail_at == k) {
+            s->paravirt_fail_at = -1;
             return k;
         }
         s->n.hypercall_ops++;
-        if (cmd == LAZY_MMU_PV_SET) {
+        if (cmd == LAZY_MMU_PARAVIRT_SET) {
             lazy_mmu_pte_t *ptep = (lazy_mmu_pte_t *)(uintptr_t)arg;
             if (ptep >= s->pt && ptep < s->pt + s->npages) {
                 i = (size_t)(ptep - s->pt);
@@ -59,7 +60,7 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
             } else {
                 *ptep = ops[k].val;
             }
-        } else if (cmd == LAZY_MMU_PV_INVLPG) {
+        } else if (cmd == LAZY_MMU_PARAVIRT_INVLPG) {
             /* The hypervisor flushes every vCPU of the address space. */
             uint64_t p;
             for (p = 0; p < ops[k].val; p++) {
@@ -67,7 +68,7 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
                 if (i < s->npages)
                     lazy_mmu__sim_drop_on(s, i, true);
             }
-        } else if (cmd == LAZY_MMU_PV_INVLPG_ASID) {
+        } else if (cmd == LAZY_MMU_PARAVIRT_INVLPG_ASID) {
             uint64_t p;
             for (p = 0; p < (uint32_t)ops[k].val; p++) {
                 i = lazy_mmu__sim_index(s, (uintptr_t)(arg + (p << LAZY_MMU_PAGE_SHIFT)));
@@ -75,9 +76,9 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
                     lazy_mmu__sim_drop_sel_on(s, i, true,
                                               (uint32_t)(ops[k].val >> 32) & 0xffffu);
             }
-        } else if (cmd == LAZY_MMU_PV_INVAL_ALL) {
+        } else if (cmd == LAZY_MMU_PARAVIRT_INVAL_ALL) {
             lazy_mmu__sim_drop_all_on(s, true);
-        } else if (cmd == LAZY_MMU_PV_INVAL_ASID) {
+        } else if (cmd == LAZY_MMU_PARAVIRT_INVAL_ASID) {
             lazy_mmu__sim_drop_all_sel_on(s, true, (uint32_t)ops[k].val & 0xffffu);
         } else {
             lazy_mmu_sim_violation(s, "paravirt: unknown hypercall op");
@@ -86,8 +87,8 @@ static inline size_t lazy_mmu_sim_hypercall(void *hv, const struct lazy_mmu_pv_o
     }
     return n;
 }
-#ifndef LAZY_MMU_PV_COMMIT
-#define LAZY_MMU_PV_COMMIT lazy_mmu_sim_hypercall
+#ifndef LAZY_MMU_PARAVIRT_COMMIT
+#define LAZY_MMU_PARAVIRT_COMMIT lazy_mmu_sim_hypercall
 #endif
 
 #endif

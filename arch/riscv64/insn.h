@@ -11,7 +11,7 @@
  *
  * The Svinval instructions are emitted as .insn words so an assembler
  * without the extension accepts them; they only execute when
- * LAZY_MMU_RISCV_SVINVAL is declared, and trap as illegal instructions on a
+ * LAZY_MMU_RISCV64_SVINVAL is declared, and trap as illegal instructions on a
  * hart without Svinval.  `.insn r OPCODE, FUNCT3, FUNCT7, RD, RS1, RS2`
  * encodes funct7[31:25] rs2[24:20] rs1[19:15] funct3[14:12] rd[11:7]
  * opcode[6:0]; the words below match binutils 2.40's opcode table
@@ -44,7 +44,7 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
  * a changed non-leaf (table) entry needs the global form below, as the same
  * section's commentary says.  Local to this hart: other harts need their own
  * fence (a shootdown). */
-static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__riscv64_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     __asm__ __volatile__("sfence.vma %0, zero" : : "r"(va) : "memory");
@@ -54,7 +54,7 @@ static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
  * every level of the page tables before later implicit reads, and
  * invalidates all address-translation cache entries, for all address spaces.
  * The one form that also covers non-leaf entries. */
-static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_vma_all(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
@@ -64,7 +64,8 @@ static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
  * but for the one address space rs2 names: it invalidates the leaf entries
  * for va of that ASID only, and not global mappings.  The ASID is the
  * kernel's, as it writes satp.ASID. */
-static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__riscv64_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va,
+                                                        uint32_t asid)
 {
     (void)m;
     __asm__ __volatile__("sfence.vma %0, %1" : : "r"(va), "r"((unsigned long)asid) : "memory");
@@ -75,7 +76,7 @@ static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t
  * implicit reads, and invalidates every address-translation cache entry of
  * that ASID - non-leaf ones included - except global mappings: one address
  * space's full flush, every other ASID's entries kept. */
-static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
+static inline void lazy_mmu__riscv64_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
 {
     (void)m;
     __asm__ __volatile__("sfence.vma zero, %0" : : "r"((unsigned long)asid) : "memory");
@@ -84,7 +85,7 @@ static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asi
 /* SFENCE.W.INVAL (Svinval): guarantees that earlier stores already visible
  * to this hart (the entries just written) are ordered before its later
  * SINVAL.VMAs.  Invalidates nothing itself. */
-static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_w_inval(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0c, x0, x0, x0" : : : "memory");
@@ -95,7 +96,7 @@ static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
  * SFENCE.INVAL.IR, so a run of them need not wait for one another.  Between
  * an SFENCE.W.INVAL and an SFENCE.INVAL.IR the three together "have the same
  * effect as" SFENCE.VMA va, x0 (Svinval chapter). */
-static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__riscv64_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0b, x0, %0, x0" : : "r"(va) : "memory");
@@ -103,7 +104,8 @@ static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 
 /* SINVAL.VMA va, asid (Svinval): exactly what SFENCE.VMA va, asid would
  * invalidate, ordered as SINVAL.VMA va, x0 above. */
-static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__riscv64_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va,
+                                                     uint32_t asid)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0b, x0, %0, %1"
@@ -115,7 +117,7 @@ static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va
 /* SFENCE.INVAL.IR (Svinval): guarantees that this hart's earlier SINVAL.VMAs
  * are ordered before its later implicit references to the page tables: only
  * after it may a later access rely on the invalidations. */
-static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_inval_ir(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__(".insn r 0x73, 0, 0x0c, x0, x0, x1" : : : "memory");
@@ -129,7 +131,7 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
  * once each hart has done it (RISC-V SBI specification, "RFENCE
  * Extension"); function 1 does not read a4.  Returns sbiret.error: 0 on
  * success. */
-static inline long lazy_mmu__rv_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
+static inline long lazy_mmu__riscv64_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
                                            unsigned long hart_mask, unsigned long hart_mask_base,
                                            unsigned long start, unsigned long size,
                                            unsigned long asid)

@@ -19,16 +19,16 @@
  * never names a space for. */
 static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
-#if LAZY_MMU_RISCV_SVINVAL
+#if LAZY_MMU_RISCV64_SVINVAL
     if (space == LAZY_MMU_SPACE_ALL)
-        lazy_mmu__rv_sinval_vma(m, va);
+        lazy_mmu__riscv64_sinval_vma(m, va);
     else
-        lazy_mmu__rv_sinval_vma_asid(m, va, space);
+        lazy_mmu__riscv64_sinval_vma_asid(m, va, space);
 #else
     if (space == LAZY_MMU_SPACE_ALL)
-        lazy_mmu__rv_sfence_vma_va(m, va);
+        lazy_mmu__riscv64_sfence_vma_va(m, va);
     else
-        lazy_mmu__rv_sfence_vma_va_asid(m, va, space);
+        lazy_mmu__riscv64_sfence_vma_va_asid(m, va, space);
 #endif
 }
 
@@ -36,18 +36,18 @@ static inline void lazy_mmu__arch_inval_all(struct lazy_mmu *m, bool global, uin
 {
     (void)global;
     if (space == LAZY_MMU_SPACE_ALL)
-        lazy_mmu__rv_sfence_vma_all(m);
+        lazy_mmu__riscv64_sfence_vma_all(m);
     else
-        lazy_mmu__rv_sfence_vma_asid(m, space);
+        lazy_mmu__riscv64_sfence_vma_asid(m, space);
 }
 
-#if LAZY_MMU_RISCV_SVINVAL
+#if LAZY_MMU_RISCV64_SVINVAL
 /* The stores before the SINVAL.VMAs, which are unordered among themselves. */
 static inline void lazy_mmu__arch_inval_begin(struct lazy_mmu *m, bool all)
 {
     if (all)
         return; /* a plain SFENCE.VMA orders everything itself */
-    lazy_mmu__rv_sfence_w_inval(m);
+    lazy_mmu__riscv64_sfence_w_inval(m);
     LAZY_MMU__COUNT(m, barriers, 1);
 }
 #define lazy_mmu__arch_inval_begin lazy_mmu__arch_inval_begin
@@ -57,7 +57,7 @@ static inline void lazy_mmu__arch_inval_end(struct lazy_mmu *m, bool all)
 {
     if (all)
         return;
-    lazy_mmu__rv_sfence_inval_ir(m);
+    lazy_mmu__riscv64_sfence_inval_ir(m);
     LAZY_MMU__COUNT(m, barriers, 1);
 }
 #define lazy_mmu__arch_inval_end lazy_mmu__arch_inval_end
@@ -93,9 +93,9 @@ static inline void lazy_mmu_sbi_shootdown(struct lazy_mmu *m, const struct lazy_
         }
     }
     if (lazy_mmu__sd_space(sd) == LAZY_MMU_SPACE_ALL)
-        err = lazy_mmu__rv_sbi_rfence(m, 1, hart_mask, hart_mask_base, start, size, 0);
+        err = lazy_mmu__riscv64_sbi_rfence(m, 1, hart_mask, hart_mask_base, start, size, 0);
     else
-        err = lazy_mmu__rv_sbi_rfence(m, 2, hart_mask, hart_mask_base, start, size, sd->space);
+        err = lazy_mmu__riscv64_sbi_rfence(m, 2, hart_mask, hart_mask_base, start, size, sd->space);
     if (err != 0)
         LAZY_MMU_PANIC("lazy_mmu_sbi_shootdown: SBI remote_sfence_vma failed");
 }

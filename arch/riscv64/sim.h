@@ -28,16 +28,16 @@
  * it is a leaf - a megapage one level up (section 4.3.2). */
 #define LAZY_MMU_SIM_IS_TABLE(pte) (((pte) & 0xeu) == 0)
 #define LAZY_MMU_SIM_TABLE_PTE(j) ((lazy_mmu_pte_t)0x1 | (lazy_mmu_pte_t)(0x7000000u + (j)) << 10)
-/* LAZY_MMU_RISCV_SVVPTC declares the harts the build runs on, so the model
+/* LAZY_MMU_RISCV64_SVVPTC declares the harts the build runs on, so the model
  * plays those; tests may set .svvptc to play others. */
-#define LAZY_MMU_SIM_ON_INIT(s) ((s)->svvptc = LAZY_MMU_RISCV_SVVPTC != 0)
+#define LAZY_MMU_SIM_ON_INIT(s) ((s)->svvptc = LAZY_MMU_RISCV64_SVVPTC != 0)
 
 #include "../sim/model.h"
 
 /* SFENCE.VMA orders the earlier stores before later walks and then drops
  * the page's leaf entries, cached invalid ones included; with an address
  * only leaf ones (walk caches stay: LAZY_MMU_SIM_SEL_LEAF). */
-static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__riscv64_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     size_t i = lazy_mmu__sim_index(s, va);
@@ -47,7 +47,7 @@ static inline void lazy_mmu__rv_sfence_vma_va(struct lazy_mmu *m, uintptr_t va)
         lazy_mmu__sim_drop_sel_on(s, i, false, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
 }
 
-static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_vma_all(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sfence_all++;
@@ -56,18 +56,19 @@ static inline void lazy_mmu__rv_sfence_vma_all(struct lazy_mmu *m)
 }
 
 /* rs2 = ASID: that space's non-global entries only (section 4.2.1). */
-static inline void lazy_mmu__rv_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__riscv64_sfence_vma_va_asid(struct lazy_mmu *m, uintptr_t va,
+                                                        uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     size_t i = lazy_mmu__sim_index(s, va);
     s->n.sfence_va_asid++;
     lazy_mmu__sim_order_stores(s);
     if (i < s->npages)
-        lazy_mmu__sim_drop_sel_on(s, i, false,
-                                  (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
+        lazy_mmu__sim_drop_sel_on(
+            s, i, false, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
 }
 
-static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
+static inline void lazy_mmu__riscv64_sfence_vma_asid(struct lazy_mmu *m, uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sfence_asid++;
@@ -75,29 +76,30 @@ static inline void lazy_mmu__rv_sfence_vma_asid(struct lazy_mmu *m, uint32_t asi
     lazy_mmu__sim_drop_all_sel_on(s, false, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
 }
 
-static inline void lazy_mmu__rv_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va, uint32_t asid)
+static inline void lazy_mmu__riscv64_sinval_vma_asid(struct lazy_mmu *m, uintptr_t va,
+                                                     uint32_t asid)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sinval_asid++;
-    lazy_mmu__sim_queue_inval_sel(s, va,
-                                  (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
+    lazy_mmu__sim_queue_inval_sel(
+        s, va, (asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL | LAZY_MMU_SIM_SEL_LEAF);
 }
 
-static inline void lazy_mmu__rv_sfence_w_inval(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_w_inval(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sfence_w_inval++;
     lazy_mmu__sim_order_stores(s);
 }
 
-static inline void lazy_mmu__rv_sinval_vma(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__riscv64_sinval_vma(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sinval++;
     lazy_mmu__sim_queue_inval_sel(s, va, LAZY_MMU_SIM_SEL_ANY | LAZY_MMU_SIM_SEL_LEAF);
 }
 
-static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
+static inline void lazy_mmu__riscv64_sfence_inval_ir(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.sfence_inval_ir++;
@@ -107,7 +109,7 @@ static inline void lazy_mmu__rv_sfence_inval_ir(struct lazy_mmu *m)
 /* SBI remote_sfence_vma (sel ANY) and remote_sfence_vma_asid: harts are
  * CPUs 0 .. ncpus-1; each hart of the mask runs SFENCE.VMA over the range
  * (everything when size is all ones). */
-static inline long lazy_mmu__rv_sim_sbi_rfence(struct lazy_mmu *m, unsigned long hart_mask,
+static inline long lazy_mmu__riscv64_sim_sbi_rfence(struct lazy_mmu *m, unsigned long hart_mask,
                                                unsigned long hart_mask_base, unsigned long start,
                                                unsigned long size, uint32_t sel)
 {
@@ -141,14 +143,14 @@ static inline long lazy_mmu__rv_sim_sbi_rfence(struct lazy_mmu *m, unsigned long
     return err;
 }
 
-static inline long lazy_mmu__rv_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
+static inline long lazy_mmu__riscv64_sbi_rfence(struct lazy_mmu *m, unsigned long fid,
                                            unsigned long hart_mask, unsigned long hart_mask_base,
                                            unsigned long start, unsigned long size,
                                            unsigned long asid)
 {
-    return lazy_mmu__rv_sim_sbi_rfence(m, hart_mask, hart_mask_base, start, size,
-                                       fid == 2 ? (uint32_t)(asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL
-                                                : LAZY_MMU_SIM_SEL_ANY);
+    return lazy_mmu__riscv64_sim_sbi_rfence(
+        m, hart_mask, hart_mask_base, start, size,
+        fid == 2 ? (uint32_t)(asid & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL : LAZY_MMU_SIM_SEL_ANY);
 }
 
 #endif

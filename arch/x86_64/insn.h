@@ -30,7 +30,7 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
  * too - and all paging-structure caches, for the current PCID (SDM 4.10.4.1,
  * vol. 2 INVLPG).  It is serializing, so the store before it is complete and
  * no access after it uses the dropped translation. */
-static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__x86_64_invlpg(struct lazy_mmu *m, uintptr_t va)
 {
     (void)m;
     __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
@@ -40,7 +40,7 @@ static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
  * current PCID and all paging-structure caches (SDM 4.10.4.1); serializing.
  * With CR4.PCIDE = 1 the value read has bit 63 clear, so the write does
  * invalidate. */
-static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_flush_nonglobal(struct lazy_mmu *m)
 {
     uint64_t cr3;
     (void)m;
@@ -48,7 +48,7 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
     __asm__ __volatile__("mov %0, %%cr3" : : "r"(cr3) : "memory"); /* reload: flush */
 }
 
-#if LAZY_MMU_X86_INVPCID
+#if LAZY_MMU_X86_64_INVPCID
 /* INVPCID type, {pcid, addr} (SDM 4.10.4.1, vol. 2 INVPCID): type 0 drops
  * the non-global translations of addr's page tagged pcid (and that PCID's
  * paging-structure caches), type 1 every non-global translation tagged
@@ -57,7 +57,7 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
  * descriptor is 128 bits in memory: PCID in bits 11:0 (63:12 reserved,
  * zero), the address in 127:64 (unused but for type 0).  Serializing.
  * Needs CPUID.(EAX=7,ECX=0):EBX.INVPCID, else #UD. */
-static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
+static inline void lazy_mmu__x86_64_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
                                          uintptr_t addr)
 {
     struct {
@@ -71,10 +71,10 @@ static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint
 #endif
 
 /* Drops every TLB entry, global ones included. */
-static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_flush_all(struct lazy_mmu *m)
 {
-#if LAZY_MMU_X86_INVPCID
-    lazy_mmu__x86_invpcid(m, 2, 0, 0); /* all PCIDs, global entries too */
+#if LAZY_MMU_X86_64_INVPCID
+    lazy_mmu__x86_64_invpcid(m, 2, 0, 0); /* all PCIDs, global entries too */
 #else
     uint64_t cr4, flags;
     /* Interrupts off between reading CR4 and writing it back: a handler
@@ -92,7 +92,7 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
     } else {
         /* Without CR4.PGE no entry is global (SDM 4.10.2.4): a CR3 reload
          * drops them all. */
-        lazy_mmu__x86_flush_nonglobal(m);
+        lazy_mmu__x86_64_flush_nonglobal(m);
     }
     __asm__ __volatile__("pushq %0; popfq" : : "r"(flags) : "memory", "cc"); /* IF as it was */
 #endif
@@ -110,7 +110,7 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
  * (VMfailValid) set when the type is not supported (IA32_VMX_EPT_VPID_CAP)
  * or, for type 1, the EPTP would fail VM entry; SETA reads "both clear".
  * Outside VMX root operation at CPL 0 it faults (#UD / #GP). */
-static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint64_t eptp)
+static inline bool lazy_mmu__x86_64_invept(struct lazy_mmu *m, uint64_t type, uint64_t eptp)
 {
     struct {
         uint64_t eptp, reserved;
@@ -126,7 +126,7 @@ static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint6
 }
 #endif
 
-#if LAZY_MMU_X86_INVLPGB
+#if LAZY_MMU_X86_64_INVLPGB
 /* AMD's broadcast invalidation, from the AMD64 Architecture Programmer's
  * Manual (APM) volume 3, instruction pages "INVLPGB" and "TLBSYNC", and
  * appendix E, CPUID Fn8000_0008.  The encodings are emitted as bytes:
@@ -136,7 +136,7 @@ static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint6
  * the largest count INVLPGB takes in ECX[15:0] (pages beyond the first).
  * Fn8000_0000_EAX is the largest extended leaf: below 8000_0008h there is
  * no such leaf to read.  Returns that count, or -1 without INVLPGB. */
-static inline int32_t lazy_mmu__x86_invlpgb_max(struct lazy_mmu *m)
+static inline int32_t lazy_mmu__x86_64_invlpgb_max(struct lazy_mmu *m)
 {
     uint32_t eax, ebx, ecx, edx;
     (void)m;
@@ -159,7 +159,7 @@ static inline int32_t lazy_mmu__x86_invlpgb_max(struct lazy_mmu *m)
  * weakly ordered instead, so a remote walk after the broadcast could
  * otherwise read an entry still in this CPU's store buffer and cache the
  * old translation again.  Once per visibility point, before its INVLPGBs. */
-static inline void lazy_mmu__x86_mfence(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_mfence(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__("mfence" : : : "memory");
@@ -175,7 +175,7 @@ static inline void lazy_mmu__x86_mfence(struct lazy_mmu *m)
  * guest is replaced by the guest's own.  Asynchronous: it is complete, on
  * any CPU this one included, only once a later TLBSYNC on this CPU
  * returns. */
-static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint32_t ecx,
+static inline void lazy_mmu__x86_64_invlpgb(struct lazy_mmu *m, uint64_t rax, uint32_t ecx,
                                          uint32_t edx)
 {
     (void)m;
@@ -189,7 +189,7 @@ static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint3
  * issued before it has completed on every processor - no TLB anywhere
  * holds a translation they invalidated.  Only this CPU's INVLPGBs: the
  * sequence must not migrate in between. */
-static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_tlbsync(struct lazy_mmu *m)
 {
     (void)m;
     __asm__ __volatile__(".byte 0x0f, 0x01, 0xff" : : : "memory"); /* TLBSYNC: all complete */
@@ -199,7 +199,7 @@ static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
 /* RDPKRU: EAX = PKRU, EDX = 0; ECX must be 0 (else #GP) and CR4.PKE 1 (else
  * #UD) (vol. 2 RDPKRU).  Volatile: it must not be merged with a read on the
  * other side of a WRPKRU. */
-static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
+static inline uint32_t lazy_mmu__x86_64_rdpkru(struct lazy_mmu *m)
 {
     uint32_t eax, edx;
     (void)m;
@@ -213,7 +213,7 @@ static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
  * the new rights without a fence; the "memory" clobber keeps the compiler
  * from moving those stores across it.  PKRU governs user-mode addresses
  * only, and for supervisor writes only when CR0.WP = 1 (SDM 4.6.1, 4.6.2). */
-static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
+static inline void lazy_mmu__x86_64_wrpkru(struct lazy_mmu *m, uint32_t pkru)
 {
     (void)m;
     __asm__ __volatile__("wrpkru" : : "a"(pkru), "c"(0), "d"(0) : "memory");

@@ -14,7 +14,7 @@
  * PCIDs are the model's address spaces (model.h): INVLPG and a CR3 reload
  * act on the CPU's current PCID (cur_space), INVPCID on the one it names.
  *
- * INVLPGB (LAZY_MMU_X86_INVLPGB) is AMD's (APM vol. 3 "INVLPGB", "TLBSYNC",
+ * INVLPGB (LAZY_MMU_X86_64_INVLPGB) is AMD's (APM vol. 3 "INVLPGB", "TLBSYNC",
  * CPUID Fn8000_0008 in appendix E): what it selects is dropped on every CPU,
  * but only at the issuing CPU's TLBSYNC - the latest moment the manual
  * allows.  Global entries go only with rAX[3], one PCID's only with rAX[1];
@@ -57,52 +57,52 @@
 #endif
 
 /* PKRU: the model's page-table pages are user pages carrying protection key
- * LAZY_MMU_X86_PKRU_KEY (the key the embedder maps them with), so a store to
+ * LAZY_MMU_X86_64_PKRU_KEY (the key the embedder maps them with), so a store to
  * pt[] while PKRU sets that key's AD or WD bit is a violation (the hardware
  * would fault, SDM 4.6.2).  pkru starts at 0, the architectural reset value:
  * every key open.  pkru_at_store[i] is PKRU at the last store to pt[i], all
  * ones before the first.  EPT: eptp is the EPTP the tables hang from (the
  * VMCS's); invept_fail makes the next INVEPT fail (VMfailValid). */
 #if LAZY_MMU_STAGE2
-#define LAZY_MMU__SIM_X86_EPT_FIELDS \
+#define LAZY_MMU__SIM_X86_64_EPT_FIELDS \
     uint64_t eptp;                   \
     bool invept_fail;
 #else
-#define LAZY_MMU__SIM_X86_EPT_FIELDS
+#define LAZY_MMU__SIM_X86_64_EPT_FIELDS
 #endif
 /* INVLPGB: the CPU's count (or -1); what it issued waits in the model's
  * queue (inval[], inval_all_pending) until a TLBSYNC. */
-#if LAZY_MMU_X86_INVLPGB
-#ifndef LAZY_MMU_SIM_X86_INVLPGB_MAX
-#define LAZY_MMU_SIM_X86_INVLPGB_MAX 7 /* what Zen 3 reports: 8 pages */
+#if LAZY_MMU_X86_64_INVLPGB
+#ifndef LAZY_MMU_SIM_X86_64_INVLPGB_MAX
+#define LAZY_MMU_SIM_X86_64_INVLPGB_MAX 7 /* what Zen 3 reports: 8 pages */
 #endif
-#define LAZY_MMU__SIM_X86_INVLPGB_FIELDS int32_t invlpgb_max;
+#define LAZY_MMU__SIM_X86_64_INVLPGB_FIELDS int32_t invlpgb_max;
 #else
-#define LAZY_MMU__SIM_X86_INVLPGB_FIELDS
+#define LAZY_MMU__SIM_X86_64_INVLPGB_FIELDS
 #endif
 #define LAZY_MMU_SIM_FIELDS                     \
     uint32_t pkru;                              \
     unsigned long rdpkru, wrpkru;               \
     unsigned long pkru_denied_stores;           \
     uint32_t pkru_at_store[LAZY_MMU_SIM_PAGES]; \
-    LAZY_MMU__SIM_X86_EPT_FIELDS                \
-    LAZY_MMU__SIM_X86_INVLPGB_FIELDS
+    LAZY_MMU__SIM_X86_64_EPT_FIELDS                \
+    LAZY_MMU__SIM_X86_64_INVLPGB_FIELDS
 
 struct lazy_mmu_sim;
-static inline void lazy_mmu__x86_sim_init(struct lazy_mmu_sim *s);
-static inline void lazy_mmu__x86_sim_store(struct lazy_mmu_sim *s, size_t i);
-#define LAZY_MMU_SIM_ON_INIT(s) lazy_mmu__x86_sim_init(s)
-#define LAZY_MMU_SIM_ON_STORE(s, i, pte) lazy_mmu__x86_sim_store((s), (i))
-#if LAZY_MMU_X86_INVLPGB
+static inline void lazy_mmu__x86_64_sim_init(struct lazy_mmu_sim *s);
+static inline void lazy_mmu__x86_64_sim_store(struct lazy_mmu_sim *s, size_t i);
+#define LAZY_MMU_SIM_ON_INIT(s) lazy_mmu__x86_64_sim_init(s)
+#define LAZY_MMU_SIM_ON_STORE(s, i, pte) lazy_mmu__x86_64_sim_store((s), (i))
+#if LAZY_MMU_X86_64_INVLPGB
 /* lazy_mmu_init runs before the context has a simulated CPU to ask; the
  * backend's CPUID check (policy.h) runs again once it has one. */
-static inline void lazy_mmu__x86_invlpgb_probe(struct lazy_mmu *m);
-#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((void)(s), lazy_mmu__x86_invlpgb_probe(m))
+static inline void lazy_mmu__x86_64_invlpgb_probe(struct lazy_mmu *m);
+#define LAZY_MMU_SIM_ON_ATTACH(m, s) ((void)(s), lazy_mmu__x86_64_invlpgb_probe(m))
 #endif
 
 #include "../sim/model.h"
 
-static inline void lazy_mmu__x86_sim_init(struct lazy_mmu_sim *s)
+static inline void lazy_mmu__x86_64_sim_init(struct lazy_mmu_sim *s)
 {
     size_t i;
     for (i = 0; i < s->npages; i++)
@@ -115,15 +115,15 @@ static inline void lazy_mmu__x86_sim_init(struct lazy_mmu_sim *s)
     s->eptp = 0;
     s->invept_fail = false;
 #endif
-#if LAZY_MMU_X86_INVLPGB
-    s->invlpgb_max = LAZY_MMU_SIM_X86_INVLPGB_MAX;
+#if LAZY_MMU_X86_64_INVLPGB
+    s->invlpgb_max = LAZY_MMU_SIM_X86_64_INVLPGB_MAX;
 #endif
 }
 
-static inline void lazy_mmu__x86_sim_store(struct lazy_mmu_sim *s, size_t i)
+static inline void lazy_mmu__x86_64_sim_store(struct lazy_mmu_sim *s, size_t i)
 {
     s->pkru_at_store[i] = s->pkru;
-    if (s->pkru & ((uint32_t)3 << (2 * LAZY_MMU_X86_PKRU_KEY))) {
+    if (s->pkru & ((uint32_t)3 << (2 * LAZY_MMU_X86_64_PKRU_KEY))) {
         s->pkru_denied_stores++;
         lazy_mmu_sim_violation(s, "x86: page-table store while PKRU denies its key");
     }
@@ -131,7 +131,7 @@ static inline void lazy_mmu__x86_sim_store(struct lazy_mmu_sim *s, size_t i)
 
 /* INVLPG, CR3 and CR4 writes act on the linear mappings: with EPT they are
  * not required to drop a single guest-physical or combined mapping. */
-static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
+static inline void lazy_mmu__x86_64_invlpg(struct lazy_mmu *m, uintptr_t va)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     size_t i = lazy_mmu__sim_index(s, va);
@@ -142,7 +142,7 @@ static inline void lazy_mmu__x86_invlpg(struct lazy_mmu *m, uintptr_t va)
 }
 
 /* The current PCID's non-global entries. */
-static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_flush_nonglobal(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.cr3_reload++;
@@ -152,10 +152,10 @@ static inline void lazy_mmu__x86_flush_nonglobal(struct lazy_mmu *m)
                                   (s->cur_space[s->cpu] & 0xffffu) | LAZY_MMU_SIM_SEL_NONGLOBAL);
 }
 
-#if LAZY_MMU_X86_INVPCID
+#if LAZY_MMU_X86_64_INVPCID
 /* Types 0 and 1 name a PCID, loaded or not, and keep global entries; 2
  * drops everything; 3 everything but global entries. */
-static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
+static inline void lazy_mmu__x86_64_invpcid(struct lazy_mmu *m, uint64_t type, uint32_t pcid,
                                          uintptr_t addr)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
@@ -183,7 +183,7 @@ static inline void lazy_mmu__x86_invpcid(struct lazy_mmu *m, uint64_t type, uint
 }
 #endif
 
-static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_flush_all(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->n.global_flush++;
@@ -194,7 +194,7 @@ static inline void lazy_mmu__x86_flush_all(struct lazy_mmu *m)
 #if LAZY_MMU_STAGE2
 /* INVEPT: type 1 drops the mappings derived from the EPT that EPTP[51:12]
  * names (here nothing, unless that is sim.eptp), type 2 those of every EPT. */
-static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint64_t eptp)
+static inline bool lazy_mmu__x86_64_invept(struct lazy_mmu *m, uint64_t type, uint64_t eptp)
 {
     const uint64_t addr = (uint64_t)0x000ffffffffff000ull; /* EPTP[51:12] */
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
@@ -217,21 +217,21 @@ static inline bool lazy_mmu__x86_invept(struct lazy_mmu *m, uint64_t type, uint6
 }
 #endif
 
-#if LAZY_MMU_X86_INVLPGB
+#if LAZY_MMU_X86_64_INVLPGB
 /* CPUID Fn8000_0008 of the model's CPU.  Before attach (lazy_mmu_init) there
  * is none: 0, always a valid count; attach asks again. */
-static inline int32_t lazy_mmu__x86_invlpgb_max(struct lazy_mmu *m)
+static inline int32_t lazy_mmu__x86_64_invlpgb_max(struct lazy_mmu *m)
 {
     return m->sim == NULL ? 0 : lazy_mmu__sim_of(m)->invlpgb_max;
 }
 
 /* The model's walker never lags a store (WALKER_LAGS 0): counted only. */
-static inline void lazy_mmu__x86_mfence(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_mfence(struct lazy_mmu *m)
 {
     lazy_mmu__sim_of(m)->n.mfence++;
 }
 
-static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint32_t ecx,
+static inline void lazy_mmu__x86_64_invlpgb(struct lazy_mmu *m, uint64_t rax, uint32_t ecx,
                                          uint32_t edx)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
@@ -265,7 +265,7 @@ static inline void lazy_mmu__x86_invlpgb(struct lazy_mmu *m, uint64_t rax, uint3
 }
 
 /* What every INVLPGB issued so far selected is gone from every CPU's TLB. */
-static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
+static inline void lazy_mmu__x86_64_tlbsync(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
 
@@ -278,14 +278,14 @@ static inline void lazy_mmu__x86_tlbsync(struct lazy_mmu *m)
 }
 #endif
 
-static inline uint32_t lazy_mmu__x86_rdpkru(struct lazy_mmu *m)
+static inline uint32_t lazy_mmu__x86_64_rdpkru(struct lazy_mmu *m)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->rdpkru++;
     return s->pkru;
 }
 
-static inline void lazy_mmu__x86_wrpkru(struct lazy_mmu *m, uint32_t pkru)
+static inline void lazy_mmu__x86_64_wrpkru(struct lazy_mmu *m, uint32_t pkru)
 {
     struct lazy_mmu_sim *s = lazy_mmu__sim_of(m);
     s->wrpkru++;

@@ -14,17 +14,17 @@
 #endif
 /* Define to 1 if any entry changed through lazymmu may have G (bit 8) set and
  * you want full flushes to drop global entries even before one is seen. */
-#ifndef LAZY_MMU_X86_GLOBAL_PAGES
-#define LAZY_MMU_X86_GLOBAL_PAGES 0
+#ifndef LAZY_MMU_X86_64_GLOBAL_PAGES
+#define LAZY_MMU_X86_64_GLOBAL_PAGES 0
 #endif
 /* Define to 1 on CPUs with INVPCID to flush everything with type 2 instead of
  * toggling CR4.PGE. */
-#ifndef LAZY_MMU_X86_INVPCID
-#define LAZY_MMU_X86_INVPCID 0
+#ifndef LAZY_MMU_X86_64_INVPCID
+#define LAZY_MMU_X86_64_INVPCID 0
 #endif
 
 /* Define to 1 when the page tables are mapped (user pages, CR0.WP = 1,
- * CR4.PKE = 1) with protection key LAZY_MMU_X86_PKRU_KEY, write-disabled in
+ * CR4.PKE = 1) with protection key LAZY_MMU_X86_64_PKRU_KEY, write-disabled in
  * PKRU except while they are being written.  lazy_mmu_enter() then saves
  * PKRU in the section's state and opens that key (clears its AD and WD bits,
  * nothing else); lazy_mmu_leave() puts back exactly what its enter saw, so
@@ -36,15 +36,15 @@
  * lazy_mmu_get_pte() reads the tables without opening the key, so the key
  * should deny writes only (WD), not reads (AD).  Needs CPUID.(EAX=7,ECX=0):
  * ECX.PKU and CR4.PKE = 1 (else RDPKRU/WRPKRU raise #UD). */
-#ifndef LAZY_MMU_X86_PKRU
-#define LAZY_MMU_X86_PKRU 0
+#ifndef LAZY_MMU_X86_64_PKRU
+#define LAZY_MMU_X86_64_PKRU 0
 #endif
 /* The protection key (0-15) of the page-table pages. */
-#ifndef LAZY_MMU_X86_PKRU_KEY
-#define LAZY_MMU_X86_PKRU_KEY 1
+#ifndef LAZY_MMU_X86_64_PKRU_KEY
+#define LAZY_MMU_X86_64_PKRU_KEY 1
 #endif
-#if LAZY_MMU_X86_PKRU_KEY < 0 || LAZY_MMU_X86_PKRU_KEY > 15
-#error "lazymmu: LAZY_MMU_X86_PKRU_KEY must be a protection key, 0-15"
+#if LAZY_MMU_X86_64_PKRU_KEY < 0 || LAZY_MMU_X86_64_PKRU_KEY > 15
+#error "lazymmu: LAZY_MMU_X86_64_PKRU_KEY must be a protection key, 0-15"
 #endif
 
 /* Define to 1 in a hypervisor (VMX root, CPL 0) whose context manages one
@@ -57,13 +57,13 @@
  * every guest-physical and combined mapping derived from that EPT (SDM 3C
  * "Invalidating Cached Translation Information"), so a section of N changes
  * costs one INVEPT instead of N.  Single-context (type 1) with the EPTP given
- * to lazy_mmu_x86_set_eptp(), all-context (type 2) before one is given or
- * with LAZY_MMU_X86_EPT_ALL_CONTEXT.  The types must be supported
+ * to lazy_mmu_x86_64_set_eptp(), all-context (type 2) before one is given or
+ * with LAZY_MMU_X86_64_EPT_ALL_CONTEXT.  The types must be supported
  * (IA32_VMX_EPT_VPID_CAP bits 20, 25, 26): a failing INVEPT calls
  * LAZY_MMU_PANIC in every build, since nothing else can drop the guest's
  * stale mappings.  INVEPT acts on this logical processor only: the other
  * CPUs that ran the guest need the embedder's IPIs, as for INVLPG.
- * LAZY_MMU_X86_PKRU combines with it (the key guards the stores to the
+ * LAZY_MMU_X86_64_PKRU combines with it (the key guards the stores to the
  * table pages, whatever format they hold). */
 #ifndef LAZY_MMU_STAGE2
 #define LAZY_MMU_STAGE2 0
@@ -71,14 +71,16 @@
 /* With LAZY_MMU_STAGE2: always INVEPT all-context, even once an EPTP is
  * set (CPUs without single-context INVEPT, or one context for several
  * EPTPs that share tables). */
-#ifndef LAZY_MMU_X86_EPT_ALL_CONTEXT
-#define LAZY_MMU_X86_EPT_ALL_CONTEXT 0
+#ifndef LAZY_MMU_X86_64_EPT_ALL_CONTEXT
+#define LAZY_MMU_X86_64_EPT_ALL_CONTEXT 0
 #endif
-#if LAZY_MMU_STAGE2 && LAZY_MMU_X86_GLOBAL_PAGES
-#error "lazymmu: LAZY_MMU_X86_GLOBAL_PAGES does not apply to EPT (LAZY_MMU_STAGE2): EPT entries have no global bit (bit 8 is the accessed flag) and INVEPT drops every mapping of the EPTP"
+#if LAZY_MMU_STAGE2 && LAZY_MMU_X86_64_GLOBAL_PAGES
+#error                                                                                             \
+    "lazymmu: LAZY_MMU_X86_64_GLOBAL_PAGES does not apply to EPT (LAZY_MMU_STAGE2): EPT entries have no global bit (bit 8 is the accessed flag) and INVEPT drops every mapping of the EPTP"
 #endif
-#if LAZY_MMU_STAGE2 && LAZY_MMU_X86_INVPCID
-#error "lazymmu: LAZY_MMU_X86_INVPCID does not apply to EPT (LAZY_MMU_STAGE2): INVEPT, not INVPCID, invalidates guest-physical mappings"
+#if LAZY_MMU_STAGE2 && LAZY_MMU_X86_64_INVPCID
+#error                                                                                             \
+    "lazymmu: LAZY_MMU_X86_64_INVPCID does not apply to EPT (LAZY_MMU_STAGE2): INVEPT, not INVPCID, invalidates guest-physical mappings"
 #endif
 
 /* Define to 1 on AMD CPUs with INVLPGB and TLBSYNC (CPUID
@@ -94,20 +96,23 @@
  * lazy_mmu_init() calls LAZY_MMU_PANIC when the CPU lacks them.  Both are
  * privileged (run the library at CPL 0, as for INVLPG), and the sequence
  * from the first INVLPGB to the TLBSYNC must stay on one CPU (preemption
- * off, as every section already requires).  LAZY_MMU_X86_GLOBAL_PAGES and LAZY_MMU_X86_PKRU
- * combine with it; LAZY_MMU_X86_INVPCID (another full flush) and
+ * off, as every section already requires).  LAZY_MMU_X86_64_GLOBAL_PAGES and LAZY_MMU_X86_64_PKRU
+ * combine with it; LAZY_MMU_X86_64_INVPCID (another full flush) and
  * LAZY_MMU_STAGE2 (Intel's EPT; AMD has none) do not. */
-#ifndef LAZY_MMU_X86_INVLPGB
-#define LAZY_MMU_X86_INVLPGB 0
+#ifndef LAZY_MMU_X86_64_INVLPGB
+#define LAZY_MMU_X86_64_INVLPGB 0
 #endif
-#if LAZY_MMU_X86_INVLPGB && LAZY_MMU_STAGE2
-#error "lazymmu: LAZY_MMU_X86_INVLPGB does not apply to EPT (LAZY_MMU_STAGE2): EPT and INVEPT are Intel's, INVLPGB is AMD's and invalidates linear translations"
+#if LAZY_MMU_X86_64_INVLPGB && LAZY_MMU_STAGE2
+#error                                                                                             \
+    "lazymmu: LAZY_MMU_X86_64_INVLPGB does not apply to EPT (LAZY_MMU_STAGE2): EPT and INVEPT are Intel's, INVLPGB is AMD's and invalidates linear translations"
 #endif
-#if LAZY_MMU_X86_INVLPGB && LAZY_MMU_X86_INVPCID
-#error "lazymmu: LAZY_MMU_X86_INVLPGB and LAZY_MMU_X86_INVPCID both choose the full flush (INVLPGB's invalidate-everything form, INVPCID type 2): define one"
+#if LAZY_MMU_X86_64_INVLPGB && LAZY_MMU_X86_64_INVPCID
+#error                                                                                             \
+    "lazymmu: LAZY_MMU_X86_64_INVLPGB and LAZY_MMU_X86_64_INVPCID both choose the full flush (INVLPGB's invalidate-everything form, INVPCID type 2): define one"
 #endif
-#if LAZY_MMU_X86_INVLPGB && LAZY_MMU_PAGE_SHIFT != 12 && LAZY_MMU_PAGE_SHIFT != 21
-#error "lazymmu: LAZY_MMU_X86_INVLPGB counts pages of 4 KiB or 2 MiB (ECX[31]): LAZY_MMU_PAGE_SHIFT must be 12 or 21"
+#if LAZY_MMU_X86_64_INVLPGB && LAZY_MMU_PAGE_SHIFT != 12 && LAZY_MMU_PAGE_SHIFT != 21
+#error                                                                                             \
+    "lazymmu: LAZY_MMU_X86_64_INVLPGB counts pages of 4 KiB or 2 MiB (ECX[31]): LAZY_MMU_PAGE_SHIFT must be 12 or 21"
 #endif
 
 /* This backend implements LAZY_MMU_STAGE2. */
@@ -127,11 +132,11 @@
 #define LAZY_MMU__F_SPACES (!LAZY_MMU_STAGE2)
 #define LAZY_MMU__ARCH_SPACE_MAX 0xfffu
 /* INVLPGB acts on every logical processor (APM vol. 3, "INVLPGB"). */
-#if LAZY_MMU_X86_INVLPGB
+#if LAZY_MMU_X86_64_INVLPGB
 #define LAZY_MMU__F_BROADCAST 1
 #endif
 
-#if LAZY_MMU_X86_PKRU
+#if LAZY_MMU_X86_64_PKRU
 /* Only the PKRU value: with release builds the whole lazy_mmu_state_t is 8
  * bytes and still travels in a register. */
 #define LAZY_MMU__ARCH_HAS_STATE 1
@@ -142,12 +147,12 @@ struct lazy_mmu__arch_state {
 #define LAZY_MMU__ARCH_HAS_STATE 0
 #endif
 
-#define LAZY_MMU_X86_PTE_P ((lazy_mmu_pte_t)1 << 0)
-#define LAZY_MMU_X86_PTE_G ((lazy_mmu_pte_t)1 << 8)
+#define LAZY_MMU_X86_64_PTE_P ((lazy_mmu_pte_t)1 << 0)
+#define LAZY_MMU_X86_64_PTE_G ((lazy_mmu_pte_t)1 << 8)
 /* EPT: R, W, X and, with mode-based execute control, user-execute (bit 10);
  * an entry with none of them is not present and never cached (SDM 3C, "EPT
  * Translation Mechanism"). */
-#define LAZY_MMU_X86_EPT_PRESENT ((lazy_mmu_pte_t)0x407)
+#define LAZY_MMU_X86_64_EPT_PRESENT ((lazy_mmu_pte_t)0x407)
 
 #if LAZY_MMU_STAGE2
 struct lazy_mmu__arch {
@@ -156,11 +161,11 @@ struct lazy_mmu__arch {
 
 static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
-    return (pte & LAZY_MMU_X86_EPT_PRESENT) != 0;
+    return (pte & LAZY_MMU_X86_64_EPT_PRESENT) != 0;
 }
 #else
 struct lazy_mmu__arch {
-#if LAZY_MMU_X86_INVLPGB
+#if LAZY_MMU_X86_64_INVLPGB
     uint16_t invlpgb_max; /* CPUID Fn8000_0008_EDX[15:0]: most extra pages
                              one INVLPGB takes (ECX[15:0]); set at init */
 #else
@@ -170,12 +175,12 @@ struct lazy_mmu__arch {
 
 static inline bool lazy_mmu__arch_pte_valid(lazy_mmu_pte_t pte)
 {
-    return (pte & LAZY_MMU_X86_PTE_P) != 0;
+    return (pte & LAZY_MMU_X86_64_PTE_P) != 0;
 }
 
 static inline bool lazy_mmu__arch_pte_global(lazy_mmu_pte_t pte)
 {
-    return (pte & LAZY_MMU_X86_PTE_G) != 0;
+    return (pte & LAZY_MMU_X86_64_PTE_G) != 0;
 }
 #endif
 

@@ -3,13 +3,13 @@
  * lazymmu.h and arch/, as C99, C11 and C++, hosted and freestanding. */
 #if defined(LAZY_MMU_ARCH_PARAVIRT) && !defined(LAZY_MMU_SIMULATE)
 #include <stddef.h>
-struct lazy_mmu_pv_op;
+struct lazy_mmu_paravirt_op;
 #ifdef __cplusplus
 extern "C"
 #endif
     size_t
-    embedder_hypercall(void *hv, const struct lazy_mmu_pv_op *ops, size_t n);
-#define LAZY_MMU_PV_COMMIT embedder_hypercall
+    embedder_hypercall(void *hv, const struct lazy_mmu_paravirt_op *ops, size_t n);
+#define LAZY_MMU_PARAVIRT_COMMIT embedder_hypercall
 #endif
 /* USE_CHAR_PANIC: a kernel whose panic takes a plain char *, as many do. */
 #ifdef USE_CHAR_PANIC

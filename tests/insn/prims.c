@@ -91,34 +91,34 @@ DECL(void, p_context_sync, (struct lazy_mmu *m))
 #if defined(LAZY_MMU_ARCH_X86_64)
 DECL(void, t_invlpg, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__x86_invlpg(m, va);
+    lazy_mmu__x86_64_invlpg(m, va);
 }
 DECL(void, t_flush_nonglobal, (struct lazy_mmu *m))
 {
-    lazy_mmu__x86_flush_nonglobal(m);
+    lazy_mmu__x86_64_flush_nonglobal(m);
 }
 DECL(void, t_flush_all, (struct lazy_mmu *m))
 {
-    lazy_mmu__x86_flush_all(m);
+    lazy_mmu__x86_64_flush_all(m);
 }
-#if LAZY_MMU_X86_INVPCID
+#if LAZY_MMU_X86_64_INVPCID
 DECL(void, t_invpcid, (struct lazy_mmu *m, uint64_t type, uint32_t pcid, uintptr_t addr))
 {
-    lazy_mmu__x86_invpcid(m, type, pcid, addr);
+    lazy_mmu__x86_64_invpcid(m, type, pcid, addr);
 }
 #endif
 DECL(uint32_t, t_rdpkru, (struct lazy_mmu *m))
 {
-    return lazy_mmu__x86_rdpkru(m);
+    return lazy_mmu__x86_64_rdpkru(m);
 }
 DECL(void, t_wrpkru, (struct lazy_mmu *m, uint32_t pkru))
 {
-    lazy_mmu__x86_wrpkru(m, pkru);
+    lazy_mmu__x86_64_wrpkru(m, pkru);
 }
 #if LAZY_MMU_STAGE2
 DECL(bool, t_invept, (struct lazy_mmu *m, uint64_t type, uint64_t eptp))
 {
-    return lazy_mmu__x86_invept(m, type, eptp);
+    return lazy_mmu__x86_64_invept(m, type, eptp);
 }
 /* The policy's two INVEPT types: single-context once an EPTP is set,
  * all-context before. */
@@ -133,82 +133,82 @@ DECL(void, p_invept_all, (struct lazy_mmu *m))
     lazy_mmu__arch_inval_all(m, false, LAZY_MMU_SPACE_ALL);
 }
 #endif
-#if LAZY_MMU_X86_INVLPGB
+#if LAZY_MMU_X86_64_INVLPGB
 DECL(int32_t, t_invlpgb_max, (struct lazy_mmu *m))
 {
-    return lazy_mmu__x86_invlpgb_max(m);
+    return lazy_mmu__x86_64_invlpgb_max(m);
 }
 DECL(void, t_mfence, (struct lazy_mmu *m))
 {
-    lazy_mmu__x86_mfence(m);
+    lazy_mmu__x86_64_mfence(m);
 }
 DECL(void, t_invlpgb, (struct lazy_mmu *m, uint64_t rax, uint32_t ecx, uint32_t edx))
 {
-    lazy_mmu__x86_invlpgb(m, rax, ecx, edx);
+    lazy_mmu__x86_64_invlpgb(m, rax, ecx, edx);
 }
 DECL(void, t_tlbsync, (struct lazy_mmu *m))
 {
-    lazy_mmu__x86_tlbsync(m);
+    lazy_mmu__x86_64_tlbsync(m);
 }
 #endif
 
 #elif defined(LAZY_MMU_ARCH_AARCH64)
 DECL(void, t_dsb_ishst, (struct lazy_mmu *m))
 {
-    lazy_mmu__a64_dsb_ishst(m);
+    lazy_mmu__aarch64_dsb_ishst(m);
 }
 DECL(void, t_dsb_ish, (struct lazy_mmu *m))
 {
-    lazy_mmu__a64_dsb_ish(m);
+    lazy_mmu__aarch64_dsb_ish(m);
 }
 DECL(void, t_isb, (struct lazy_mmu *m))
 {
-    lazy_mmu__a64_isb(m);
+    lazy_mmu__aarch64_isb(m);
 }
 DECL(void, t_tlbi_va, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__a64_tlbi_va(m, va);
+    lazy_mmu__aarch64_tlbi_va(m, va);
 }
 DECL(void, t_tlbi_all, (struct lazy_mmu *m))
 {
-    lazy_mmu__a64_tlbi_all(m);
+    lazy_mmu__aarch64_tlbi_all(m);
 }
 DECL(void, t_tlbi_va_asid, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
 {
-    lazy_mmu__a64_tlbi_va_asid(m, va, asid);
+    lazy_mmu__aarch64_tlbi_va_asid(m, va, asid);
 }
 DECL(void, t_tlbi_asid, (struct lazy_mmu *m, uint32_t asid))
 {
-    lazy_mmu__a64_tlbi_asid(m, asid);
+    lazy_mmu__aarch64_tlbi_asid(m, asid);
 }
 DECL(void, t_tlbi_va_leaf, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__a64_tlbi_va_leaf(m, va);
+    lazy_mmu__aarch64_tlbi_va_leaf(m, va);
 }
 DECL(void, t_tlbi_va_asid_leaf, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
 {
-    lazy_mmu__a64_tlbi_va_asid_leaf(m, va, asid);
+    lazy_mmu__aarch64_tlbi_va_asid_leaf(m, va, asid);
 }
 #if LAZY_MMU_AARCH64_TLBIRANGE
 DECL(bool, t_has_tlbirange, (struct lazy_mmu *m))
 {
-    return lazy_mmu__a64_has_tlbirange(m);
+    return lazy_mmu__aarch64_has_tlbirange(m);
 }
 DECL(void, t_tlbi_rva, (struct lazy_mmu *m, uint64_t op))
 {
-    lazy_mmu__a64_tlbi_rva(m, op);
+    lazy_mmu__aarch64_tlbi_rva(m, op);
 }
 DECL(void, t_tlbi_rva_asid, (struct lazy_mmu *m, uint64_t op))
 {
-    lazy_mmu__a64_tlbi_rva_asid(m, op);
+    lazy_mmu__aarch64_tlbi_rva_asid(m, op);
 }
 DECL(void, t_tlbi_rva_leaf, (struct lazy_mmu *m, uint64_t op))
 {
-    lazy_mmu__a64_tlbi_rva_leaf(m, op);
+    lazy_mmu__aarch64_tlbi_rva_leaf(m, op);
 }
 DECL(void, t_tlbi_rva_asid_leaf, (struct lazy_mmu *m, uint64_t op))
 {
-    lazy_mmu__a64_tlbi_rva_asid_leaf(m, op);
+    lazy_mmu__aarch64_tlbi_rva_asid_leaf(m, op);
 }
 /* The same 67 pages, last-level forms. */
 DECL(void, p_inval_range_leaf_67, (struct lazy_mmu *m, uintptr_t va))
@@ -224,52 +224,52 @@ DECL(void, p_inval_range_67, (struct lazy_mmu *m, uintptr_t va))
 #if LAZY_MMU_STAGE2
 DECL(void, t_tlbi_ipa, (struct lazy_mmu *m, uintptr_t ipa))
 {
-    lazy_mmu__a64_tlbi_ipa(m, ipa);
+    lazy_mmu__aarch64_tlbi_ipa(m, ipa);
 }
 DECL(void, t_tlbi_s12_all, (struct lazy_mmu *m))
 {
-    lazy_mmu__a64_tlbi_s12_all(m);
+    lazy_mmu__aarch64_tlbi_s12_all(m);
 }
 #endif
 
 #elif defined(LAZY_MMU_ARCH_RISCV64)
 DECL(void, t_sfence_vma_va, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__rv_sfence_vma_va(m, va);
+    lazy_mmu__riscv64_sfence_vma_va(m, va);
 }
 DECL(void, t_sfence_vma_all, (struct lazy_mmu *m))
 {
-    lazy_mmu__rv_sfence_vma_all(m);
+    lazy_mmu__riscv64_sfence_vma_all(m);
 }
 DECL(void, t_sfence_vma_va_asid, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
 {
-    lazy_mmu__rv_sfence_vma_va_asid(m, va, asid);
+    lazy_mmu__riscv64_sfence_vma_va_asid(m, va, asid);
 }
 DECL(void, t_sfence_vma_asid, (struct lazy_mmu *m, uint32_t asid))
 {
-    lazy_mmu__rv_sfence_vma_asid(m, asid);
+    lazy_mmu__riscv64_sfence_vma_asid(m, asid);
 }
 DECL(void, t_sinval_vma_asid, (struct lazy_mmu *m, uintptr_t va, uint32_t asid))
 {
-    lazy_mmu__rv_sinval_vma_asid(m, va, asid);
+    lazy_mmu__riscv64_sinval_vma_asid(m, va, asid);
 }
 DECL(void, t_sfence_w_inval, (struct lazy_mmu *m))
 {
-    lazy_mmu__rv_sfence_w_inval(m);
+    lazy_mmu__riscv64_sfence_w_inval(m);
 }
 DECL(void, t_sinval_vma, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__rv_sinval_vma(m, va);
+    lazy_mmu__riscv64_sinval_vma(m, va);
 }
 DECL(void, t_sfence_inval_ir, (struct lazy_mmu *m))
 {
-    lazy_mmu__rv_sfence_inval_ir(m);
+    lazy_mmu__riscv64_sfence_inval_ir(m);
 }
 DECL(long, t_sbi_rfence,
      (struct lazy_mmu *m, unsigned long fid, unsigned long hart_mask, unsigned long hart_mask_base,
       unsigned long start, unsigned long size, unsigned long asid))
 {
-    return lazy_mmu__rv_sbi_rfence(m, fid, hart_mask, hart_mask_base, start, size, asid);
+    return lazy_mmu__riscv64_sbi_rfence(m, fid, hart_mask, hart_mask_base, start, size, asid);
 }
 #else
 #error "tests/insn/prims.c: x86_64, aarch64 or riscv64 only (paravirt has no instructions)"

@@ -38,23 +38,23 @@ static void raw_store(unsigned i, lazy_mmu_pte_t pte)
  * their context argument. */
 static void dsb_ishst(void)
 {
-    lazy_mmu__a64_dsb_ishst(&mmu);
+    lazy_mmu__aarch64_dsb_ishst(&mmu);
 }
 static void dsb_ish(void)
 {
-    lazy_mmu__a64_dsb_ish(&mmu);
+    lazy_mmu__aarch64_dsb_ish(&mmu);
 }
 static void isb(void)
 {
-    lazy_mmu__a64_isb(&mmu);
+    lazy_mmu__aarch64_isb(&mmu);
 }
 static void tlbi_va(uintptr_t va)
 {
-    lazy_mmu__a64_tlbi_va(&mmu, va);
+    lazy_mmu__aarch64_tlbi_va(&mmu, va);
 }
 static void tlbi_all(void)
 {
-    lazy_mmu__a64_tlbi_all(&mmu);
+    lazy_mmu__aarch64_tlbi_all(&mmu);
 }
 
 /* A TLBI VAAE1IS whose operand is the unmasked (va >> 12) of a window VA,
@@ -172,7 +172,8 @@ static void part1_qemu_facts(void)
         tlbi_va(page_va(V + 512));
         dsb_ish();
         isb();
-        fact("wrong-page-tlbi-far", "remap, TLBI of a page 2 MiB away", read_page(V, A, B), OLD, "");
+        fact("wrong-page-tlbi-far", "remap, TLBI of a page 2 MiB away", read_page(V, A, B), OLD,
+             "");
     }
     /* A wrong VA inside the 2 MiB block this code runs from: QEMU remembers
      * the range of large pages it has cached and flushes everything for a
@@ -183,8 +184,8 @@ static void part1_qemu_facts(void)
         tlbi_va((uintptr_t)&kernel_main & ~(uintptr_t)0x1fffff);
         dsb_ish();
         isb();
-        fact("wrong-page-tlbi-in-cached-block", "remap, TLBI of a VA in the running code's 2 MiB block",
-             read_page(V, A, B), OLD,
+        fact("wrong-page-tlbi-in-cached-block",
+             "remap, TLBI of a VA in the running code's 2 MiB block", read_page(V, A, B), OLD,
              "placing the window far from every block mapping (arch.c), see wrong-page-tlbi");
     }
     /* The right TLBI, then no DSB ISH (completion) and no ISB. */

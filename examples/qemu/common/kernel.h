@@ -111,7 +111,7 @@ void arch_send_ipi(unsigned cpu);
 void arch_spaces_init(void); /* after arch_mmu_init(); turns PCIDs on (x86) */
 uint32_t arch_space_asid(unsigned space); /* what lazy_mmu_set_space() gets */
 /* Whether an invalidation can name a space that is not loaded: aarch64 and
- * riscv can; x86 only with INVPCID (LAZY_MMU_X86_INVPCID), without it the
+ * riscv can; x86 only with INVPCID (LAZY_MMU_X86_64_INVPCID), without it the
  * library's per-PCID forms reach the loaded PCID only. */
 bool arch_spaces_unloaded(void);
 lazy_mmu_pte_t *arch_space_ptep(unsigned space, unsigned page); /* 0: the window's */

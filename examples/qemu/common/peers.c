@@ -69,26 +69,26 @@ static struct peer_hw {
         prim(m);                                                     \
     }
 #if defined(LAZY_MMU_ARCH_X86_64)
-PEER_COUNT_VA(lazy_mmu__x86_invlpg, page)
-PEER_COUNT(lazy_mmu__x86_flush_nonglobal, full)
-#define lazy_mmu__x86_invlpg cnt_lazy_mmu__x86_invlpg
-#define lazy_mmu__x86_flush_nonglobal cnt_lazy_mmu__x86_flush_nonglobal
+PEER_COUNT_VA(lazy_mmu__x86_64_invlpg, page)
+PEER_COUNT(lazy_mmu__x86_64_flush_nonglobal, full)
+#define lazy_mmu__x86_64_invlpg cnt_lazy_mmu__x86_64_invlpg
+#define lazy_mmu__x86_64_flush_nonglobal cnt_lazy_mmu__x86_64_flush_nonglobal
 #elif defined(LAZY_MMU_ARCH_AARCH64)
-PEER_COUNT_VA(lazy_mmu__a64_tlbi_va, page)
-PEER_COUNT(lazy_mmu__a64_tlbi_all, full)
-PEER_COUNT(lazy_mmu__a64_dsb_ish, barriers)
-PEER_COUNT(lazy_mmu__a64_dsb_ishst, barriers)
-PEER_COUNT(lazy_mmu__a64_isb, barriers)
-#define lazy_mmu__a64_tlbi_va cnt_lazy_mmu__a64_tlbi_va
-#define lazy_mmu__a64_tlbi_all cnt_lazy_mmu__a64_tlbi_all
-#define lazy_mmu__a64_dsb_ish cnt_lazy_mmu__a64_dsb_ish
-#define lazy_mmu__a64_dsb_ishst cnt_lazy_mmu__a64_dsb_ishst
-#define lazy_mmu__a64_isb cnt_lazy_mmu__a64_isb
+PEER_COUNT_VA(lazy_mmu__aarch64_tlbi_va, page)
+PEER_COUNT(lazy_mmu__aarch64_tlbi_all, full)
+PEER_COUNT(lazy_mmu__aarch64_dsb_ish, barriers)
+PEER_COUNT(lazy_mmu__aarch64_dsb_ishst, barriers)
+PEER_COUNT(lazy_mmu__aarch64_isb, barriers)
+#define lazy_mmu__aarch64_tlbi_va cnt_lazy_mmu__aarch64_tlbi_va
+#define lazy_mmu__aarch64_tlbi_all cnt_lazy_mmu__aarch64_tlbi_all
+#define lazy_mmu__aarch64_dsb_ish cnt_lazy_mmu__aarch64_dsb_ish
+#define lazy_mmu__aarch64_dsb_ishst cnt_lazy_mmu__aarch64_dsb_ishst
+#define lazy_mmu__aarch64_isb cnt_lazy_mmu__aarch64_isb
 #else
-PEER_COUNT_VA(lazy_mmu__rv_sfence_vma_va, page)
-PEER_COUNT(lazy_mmu__rv_sfence_vma_all, full)
-#define lazy_mmu__rv_sfence_vma_va cnt_lazy_mmu__rv_sfence_vma_va
-#define lazy_mmu__rv_sfence_vma_all cnt_lazy_mmu__rv_sfence_vma_all
+PEER_COUNT_VA(lazy_mmu__riscv64_sfence_vma_va, page)
+PEER_COUNT(lazy_mmu__riscv64_sfence_vma_all, full)
+#define lazy_mmu__riscv64_sfence_vma_va cnt_lazy_mmu__riscv64_sfence_vma_va
+#define lazy_mmu__riscv64_sfence_vma_all cnt_lazy_mmu__riscv64_sfence_vma_all
 #endif
 #endif /* !PEERS_TIMED */
 

@@ -293,7 +293,7 @@ EOF
     # orders them (arch.c, arch_space_load).
     want_space_inactive='(nothing)'
     if [ "$mode" = trace-svinval ]; then
-        # With LAZY_MMU_RISCV_SVINVAL: the same pages, each a SINVAL.VMA,
+        # With LAZY_MMU_RISCV64_SVINVAL: the same pages, each a SINVAL.VMA,
         # fenced by one SFENCE.W.INVAL before (the stores first) and one
         # SFENCE.INVAL.IR after (later walks see their effect); a full flush
         # stays one SFENCE.VMA x0, asid, which orders everything itself.

@@ -58,12 +58,12 @@ static void raw_unmap(unsigned page)
 /* The backend's own primitives (arch/riscv64/insn.h), called directly. */
 static void fence_all(void)
 {
-    lazy_mmu__rv_sfence_vma_all(&mmu);
+    lazy_mmu__riscv64_sfence_vma_all(&mmu);
 }
 
 static void fence_page(unsigned page)
 {
-    lazy_mmu__rv_sfence_vma_va(&mmu, va(page));
+    lazy_mmu__riscv64_sfence_vma_va(&mmu, va(page));
 }
 
 static void fact(const char *name, const char *observed, const char *meaning)
@@ -183,13 +183,13 @@ static void facts(void)
     kputs(" pages remapped without a fence still read their old frame\n");
     fence_all();
 
-#if LAZY_MMU_RISCV_SVINVAL
+#if LAZY_MMU_RISCV64_SVINVAL
     /* The Svinval parts alone: which of them QEMU treats as the flush. */
     raw_map(0, 0, true);
     fence_all();
     (void)frame_at(0);
     raw_map(0, 1, true);
-    lazy_mmu__rv_sinval_vma(&mmu, va(0));
+    lazy_mmu__riscv64_sinval_vma(&mmu, va(0));
     f = frame_at(0);
     fact("svinval-sinval-alone", f == 0 ? "old frame read" : "new frame read",
          f == 0 ? "SINVAL.VMA waits for SFENCE.INVAL.IR: a missing IR fence is observable"
@@ -199,8 +199,8 @@ static void facts(void)
     fence_all();
     (void)frame_at(0);
     raw_map(0, 3, true);
-    lazy_mmu__rv_sfence_w_inval(&mmu);
-    lazy_mmu__rv_sfence_inval_ir(&mmu);
+    lazy_mmu__riscv64_sfence_w_inval(&mmu);
+    lazy_mmu__riscv64_sfence_inval_ir(&mmu);
     f = frame_at(0);
     fact("svinval-fences-without-sinval", f == 2 ? "old frame read" : "new frame read",
          f == 2 ? "the ordering fences do not invalidate: a missing SINVAL.VMA is observable"
@@ -211,17 +211,17 @@ static void facts(void)
     (void)frame_at(0);
     (void)frame_at(1);
     raw_map(0, 6, true);
-    lazy_mmu__rv_sfence_w_inval(&mmu);
-    lazy_mmu__rv_sinval_vma(&mmu, va(1));
-    lazy_mmu__rv_sfence_inval_ir(&mmu);
+    lazy_mmu__riscv64_sfence_w_inval(&mmu);
+    lazy_mmu__riscv64_sinval_vma(&mmu, va(1));
+    lazy_mmu__riscv64_sfence_inval_ir(&mmu);
     f = frame_at(0);
     fact("svinval-sinval-on-other-page", f == 4 ? "old frame read" : "new frame read",
          f == 4 ? "SINVAL.VMA va drops only va: a wrong page is observable"
                 : "SINVAL.VMA flushed page 0 too: a wrong page is NOT observable here");
     raw_map(0, 7, true);
-    lazy_mmu__rv_sfence_w_inval(&mmu);
-    lazy_mmu__rv_sinval_vma(&mmu, va(0));
-    lazy_mmu__rv_sfence_inval_ir(&mmu);
+    lazy_mmu__riscv64_sfence_w_inval(&mmu);
+    lazy_mmu__riscv64_sinval_vma(&mmu, va(0));
+    lazy_mmu__riscv64_sfence_inval_ir(&mmu);
     sanity(frame_at(0) == 7, "the full Svinval sequence on page 0 shows its new frame");
 #endif
 }
@@ -260,7 +260,7 @@ static struct expect one_section(uint64_t pages)
     e.publishes = 1;
     if (pages <= LAZY_MMU_FLUSH_ALL_THRESHOLD) {
         e.page_invals = pages;
-        e.barriers = LAZY_MMU_RISCV_SVINVAL ? 2 : 0;
+        e.barriers = LAZY_MMU_RISCV64_SVINVAL ? 2 : 0;
     } else {
         e.full_invals = 1;
     }
@@ -471,7 +471,7 @@ void kernel_main(void)
     unsigned f;
 
     kputs("lazymmu QEMU facts kernel: riscv64");
-#if LAZY_MMU_RISCV_SVINVAL
+#if LAZY_MMU_RISCV64_SVINVAL
     kputs(" (Svinval)");
 #endif
 #ifdef KERNEL_NEGATIVE_CONTROL

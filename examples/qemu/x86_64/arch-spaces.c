@@ -153,7 +153,7 @@ uint32_t arch_space_asid(unsigned space)
 }
 
 /* Without INVPCID (absent under QEMU 7.2 TCG even with -cpu max, and the
- * library is built without LAZY_MMU_X86_INVPCID) INVLPG and the CR3
+ * library is built without LAZY_MMU_X86_64_INVPCID) INVLPG and the CR3
  * reload reach the loaded PCID only. */
 bool arch_spaces_unloaded(void)
 {

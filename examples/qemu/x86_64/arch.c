@@ -23,7 +23,7 @@
  *                       entry 0 until the scenarios or timing.c set it
  *   PT_ALIAS_VA         X86_PROTECT_TABLES builds only: the window's page
  *                       tables again, as user pages carrying protection key
- *                       LAZY_MMU_X86_PKRU_KEY; the library writes entries
+ *                       LAZY_MMU_X86_64_PKRU_KEY; the library writes entries
  *                       only through this alias, so a store made while
  *                       PKRU write-disables the key faults (#PF, PK bit)
  *
@@ -128,7 +128,7 @@ static lazy_mmu_pte_t pt_alias_pt[PT_ENTRIES] PAGE_ALIGNED;
 /* Boot value: the page-table key may be read but not written (WD), every
  * other key but 0 denies everything, so a value the library writes that
  * touches more than its key shows up as a changed PKRU at exit. */
-#define BOOT_PKRU ((uint32_t)0xfffffffcu & ~((uint32_t)1 << (2 * LAZY_MMU_X86_PKRU_KEY)))
+#define BOOT_PKRU ((uint32_t)0xfffffffcu & ~((uint32_t)1 << (2 * LAZY_MMU_X86_64_PKRU_KEY)))
 
 static void pkru_init(void)
 {
@@ -147,11 +147,11 @@ static void pkru_init(void)
     }
     /* PKRU is enforced and RDPKRU/WRPKRU execute only with CR4.PKE = 1. */
     write_cr4(read_cr4() | CR4_PKE);
-    lazy_mmu__x86_wrpkru(NULL, BOOT_PKRU);
+    lazy_mmu__x86_64_wrpkru(NULL, BOOT_PKRU);
     kputs("PKRU x86_64: page tables carry key ");
-    kput_u64(LAZY_MMU_X86_PKRU_KEY);
+    kput_u64(LAZY_MMU_X86_64_PKRU_KEY);
     kputs(", boot PKRU ");
-    kput_hex(lazy_mmu__x86_rdpkru(NULL));
+    kput_hex(lazy_mmu__x86_64_rdpkru(NULL));
     kputs(" (key write-disabled)\n");
 }
 #endif
@@ -195,7 +195,7 @@ void arch_mmu_init(void)
     window_pd[(PT_ALIAS_VA >> 21) & 511] = pa_of(pt_alias_pt) | upper;
     for (i = 0; i < WINDOW_PTS; i++)
         pt_alias_pt[i] = pa_of(window_pt[i]) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D |
-                         ((lazy_mmu_pte_t)LAZY_MMU_X86_PKRU_KEY << PTE_PKEY_SHIFT);
+                         ((lazy_mmu_pte_t)LAZY_MMU_X86_64_PKRU_KEY << PTE_PKEY_SHIFT);
 #endif
 
     /* WP: ring 0 honours read-only pages (the "protect" scenario) and, with
@@ -392,7 +392,7 @@ void arch_exit(int status)
 #ifdef X86_PROTECT_TABLES
     /* Every section restored what its enter saw, and every eager write
      * closed the key again: PKRU is what boot set. */
-    uint32_t pkru = lazy_mmu__x86_rdpkru(NULL);
+    uint32_t pkru = lazy_mmu__x86_64_rdpkru(NULL);
     if (pkru != BOOT_PKRU) {
         kputs("FAIL x86_64 pkru: PKRU ");
         kput_hex(pkru);

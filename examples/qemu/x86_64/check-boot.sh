@@ -64,7 +64,7 @@ pkru)
     fi ;;
 pkru-neg)
     if [ $st -eq 9 ] && has '^UNEXPECTED EXCEPTION vector 14 \(#PF protection write PK\)'; then
-        verdict "PASS: without LAZY_MMU_X86_PKRU the first page-table store took a PK fault"
+        verdict "PASS: without LAZY_MMU_X86_64_PKRU the first page-table store took a PK fault"
         exit 0
     fi ;;
 smp)

@@ -13,7 +13,7 @@
 #               and the unnamed space makes the inactive space's changes
 #               INVLPGs - while trace_space_pages and trace_space_full are
 #               accepted: unnamed (LAZY_MMU_SPACE_ALL) with no global entry
-#               replaced and without LAZY_MMU_X86_GLOBAL_PAGES, the policy's
+#               replaced and without LAZY_MMU_X86_64_GLOBAL_PAGES, the policy's
 #               forms are the named PCID's (INVLPG, CR3 reload) again, so the
 #               comparison cannot tell them apart and must not pretend to
 #   global      (kernel-global-trace.elf: window pages global, CR4.PGE on)
@@ -116,8 +116,8 @@ st=$?
 awk -v pick="^($tlb|[lsm]fence)" -f ../common/trace.awk "$dis" "$tlog" |
     sed -E "$regs" >"$out.lines"
 
-# The library is built without LAZY_MMU_X86_INVPCID, LAZY_MMU_X86_INVLPGB and
-# LAZY_MMU_X86_GLOBAL_PAGES; the spaces kernels create no global entry,
+# The library is built without LAZY_MMU_X86_64_INVPCID, LAZY_MMU_X86_64_INVLPGB and
+# LAZY_MMU_X86_64_GLOBAL_PAGES; the spaces kernels create no global entry,
 # kernel-global-trace.elf's window pages are all global.
 invlpg8='invlpg (%REG); invlpg (%REG); invlpg (%REG); invlpg (%REG); invlpg (%REG); invlpg (%REG); invlpg (%REG); invlpg (%REG)'
 expected() {
@@ -130,7 +130,7 @@ expected() {
     # INVLPG per page (arch_inval_page's non-INVPCID branch), 8 <= 33.
     trace_space_pages) echo "$invlpg8" ;;
     # 1024 pages > 33 in the named PCID, no INVPCID -> arch_inval_all's
-    # lazy_mmu__x86_flush_nonglobal: one CR3 reload of the loaded PCID; no CR4
+    # lazy_mmu__x86_64_flush_nonglobal: one CR3 reload of the loaded PCID; no CR4
     # write (that is flush_all, the global flush).
     trace_space_full) echo 'mov %REG,%cr3' ;;
     # LAZY_MMU_SPACE_INACTIVE is the stores and the walker barrier, which x86
@@ -141,7 +141,7 @@ expected() {
     trace_global_pages) echo "$invlpg8" ;;
     # 1024 pages > 33, unnamed space, a global entry among the replaced ones
     # (lazy_mmu__describe: SHOOTDOWN_GLOBAL) -> arch_inval_all's
-    # lazy_mmu__x86_flush_all with CR4.PGE set: PGE cleared, then set again.
+    # lazy_mmu__x86_64_flush_all with CR4.PGE set: PGE cleared, then set again.
     # A CR3 reload would keep the global translations on hardware (QEMU drops
     # them, so only this comparison can tell).
     trace_global_full) echo 'mov %REG,%cr4; mov %REG,%cr4' ;;

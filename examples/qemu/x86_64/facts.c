@@ -93,38 +93,38 @@ void kernel_main(void)
 
     stale_setup(0, 0, 1, 0);
     fact("no invlpg after remap, read", observe(0, 0, 1));
-    lazy_mmu__x86_invlpg(NULL, va(0));
+    lazy_mmu__x86_64_invlpg(NULL, va(0));
     fact("  then invlpg of that page, read", observe(0, 0, 1));
 
     stale_setup(1, 2, 3, 0);
     stale_setup(2, 4, 5, 0);
-    lazy_mmu__x86_invlpg(NULL, va(2));
+    lazy_mmu__x86_64_invlpg(NULL, va(2));
     fact("invlpg of the wrong (neighbouring) page, read", observe(1, 2, 3));
     fact("  the page that was invalidated, read", observe(2, 4, 5));
 
     stale_setup(3, 6, 7, 0);
     (void)arch_probe_read(large, &v); /* a 2 MiB identity page in the TLB */
-    lazy_mmu__x86_invlpg(NULL, large + 0x3000);
+    lazy_mmu__x86_64_invlpg(NULL, large + 0x3000);
     fact("invlpg of an address inside a cached 2 MiB page, other page read",
          observe(3, 6, 7));
     /* Why arch.c maps the image with 4 KiB pages: an INVLPG that names a
      * variable of the image instead of a window page must stay visible. */
     stale_setup(14, 25, 26, 0);
     (void)arch_probe_read((uintptr_t)&v, &v);
-    lazy_mmu__x86_invlpg(NULL, (uintptr_t)&v);
+    lazy_mmu__x86_64_invlpg(NULL, (uintptr_t)&v);
     fact("invlpg of a stack variable's address (image: 4 KiB pages), other page read",
          observe(14, 25, 26));
 
     stale_setup(4, 8, 9, 0);
-    lazy_mmu__x86_flush_nonglobal(NULL);
+    lazy_mmu__x86_64_flush_nonglobal(NULL);
     fact("CR3 reload, non-global page read", observe(4, 8, 9));
 
     write_cr4(read_cr4() | CR4_PGE);
     stale_setup(5, 10, 11, PTE_G);
-    lazy_mmu__x86_flush_nonglobal(NULL);
+    lazy_mmu__x86_64_flush_nonglobal(NULL);
     fact("CR3 reload, GLOBAL page read (hardware keeps it: old)", observe(5, 10, 11));
     stale_setup(6, 12, 13, PTE_G);
-    lazy_mmu__x86_flush_all(NULL);
+    lazy_mmu__x86_64_flush_all(NULL);
     fact("CR4.PGE toggle, global page read", observe(6, 12, 13));
     /* What kernel-global.elf relies on: a "toggle" that writes CR4 back
      * unchanged flushes nothing. */
@@ -136,7 +136,7 @@ void kernel_main(void)
     stale_setup(7, 14, 15, 0);
     clear(7);
     fact("unmap without invlpg, read", observe(7, 14, 15));
-    lazy_mmu__x86_invlpg(NULL, va(7));
+    lazy_mmu__x86_64_invlpg(NULL, va(7));
     fact("  then invlpg, read", observe(7, 14, 15));
 
     set(8, 16, true, 0);
@@ -167,7 +167,7 @@ void kernel_main(void)
             write_cr4(read_cr4() | CR4_PKE);
             stale_setup(13, 23, 24, 0);
             /* The same value again: no rights change at all. */
-            lazy_mmu__x86_wrpkru(NULL, lazy_mmu__x86_rdpkru(NULL));
+            lazy_mmu__x86_64_wrpkru(NULL, lazy_mmu__x86_64_rdpkru(NULL));
             fact("WRPKRU of the unchanged value, read of a page it does not govern",
                  observe(13, 23, 24));
         }
