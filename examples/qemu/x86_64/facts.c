@@ -8,156 +8,111 @@
  * likes (SDM vol. 3A, 4.10.2.2), so only an "old" proves anything: it is
  * what makes a missing invalidation detectable on this emulator.
  */
-#include "kernel.h"
+#include "facts.h"
 #include "io.h"
 
-/* What lazymmu.h's panic hook calls; nothing here should trigger it. */
 #define PTE_G ((lazy_mmu_pte_t)1 << 8)
 #define CR4_PGE ((uint64_t)1 << 7)
 #define CR4_PKE ((uint64_t)1 << 22)
 
 extern char __bss_end[]; /* kernel.ld: where the image ends */
 
-static uint64_t marker(unsigned frame)
-{
-    return 0xfac7000000000000ull | frame;
-}
-
-static uintptr_t va(unsigned page)
-{
-    return arch_window_va() + (uintptr_t)page * 4096u;
-}
-
-static void set(unsigned page, unsigned frame, bool rw, lazy_mmu_pte_t extra)
-{
-    /* Behind the TLB's back: no maintenance at all. */
-    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) =
-        arch_make_pte(arch_frame_pa(frame), rw) | extra;
-}
-
-static void clear(unsigned page)
-{
-    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) = 0;
-}
-
-/* "old", "new", "fault" or "other" for a read of page. */
-static const char *observe(unsigned page, unsigned old_frame, unsigned new_frame)
-{
-    uint64_t v = 0;
-    if (!arch_probe_read(va(page), &v))
-        return "fault";
-    if (v == marker(old_frame))
-        return "old (stale translation used)";
-    if (v == marker(new_frame))
-        return "new (change visible)";
-    return "other";
-}
-
-static void fact(const char *name, const char *what)
-{
-    kputs("FACT ");
-    kputs(name);
-    kputs(": ");
-    kputs(what);
-    kputs("\n");
-}
-
 /* Cache page -> old_frame, then point the entry at new_frame unseen. */
 static void stale_setup(unsigned page, unsigned old_frame, unsigned new_frame, lazy_mmu_pte_t g)
 {
     uint64_t v;
-    set(page, old_frame, true, g); /* was invalid: never cached */
-    (void)arch_probe_read(va(page), &v);
-    set(page, new_frame, true, g);
+    raw_store(page,
+              arch_make_pte(arch_frame_pa(old_frame), true) | g); /* was invalid: never cached */
+    (void)arch_probe_read(page_va(page), &v);
+    raw_store(page, arch_make_pte(arch_frame_pa(new_frame), true) | g);
 }
 
 void kernel_main(void)
 {
     /* The first 2 MiB page of the identity map above the image (arch.c). */
     const uintptr_t large = ((uintptr_t)__bss_end + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
-    unsigned f, p;
+    unsigned p;
     uint32_t r[4];
     uint64_t v;
     bool ok;
 
     kputs("lazymmu QEMU facts: x86_64\n");
-    for (f = 0; f < KERNEL_FRAMES; f++)
-        arch_frame_alias(f)[0] = marker(f);
-    arch_mmu_init();
+    facts_init(NULL);
 
-    clear(12);
-    (void)arch_probe_read(va(12), &v); /* faults: walked while not present */
-    set(12, 22, true, 0);
+    raw_store(12, 0);
+    (void)arch_probe_read(page_va(12), &v); /* faults: walked while not present */
+    raw_map(12, 22, true);
     fact("invalid -> valid without invlpg, read (not-present entries are never cached)",
-         observe(12, 0, 22));
+         seen(observe(12, 0, 22)));
 
     stale_setup(0, 0, 1, 0);
-    fact("no invlpg after remap, read", observe(0, 0, 1));
-    lazy_mmu__x86_64_invlpg(NULL, va(0));
-    fact("  then invlpg of that page, read", observe(0, 0, 1));
+    fact("no invlpg after remap, read", seen(observe(0, 0, 1)));
+    lazy_mmu__x86_64_invlpg(&mmu, page_va(0));
+    fact("  then invlpg of that page, read", seen(observe(0, 0, 1)));
 
     stale_setup(1, 2, 3, 0);
     stale_setup(2, 4, 5, 0);
-    lazy_mmu__x86_64_invlpg(NULL, va(2));
-    fact("invlpg of the wrong (neighbouring) page, read", observe(1, 2, 3));
-    fact("  the page that was invalidated, read", observe(2, 4, 5));
+    lazy_mmu__x86_64_invlpg(&mmu, page_va(2));
+    fact("invlpg of the wrong (neighbouring) page, read", seen(observe(1, 2, 3)));
+    fact("  the page that was invalidated, read", seen(observe(2, 4, 5)));
 
     stale_setup(3, 6, 7, 0);
     (void)arch_probe_read(large, &v); /* a 2 MiB identity page in the TLB */
-    lazy_mmu__x86_64_invlpg(NULL, large + 0x3000);
+    lazy_mmu__x86_64_invlpg(&mmu, large + 0x3000);
     fact("invlpg of an address inside a cached 2 MiB page, other page read",
-         observe(3, 6, 7));
+         seen(observe(3, 6, 7)));
     /* Why arch.c maps the image with 4 KiB pages: an INVLPG that names a
      * variable of the image instead of a window page must stay visible. */
     stale_setup(14, 25, 26, 0);
     (void)arch_probe_read((uintptr_t)&v, &v);
-    lazy_mmu__x86_64_invlpg(NULL, (uintptr_t)&v);
+    lazy_mmu__x86_64_invlpg(&mmu, (uintptr_t)&v);
     fact("invlpg of a stack variable's address (image: 4 KiB pages), other page read",
-         observe(14, 25, 26));
+         seen(observe(14, 25, 26)));
 
     stale_setup(4, 8, 9, 0);
-    lazy_mmu__x86_64_flush_nonglobal(NULL);
-    fact("CR3 reload, non-global page read", observe(4, 8, 9));
+    lazy_mmu__x86_64_flush_nonglobal(&mmu);
+    fact("CR3 reload, non-global page read", seen(observe(4, 8, 9)));
 
     write_cr4(read_cr4() | CR4_PGE);
     stale_setup(5, 10, 11, PTE_G);
-    lazy_mmu__x86_64_flush_nonglobal(NULL);
-    fact("CR3 reload, GLOBAL page read (hardware keeps it: old)", observe(5, 10, 11));
+    lazy_mmu__x86_64_flush_nonglobal(&mmu);
+    fact("CR3 reload, GLOBAL page read (hardware keeps it: old)", seen(observe(5, 10, 11)));
     stale_setup(6, 12, 13, PTE_G);
-    lazy_mmu__x86_64_flush_all(NULL);
-    fact("CR4.PGE toggle, global page read", observe(6, 12, 13));
+    lazy_mmu__x86_64_flush_all(&mmu);
+    fact("CR4.PGE toggle, global page read", seen(observe(6, 12, 13)));
     /* What kernel-global.elf relies on: a "toggle" that writes CR4 back
      * unchanged flushes nothing. */
     stale_setup(15, 27, 28, PTE_G);
     write_cr4(read_cr4());
-    fact("MOV to CR4 of its own value (PGE stays set), global page read", observe(15, 27, 28));
+    fact("MOV to CR4 of its own value (PGE stays set), global page read",
+         seen(observe(15, 27, 28)));
     write_cr4(read_cr4() & ~CR4_PGE);
 
     stale_setup(7, 14, 15, 0);
-    clear(7);
-    fact("unmap without invlpg, read", observe(7, 14, 15));
-    lazy_mmu__x86_64_invlpg(NULL, va(7));
-    fact("  then invlpg, read", observe(7, 14, 15));
+    raw_store(7, 0);
+    fact("unmap without invlpg, read", seen(observe(7, 14, 15)));
+    lazy_mmu__x86_64_invlpg(&mmu, page_va(7));
+    fact("  then invlpg, read", seen(observe(7, 14, 15)));
 
-    set(8, 16, true, 0);
-    (void)arch_probe_write(va(8), marker(16)); /* caches a writable translation */
-    set(8, 16, false, 0);
+    raw_map(8, 16, true);
+    (void)arch_probe_write(page_va(8), tag(16)); /* caches a writable translation */
+    raw_map(8, 16, false);
     fact("read-write -> read-only without invlpg, write",
-         arch_probe_write(va(8), marker(16)) ? "went through (stale permission used)"
-                                             : "faulted (change visible)");
-    set(9, 17, false, 0);
-    (void)arch_probe_read(va(9), &v); /* caches a read-only translation */
-    set(9, 17, true, 0);
-    ok = arch_probe_write(va(9), marker(17));
+         arch_probe_write(page_va(8), tag(16)) ? "went through (stale permission used)"
+                                               : "faulted (change visible)");
+    raw_map(9, 17, false);
+    (void)arch_probe_read(page_va(9), &v); /* caches a read-only translation */
+    raw_map(9, 17, true);
+    ok = arch_probe_write(page_va(9), tag(17));
     fact("read-only -> read-write without invlpg, write (SDM allows a spurious #PF)",
          ok ? "went through (re-walked)" : "faulted (spurious)");
 
     stale_setup(10, 18, 19, 0);
     for (p = 16; p < KERNEL_WINDOW_PAGES; p++) { /* fill the TLB with others */
-        set(p, 1000 + p, true, 0);
-        (void)arch_probe_read(va(p), &v);
+        raw_map(p, 1000 + p, true);
+        (void)arch_probe_read(page_va(p), &v);
     }
-    fact("stale entry after reading 1008 other window pages, read", observe(10, 18, 19));
+    fact("stale entry after reading 1008 other window pages, read", seen(observe(10, 18, 19)));
 
     cpuid(0, 0, r);
     if (r[0] >= 7) {
@@ -167,9 +122,9 @@ void kernel_main(void)
             write_cr4(read_cr4() | CR4_PKE);
             stale_setup(13, 23, 24, 0);
             /* The same value again: no rights change at all. */
-            lazy_mmu__x86_64_wrpkru(NULL, lazy_mmu__x86_64_rdpkru(NULL));
+            lazy_mmu__x86_64_wrpkru(&mmu, lazy_mmu__x86_64_rdpkru(&mmu));
             fact("WRPKRU of the unchanged value, read of a page it does not govern",
-                 observe(13, 23, 24));
+                 seen(observe(13, 23, 24)));
         }
         fact("CPUID.7.0:EBX.INVPCID", r[1] & (1u << 10) ? "yes" : "no");
         if (r[1] & (1u << 10)) {
@@ -180,7 +135,7 @@ void kernel_main(void)
             stale_setup(11, 20, 21, PTE_G);
             /* Type 2: all translations, global ones included. */
             __asm__ __volatile__("invpcid %0, %1" : : "m"(desc), "r"((uint64_t)2) : "memory");
-            fact("INVPCID type 2, global page read", observe(11, 20, 21));
+            fact("INVPCID type 2, global page read", seen(observe(11, 20, 21)));
             write_cr4(read_cr4() & ~CR4_PGE);
         }
     } else {

@@ -1,0 +1,120 @@
+/* examples/qemu/common/facts.c - what common/facts.h promises the facts
+ * kernels: reading a window page, the FACT and CHECK lines, the verdict. */
+#include <stdarg.h>
+
+#include "facts.h"
+
+struct lazy_mmu mmu;
+unsigned failures;
+unsigned model[KERNEL_WINDOW_PAGES];
+
+static const struct check_words *words;
+
+unsigned frame_at(unsigned page)
+{
+    uint64_t v = 0;
+    if (!arch_probe_read(page_va(page), &v))
+        return FAULT;
+    if ((v & ~0xffffull) != tag(0))
+        return OTHER;
+    return (unsigned)(v & 0xffff);
+}
+
+unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame)
+{
+    unsigned f = frame_at(page);
+    if (f == old_frame)
+        return OLD;
+    if (f == new_frame)
+        return NEW;
+    return f == FAULT ? FAULT : OTHER;
+}
+
+const char *seen(unsigned outcome)
+{
+    switch (outcome) {
+    case OLD:
+        return "the old translation (stale)";
+    case NEW:
+        return "the new translation";
+    case FAULT:
+        return "a fault";
+    default:
+        return "an unexpected value";
+    }
+}
+
+void fact_line(const char *name, ...)
+{
+    const char *s;
+    va_list ap;
+
+    kputs("FACT ");
+    kputs(name);
+    kputs(": ");
+    va_start(ap, name);
+    while ((s = va_arg(ap, const char *)) != 0)
+        kputs(s);
+    va_end(ap);
+    kputs("\n");
+}
+
+static void put_expect(struct expect e)
+{
+    struct lazy_mmu_stats st = {0};
+
+    st.page_invals = e.page_invals;
+    st.full_invals = e.full_invals;
+    st.barriers = e.barriers;
+    st.bbm = e.bbm;
+    st.publishes = e.publishes;
+    kput_stats(&st);
+}
+
+void check_counts(const char *what, unsigned n, struct expect want)
+{
+    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&mmu);
+    bool ok = st->page_invals == want.page_invals && st->full_invals == want.full_invals &&
+              st->barriers == want.barriers && st->bbm == want.bbm &&
+              st->publishes == want.publishes;
+
+    kputs("CHECK ");
+    kputs(ok ? words->pass : words->fail);
+    kputs(what);
+    kputs(" n=");
+    kput_u64(n);
+    kputs(": ");
+    kput_stats(st);
+    if (ok) {
+        kputs(words->ok);
+    } else {
+        kputs(words->want);
+        put_expect(want);
+        failures++;
+    }
+    kputs("\n");
+}
+
+void facts_init(const struct check_words *w)
+{
+    unsigned f;
+
+    words = w;
+    /* A page's first word is all that any read here looks at. */
+    for (f = 0; f < KERNEL_FRAMES; f++)
+        arch_frame_alias(f)[0] = tag(f);
+    arch_mmu_init();
+    lazy_mmu_init(&mmu);
+}
+
+void facts_exit(const char *kernel, const char *checks)
+{
+    kputs(failures ? "FAIL " : "PASS ");
+    kputs(kernel);
+    kputs(": ");
+    kput_u64(failures);
+    kputs(" ");
+    kputs(checks);
+    kputs(" failed\n");
+    arch_exit(failures ? 1 : 0);
+}

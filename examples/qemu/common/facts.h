@@ -1,0 +1,103 @@
+/* examples/qemu/common/facts.h - the words every facts kernel
+ * (<arch>/facts.c, kernel-facts.elf) is written in; common/facts.c is the
+ * code behind them.
+ *
+ * A facts kernel changes window entries around the library, leaves out one
+ * step of the maintenance at a time and reads the page again: FACT lines
+ * say what QEMU showed, never a failure.  Where QEMU shows nothing, the
+ * library's counters are held against the policy's promise: CHECK lines,
+ * a mismatch fails the run.  Each <arch>/facts.c keeps only its
+ * instructions and its experiments.
+ */
+#ifndef FACTS_H
+#define FACTS_H
+
+#include "kernel.h"
+
+/* The context every experiment and count check runs the library on. */
+extern struct lazy_mmu mmu;
+/* Checks failed so far; facts_exit() turns them into the verdict. */
+extern unsigned failures;
+
+/* What a frame holds in its first word, set by facts_init(): a read that
+ * returns it shows which frame the translation used. */
+static inline uint64_t tag(unsigned frame)
+{
+    return 0xfac7000000000000ull | frame;
+}
+
+static inline uintptr_t page_va(unsigned page)
+{
+    return arch_window_va() + (uintptr_t)page * LAZY_MMU_PAGE_SIZE;
+}
+
+/* What a read of a window page found: frame_at() gives the frame whose tag
+ * it read, or FAULT or OTHER; observe() says OLD, NEW, FAULT or OTHER. */
+#define OLD 0xfffffffcu   /* old_frame's tag: the stale translation */
+#define NEW 0xfffffffdu   /* new_frame's tag: the change is visible */
+#define OTHER 0xfffffffeu /* no frame's tag */
+#define FAULT 0xffffffffu /* a translation fault */
+unsigned frame_at(unsigned page);
+unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame);
+/* OLD, NEW, FAULT or OTHER in words, for a FACT line. */
+const char *seen(unsigned outcome);
+
+/* Around the library: a plain store, no barrier, no invalidation, nothing
+ * counted - behind the TLB's back. */
+static inline void raw_store(unsigned page, lazy_mmu_pte_t pte)
+{
+    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) = pte;
+}
+
+static inline void raw_map(unsigned page, unsigned frame, bool rw)
+{
+    raw_store(page, arch_make_pte(arch_frame_pa(frame), rw));
+}
+
+/* What each window page must read once the library has published what
+ * map() and unmap() gave it: a frame, or FAULT. */
+extern unsigned model[KERNEL_WINDOW_PAGES];
+
+/* Through the library, or around it in a negative control
+ * (kernel_set_pte): inline, so that each kernel's build decides. */
+static inline void map(unsigned page, unsigned frame, bool rw)
+{
+    kernel_set_pte(&mmu, arch_window_ptep(page), arch_make_pte(arch_frame_pa(frame), rw),
+                   page_va(page));
+    model[page] = frame;
+}
+
+static inline void unmap(unsigned page)
+{
+    kernel_set_pte(&mmu, arch_window_ptep(page), 0, page_va(page));
+    model[page] = FAULT;
+}
+
+/* "FACT name: " and the strings after it, one line. */
+void fact_line(const char *name, ...);
+#define fact(...) fact_line(__VA_ARGS__, (const char *)0)
+
+/* Counters a case must end with: kput_stats' five, in its order. */
+struct expect {
+    uint64_t page_invals, full_invals, barriers, bbm, publishes;
+};
+
+/* The words a kernel's CHECK lines give their verdict in, which its check
+ * script reads: "CHECK <pass|fail><what> n=<n>: <counters>" and then <ok>,
+ * or <want> and the counters the policy promised. */
+struct check_words {
+    const char *pass, *fail, *ok, *want;
+};
+
+/* lazy_mmu_get_stats(&mmu), counted since the last lazy_mmu_reset_stats,
+ * against want: one CHECK line, a failure when they differ. */
+void check_counts(const char *what, unsigned n, struct expect want);
+
+/* Tags every frame, turns the MMU on and readies mmu.  words: how this
+ * kernel's CHECK lines read (NULL for a kernel without count checks). */
+void facts_init(const struct check_words *words);
+/* "PASS|FAIL <kernel>: <failures> <checks> failed", and the exit status
+ * that goes with it. */
+void facts_exit(const char *kernel, const char *checks);
+
+#endif
