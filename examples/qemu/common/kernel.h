@@ -161,6 +161,8 @@ extern uintptr_t kernel_freed[KERNEL_FREED_MAX];
 extern unsigned kernel_nfreed;
 void kputs(const char *s);
 void kput_u64(uint64_t v);
+/* v in decimal, written into buf: for a line put together from strings. */
+const char *kdecimal(char buf[24], uint64_t v);
 void kput_hex(uint64_t v);
 uint64_t kmedian(uint64_t *v, unsigned n); /* sorts v */
 /* "page_invals=.. full_invals=.. barriers=.. bbm=.. publishes=..": the

@@ -9,16 +9,21 @@ void kputs(const char *s)
         arch_putc(*s++);
 }
 
+const char *kdecimal(char buf[24], uint64_t v)
+{
+    char *p = buf + 23;
+    *p = 0;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 void kput_u64(uint64_t v)
 {
     char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        arch_putc(buf[--n]);
+    kputs(kdecimal(buf, v));
 }
 
 void kput_hex(uint64_t v)

@@ -14,46 +14,7 @@
  * (kernel_set_pte, as common/scenarios.c does): the counter checks must
  * then report FAIL.
  */
-#include "kernel.h"
-
-static struct lazy_mmu mmu;
-static unsigned failures;
-
-/* ---- raw access to the window, bypassing the library ---- */
-
-#define FAULT 0xffffffffu
-#define UNKNOWN 0xfffffffeu
-
-static uint64_t tag(unsigned frame)
-{
-    return 0xfac7000000000000ull | frame;
-}
-
-static uintptr_t va(unsigned page)
-{
-    return arch_window_va() + (uintptr_t)page * LAZY_MMU_PAGE_SIZE;
-}
-
-/* Which frame page's translation reaches now (FAULT if none). */
-static unsigned frame_at(unsigned page)
-{
-    uint64_t v;
-    if (!arch_probe_read(va(page), &v))
-        return FAULT;
-    if ((v & ~0xffffull) != tag(0))
-        return UNKNOWN;
-    return (unsigned)(v & 0xffff);
-}
-
-static void raw_map(unsigned page, unsigned frame, bool rw)
-{
-    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) = arch_make_pte(arch_frame_pa(frame), rw);
-}
-
-static void raw_unmap(unsigned page)
-{
-    *(volatile lazy_mmu_pte_t *)arch_window_ptep(page) = 0;
-}
+#include "facts.h"
 
 /* The backend's own primitives (arch/riscv64/insn.h), called directly. */
 static void fence_all(void)
@@ -63,18 +24,7 @@ static void fence_all(void)
 
 static void fence_page(unsigned page)
 {
-    lazy_mmu__riscv64_sfence_vma_va(&mmu, va(page));
-}
-
-static void fact(const char *name, const char *observed, const char *meaning)
-{
-    kputs("FACT riscv64 ");
-    kputs(name);
-    kputs(": ");
-    kputs(observed);
-    kputs(" -- ");
-    kputs(meaning);
-    kputs("\n");
+    lazy_mmu__riscv64_sfence_vma_va(&mmu, page_va(page));
 }
 
 static void sanity(bool ok, const char *what)
@@ -92,6 +42,7 @@ static void sanity(bool ok, const char *what)
 static void facts(void)
 {
     unsigned f, i, stale;
+    char got[24], all[24];
     bool wrote;
 
     /* A remap with no fence at all: the baseline the negative control of
@@ -101,7 +52,7 @@ static void facts(void)
     sanity(frame_at(0) == 0, "page 0 reads frame 0 after a global fence");
     raw_map(0, 1, true);
     f = frame_at(0);
-    fact("remap-without-fence", f == 0 ? "old frame read" : "new frame read",
+    fact("riscv64 remap-without-fence", f == 0 ? "old frame read" : "new frame read", " -- ",
          f == 0 ? "QEMU keeps the stale translation: a skipped fence is observable"
                 : "QEMU re-walked: a skipped fence is NOT observable");
 
@@ -117,19 +68,19 @@ static void facts(void)
     raw_map(0, 4, true);
     fence_page(1);
     f = frame_at(0);
-    fact("remap-fence-on-other-page", f == 2 ? "old frame read" : "new frame read",
+    fact("riscv64 remap-fence-on-other-page", f == 2 ? "old frame read" : "new frame read", " -- ",
          f == 2 ? "sfence.vma va drops only va: a fence on the wrong page is observable"
                 : "sfence.vma va flushed page 0 too (whole TLB): a fence on the wrong "
                   "page is NOT observable here, and the counters see how many fences, "
                   "not which pages (the host simulator checks that)");
 
     /* Invalid -> valid with no fence, after the invalid entry was walked. */
-    raw_unmap(2);
+    raw_store(2, 0);
     fence_all();
     sanity(frame_at(2) == FAULT, "unmapped page 2 faults");
     raw_map(2, 5, true);
     f = frame_at(2);
-    fact("map-without-fence", f == FAULT ? "fault" : "new frame read",
+    fact("riscv64 map-without-fence", f == FAULT ? "fault" : "new frame read", " -- ",
          f == FAULT ? "QEMU cached the invalid entry: a skipped fence is observable"
                     : "QEMU does not cache invalid entries: a skipped fence after "
                       "invalid->valid is NOT observable, only counted");
@@ -138,28 +89,28 @@ static void facts(void)
     raw_map(3, 6, true);
     fence_all();
     sanity(frame_at(3) == 6, "page 3 reads frame 6");
-    raw_unmap(3);
+    raw_store(3, 0);
     f = frame_at(3);
-    fact("unmap-without-fence", f == 6 ? "old frame read" : "fault",
+    fact("riscv64 unmap-without-fence", f == 6 ? "old frame read" : "fault", " -- ",
          f == 6 ? "the stale translation survives: observable" : "NOT observable");
 
     /* Write permission removed with no fence. */
     raw_map(4, 7, true);
     fence_all();
-    sanity(arch_probe_write(va(4), tag(7)), "page 4 is writable");
+    sanity(arch_probe_write(page_va(4), tag(7)), "page 4 is writable");
     raw_map(4, 7, false);
-    wrote = arch_probe_write(va(4), tag(7));
-    fact("protect-without-fence", wrote ? "write went through" : "write faulted",
+    wrote = arch_probe_write(page_va(4), tag(7));
+    fact("riscv64 protect-without-fence", wrote ? "write went through" : "write faulted", " -- ",
          wrote ? "the stale write permission survives: observable" : "NOT observable");
 
     /* Write permission added with no fence (the spec lets software skip this
      * fence and take the spurious fault instead). */
     raw_map(5, 8, false);
     fence_all();
-    sanity(!arch_probe_write(va(5), tag(8)), "read-only page 5 rejects a write");
+    sanity(!arch_probe_write(page_va(5), tag(8)), "read-only page 5 rejects a write");
     raw_map(5, 8, true);
-    wrote = arch_probe_write(va(5), tag(8));
-    fact("unprotect-without-fence", wrote ? "write went through" : "write faulted",
+    wrote = arch_probe_write(page_va(5), tag(8));
+    fact("riscv64 unprotect-without-fence", wrote ? "write went through" : "write faulted", " -- ",
          wrote ? "QEMU re-walks on a write it had no permission for (the spec would also "
                  "allow a spurious fault)"
                : "the old read-only permission is cached (a spurious fault the spec allows)");
@@ -176,11 +127,8 @@ static void facts(void)
     stale = 0;
     for (i = 0; i < KERNEL_WINDOW_PAGES; i++)
         stale += frame_at(i) == i;
-    kputs("FACT riscv64 tlb-reach: ");
-    kput_u64(stale);
-    kputs(" of ");
-    kput_u64(KERNEL_WINDOW_PAGES);
-    kputs(" pages remapped without a fence still read their old frame\n");
+    fact("riscv64 tlb-reach", kdecimal(got, stale), " of ", kdecimal(all, KERNEL_WINDOW_PAGES),
+         " pages remapped without a fence still read their old frame");
     fence_all();
 
 #if LAZY_MMU_RISCV64_SVINVAL
@@ -189,9 +137,9 @@ static void facts(void)
     fence_all();
     (void)frame_at(0);
     raw_map(0, 1, true);
-    lazy_mmu__riscv64_sinval_vma(&mmu, va(0));
+    lazy_mmu__riscv64_sinval_vma(&mmu, page_va(0));
     f = frame_at(0);
-    fact("svinval-sinval-alone", f == 0 ? "old frame read" : "new frame read",
+    fact("riscv64 svinval-sinval-alone", f == 0 ? "old frame read" : "new frame read", " -- ",
          f == 0 ? "SINVAL.VMA waits for SFENCE.INVAL.IR: a missing IR fence is observable"
                 : "SINVAL.VMA takes effect at once: a missing SFENCE.INVAL.IR is NOT "
                   "observable");
@@ -202,7 +150,8 @@ static void facts(void)
     lazy_mmu__riscv64_sfence_w_inval(&mmu);
     lazy_mmu__riscv64_sfence_inval_ir(&mmu);
     f = frame_at(0);
-    fact("svinval-fences-without-sinval", f == 2 ? "old frame read" : "new frame read",
+    fact("riscv64 svinval-fences-without-sinval", f == 2 ? "old frame read" : "new frame read",
+         " -- ",
          f == 2 ? "the ordering fences do not invalidate: a missing SINVAL.VMA is observable"
                 : "the ordering fences flushed the TLB: a missing SINVAL.VMA is NOT observable");
     raw_map(0, 4, true);
@@ -212,15 +161,16 @@ static void facts(void)
     (void)frame_at(1);
     raw_map(0, 6, true);
     lazy_mmu__riscv64_sfence_w_inval(&mmu);
-    lazy_mmu__riscv64_sinval_vma(&mmu, va(1));
+    lazy_mmu__riscv64_sinval_vma(&mmu, page_va(1));
     lazy_mmu__riscv64_sfence_inval_ir(&mmu);
     f = frame_at(0);
-    fact("svinval-sinval-on-other-page", f == 4 ? "old frame read" : "new frame read",
+    fact("riscv64 svinval-sinval-on-other-page", f == 4 ? "old frame read" : "new frame read",
+         " -- ",
          f == 4 ? "SINVAL.VMA va drops only va: a wrong page is observable"
                 : "SINVAL.VMA flushed page 0 too: a wrong page is NOT observable here");
     raw_map(0, 7, true);
     lazy_mmu__riscv64_sfence_w_inval(&mmu);
-    lazy_mmu__riscv64_sinval_vma(&mmu, va(0));
+    lazy_mmu__riscv64_sinval_vma(&mmu, page_va(0));
     lazy_mmu__riscv64_sfence_inval_ir(&mmu);
     sanity(frame_at(0) == 7, "the full Svinval sequence on page 0 shows its new frame");
 #endif
@@ -228,33 +178,12 @@ static void facts(void)
 
 /* ---- the policy's promise, checked on the library's own counters ---- */
 
-static unsigned model[KERNEL_WINDOW_PAGES]; /* frame, or FAULT */
-
-static void set(unsigned page, unsigned frame)
-{
-    kernel_set_pte(&mmu, arch_window_ptep(page), arch_make_pte(arch_frame_pa(frame), true),
-                   va(page));
-    model[page] = frame;
-}
-
-static void clear(unsigned page)
-{
-    kernel_set_pte(&mmu, arch_window_ptep(page), 0, va(page));
-    model[page] = FAULT;
-}
-
-/* Expected counters of one case: invalidations issued for `pages` distinct
- * pages in `sections` visibility points that each had work. */
-struct expect {
-    uint64_t page_invals, full_invals, barriers, publishes;
-};
-
 /* One section changing `pages` distinct pages: one fence per page up to the
  * threshold, else one global fence; Svinval brackets the per-page ones with
  * one SFENCE.W.INVAL and one SFENCE.INVAL.IR. */
 static struct expect one_section(uint64_t pages)
 {
-    struct expect e = {0, 0, 0, 0};
+    struct expect e = {0, 0, 0, 0, 0};
     if (pages == 0)
         return e;
     e.publishes = 1;
@@ -272,6 +201,7 @@ static struct expect times(struct expect e, uint64_t k)
     e.page_invals *= k;
     e.full_invals *= k;
     e.barriers *= k;
+    e.bbm *= k;
     e.publishes *= k;
     return e;
 }
@@ -281,47 +211,22 @@ static struct expect plus(struct expect a, struct expect b)
     a.page_invals += b.page_invals;
     a.full_invals += b.full_invals;
     a.barriers += b.barriers;
+    a.bbm += b.bbm;
     a.publishes += b.publishes;
     return a;
 }
 
-/* The expectation in the shape of kput_stats' counter line (no bbm here). */
-static void put_want(struct expect e)
-{
-    struct lazy_mmu_stats w;
-
-    w.page_invals = e.page_invals;
-    w.full_invals = e.full_invals;
-    w.barriers = e.barriers;
-    w.bbm = 0;
-    w.publishes = e.publishes;
-    kput_stats(&w);
-}
-
 /* Counters against the promise, then every page against the model: the
- * counts are only worth checking if the result is also right. */
+ * counts are only worth checking if the result is also right.  The pages
+ * are read first, before any output can change what the TLB holds. */
 static void verify(const char *name, unsigned n, struct expect e, unsigned lo, unsigned cnt)
 {
-    const struct lazy_mmu_stats *st = lazy_mmu_get_stats(&mmu);
-    bool ok = st->page_invals == e.page_invals && st->full_invals == e.full_invals &&
-              st->barriers == e.barriers && st->publishes == e.publishes && st->bbm == 0;
     unsigned i, bad = FAULT;
 
     for (i = lo; i < lo + cnt && bad == FAULT; i++)
         if (frame_at(i) != model[i])
             bad = i;
-    kputs(ok ? "CHECK PASS count " : "CHECK FAIL count ");
-    kputs(name);
-    kputs(" n=");
-    kput_u64(n);
-    kputs(": ");
-    kput_stats(st);
-    if (!ok) {
-        kputs(" want ");
-        put_want(e);
-        failures++;
-    }
-    kputs("\n");
+    check_counts(name, n, e);
     if (bad != FAULT) {
         kputs("CHECK FAIL read ");
         kputs(name);
@@ -347,7 +252,7 @@ static void reset_window(void)
 {
     unsigned i;
     for (i = 0; i < KERNEL_WINDOW_PAGES; i++) {
-        raw_unmap(i);
+        raw_store(i, 0);
         model[i] = FAULT;
     }
     fence_all();
@@ -367,26 +272,26 @@ static void counts(void)
         touch(0, n);
         s = lazy_mmu_enter(&mmu);
         for (i = 0; i < n; i++)
-            set(i, i); /* invalid -> valid: QEMU cannot show a skipped fence */
+            map(i, i, true); /* invalid -> valid: QEMU cannot show a skipped fence */
         lazy_mmu_leave(&mmu, s);
         verify("map", n, one_section(n), 0, n);
 
         touch(0, n);
         s = lazy_mmu_enter(&mmu);
         for (i = 0; i < n; i++)
-            set(i, i + KERNEL_WINDOW_PAGES);
+            map(i, i + KERNEL_WINDOW_PAGES, true);
         lazy_mmu_leave(&mmu, s);
         verify("remap", n, one_section(n), 0, n);
 
         touch(0, n);
         for (i = 0; i < n; i++)
-            set(i, i); /* eager: one visibility point per update */
+            map(i, i, true); /* eager: one visibility point per update */
         verify("eager-remap", n, times(one_section(1), n), 0, n);
 
         touch(0, n);
         s = lazy_mmu_enter(&mmu);
         for (i = 0; i < n; i++)
-            clear(i);
+            unmap(i);
         lazy_mmu_leave(&mmu, s);
         verify("unmap", n, one_section(n), 0, n);
     }
@@ -394,9 +299,9 @@ static void counts(void)
     /* The same entry rewritten in one section is one page to fence. */
     reset_window();
     s = lazy_mmu_enter(&mmu);
-    set(7, 1);
-    set(7, 2);
-    set(7, 3);
+    map(7, 1, true);
+    map(7, 2, true);
+    map(7, 3, true);
     lazy_mmu_leave(&mmu, s);
     verify("same-page-x3", 1, one_section(1), 7, 1);
 
@@ -406,7 +311,7 @@ static void counts(void)
         reset_window();
         s = lazy_mmu_enter(&mmu);
         for (i = 0; i < n; i++)
-            set(2 * i, i);
+            map(2 * i, i, true);
         lazy_mmu_leave(&mmu, s);
         verify("scattered", n, one_section(n), 0, 2 * n);
     }
@@ -422,10 +327,10 @@ static void counts(void)
     reset_window();
     s = lazy_mmu_enter(&mmu);
     for (i = 0; i < 10; i++)
-        set(i, i);
+        map(i, i, true);
     s2 = lazy_mmu_enter(&mmu);
     for (i = 100; i < 110; i++)
-        set(i, i);
+        map(i, i, true);
     lazy_mmu_leave(&mmu, s2);
     lazy_mmu_leave(&mmu, s);
     {
@@ -439,10 +344,10 @@ static void counts(void)
     reset_window();
     s = lazy_mmu_enter(&mmu);
     for (i = 0; i < 30; i++)
-        set(i, i);
+        map(i, i, true);
     lazy_mmu_flush(&mmu);
     for (i = 30; i < 60; i++)
-        set(i, i);
+        map(i, i, true);
     lazy_mmu_leave(&mmu, s);
     verify("flush-mid-section", 60, times(one_section(30), 2), 0, 60);
 
@@ -450,10 +355,10 @@ static void counts(void)
     reset_window();
     s = lazy_mmu_enter(&mmu);
     for (i = 0; i < 20; i++)
-        set(i, i);
+        map(i, i, true);
     s2 = lazy_mmu_pause(&mmu);
     for (i = 20; i < 25; i++)
-        set(i, i);
+        map(i, i, true);
     lazy_mmu_resume(&mmu, s2);
     lazy_mmu_leave(&mmu, s);
     verify("pause", 25, plus(one_section(20), times(one_section(1), 5)), 0, 25);
@@ -461,14 +366,16 @@ static void counts(void)
     /* invalidate_range over more pages than the threshold: one global. */
     reset_window();
     s = lazy_mmu_enter(&mmu);
-    lazy_mmu_invalidate_range(&mmu, va(0), va(100));
+    lazy_mmu_invalidate_range(&mmu, page_va(0), page_va(100));
     lazy_mmu_leave(&mmu, s);
     verify("invalidate-range", 100, one_section(100), 0, 0);
 }
 
 void kernel_main(void)
 {
-    unsigned f;
+    /* check.sh counts the CHECK PASS lines and wants a CHECK FAIL count map
+     * line from the negative control. */
+    static const struct check_words words = {"PASS count ", "FAIL count ", "", " want "};
 
     kputs("lazymmu QEMU facts kernel: riscv64");
 #if LAZY_MMU_RISCV64_SVINVAL
@@ -478,17 +385,10 @@ void kernel_main(void)
     kputs(" (negative control: page tables written around the library)");
 #endif
     kputs("\n");
-    for (f = 0; f < KERNEL_FRAMES; f++)
-        arch_frame_alias(f)[0] = tag(f);
-    arch_mmu_init();
-    lazy_mmu_init(&mmu);
+    facts_init(&words);
 
     facts();
     counts();
 
-    kputs(failures ? "FAIL" : "PASS");
-    kputs(" riscv64-facts: ");
-    kput_u64(failures);
-    kputs(" check(s) failed\n");
-    arch_exit(failures ? 1 : 0);
+    facts_exit("riscv64-facts", "check(s)");
 }
