@@ -32,16 +32,9 @@ unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame)
 
 const char *seen(unsigned outcome)
 {
-    switch (outcome) {
-    case OLD:
-        return "the old translation (stale)";
-    case NEW:
-        return "the new translation";
-    case FAULT:
-        return "a fault";
-    default:
-        return "an unexpected value";
-    }
+    static const char *const text[] = {"the old translation (stale)", "the new translation",
+                                       "an unexpected value", "a fault"};
+    return text[outcome - OLD];
 }
 
 void fact_line(const char *name, ...)

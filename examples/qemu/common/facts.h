@@ -32,7 +32,8 @@ static inline uintptr_t page_va(unsigned page)
 }
 
 /* What a read of a window page found: frame_at() gives the frame whose tag
- * it read, or FAULT or OTHER; observe() says OLD, NEW, FAULT or OTHER. */
+ * it read, or FAULT or OTHER; observe() says OLD, NEW, FAULT or OTHER.
+ * Above every frame number, and consecutive: seen() indexes its words. */
 #define OLD 0xfffffffcu   /* old_frame's tag: the stale translation */
 #define NEW 0xfffffffdu   /* new_frame's tag: the change is visible */
 #define OTHER 0xfffffffeu /* no frame's tag */
