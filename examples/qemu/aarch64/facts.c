@@ -18,23 +18,23 @@
  * their context argument. */
 static void dsb_ishst(void)
 {
-    lazy_mmu__a64_dsb_ishst(&mmu);
+    lazy_mmu__aarch64_dsb_ishst(&mmu);
 }
 static void dsb_ish(void)
 {
-    lazy_mmu__a64_dsb_ish(&mmu);
+    lazy_mmu__aarch64_dsb_ish(&mmu);
 }
 static void isb(void)
 {
-    lazy_mmu__a64_isb(&mmu);
+    lazy_mmu__aarch64_isb(&mmu);
 }
 static void tlbi_va(uintptr_t va)
 {
-    lazy_mmu__a64_tlbi_va(&mmu, va);
+    lazy_mmu__aarch64_tlbi_va(&mmu, va);
 }
 static void tlbi_all(void)
 {
-    lazy_mmu__a64_tlbi_all(&mmu);
+    lazy_mmu__aarch64_tlbi_all(&mmu);
 }
 
 /* A TLBI VAAE1IS whose operand is the unmasked (va >> 12) of a window VA,
