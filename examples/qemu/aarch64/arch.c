@@ -321,8 +321,8 @@ void arch_mmu_init(void)
      * on; the identity map keeps this code where it is. */
     __asm__ __volatile__("msr sctlr_el1, %0\n\tisb" : : "r"(sctlr) : "memory");
 
-    /* Where the scenarios' pages are, for the logs (test.sh requires the
-     * upper half). */
+    /* Where the scenarios' pages are, for the logs (../common/check.sh
+     * requires the upper half). */
     kputs("window: VA ");
     kput_hex(WINDOW_VA);
     kputs(" (TTBR1_EL1, upper half, T1SZ ");

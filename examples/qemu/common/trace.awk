@@ -6,7 +6,11 @@
 # including those of out-of-line library code they called: from the
 # function's entry to one of its own returns (out-of-line library code that
 # untraced callers run later belongs to no function).  A trace_* function
-# without a return of its own (a tail call) cannot be delimited and says so.
+# without a return of its own (a tail call) cannot be delimited and says so,
+# unless -v tailcalls=1: then it runs to the next trace_* entry or the log's
+# end, which is right only where nothing the filter logs runs in between
+# (aarch64's facts kernel, whose trace_eager_remap ends in a branch to
+# lazy_mmu_set_pte, and runs last).
 #
 # With -v mode=outside it lists the other half instead: every picked
 # instruction executed outside those calls (before the first, between two,
@@ -14,7 +18,7 @@
 #     OUTSIDE <function that holds it>: <insn>
 # so each logged instruction is counted by exactly one of the two modes.
 #
-# Usage: awk -v pick='REGEX' [-v mode=outside] -f trace.awk kernel.dis trace.log
+# Usage: awk -v pick='REGEX' [-v mode=outside] [-v tailcalls=1] -f trace.awk kernel.dis trace.log
 #   kernel.dis  objdump -d of the kernel (x86_64: its 32-bit entry
 #               disassembled as such)
 #   trace.log   qemu ... -singlestep -d exec,nochain -dfilter <ranges of the
@@ -60,7 +64,7 @@ FNR == NR {
 END {
     for (i = 1; mode != "outside" && i <= nfn; i++) {
         fn = order[i]
-        if (!(fn in hasret)) { printf "TRACE %s: (no return of its own: cannot be delimited)\n", fn; continue }
+        if (!(fn in hasret) && !tailcalls) { printf "TRACE %s: (no return of its own: cannot be delimited)\n", fn; continue }
         if (!(fn in seen)) { printf "TRACE %s: (not executed)\n", fn; continue }
         printf "TRACE %s: %s\n", fn, seq[fn] == "" ? "(nothing)" : seq[fn]
     }

@@ -1,5 +1,5 @@
 /* examples/qemu/x86_64/global.c - kernel-global-trace*.elf: what the library
- * executes for global pages, for check-trace.sh to read.
+ * executes for global pages, for ../common/check.sh to read.
  *
  * kernel-global.elf runs the shared scenarios with global window pages and
  * shows that its full flushes drop them (a CR4 write that does not change
@@ -7,7 +7,7 @@
  * form: QEMU also drops global entries on every CR3 load, where hardware
  * keeps them, so a library that reloaded CR3 for them would pass there.
  * The trace_* functions below are booted again under QEMU's instruction log
- * (check-trace.sh) and must have executed the policy's forms: an INVLPG per
+ * (../common/check.sh) and must have executed the policy's forms: an INVLPG per
  * page under the threshold (INVLPG drops global entries too), and past it
  * the CR4.PGE toggle - two MOVs to CR4 - and no CR3 reload.
  *
