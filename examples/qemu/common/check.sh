@@ -272,7 +272,7 @@ trace | trace-neg | trace-cut)
         # The traced boot's log without the instructions trace_cut names.
         [ -f "$dis" ] && [ -f "$qlog" ] || bad "no $dis or $qlog: the trace mode runs first"
         cut=trace-${name#kernel-}-cut.log
-        awk -v pick="$trace_cut" -v list=cut -f ../common/insns.awk "$dis" "$qlog" >"$cut"
+        awk -v pick="$trace_cut" -v list=cut -f ../common/dis.awk -f ../common/insns.awk "$dis" "$qlog" >"$cut"
         qlog=$cut
     else
         image=$(trace_image)
@@ -280,7 +280,7 @@ trace | trace-neg | trace-cut)
         if [ -n "$static_pick" ]; then
             # Every such instruction must be in code the filter logs: one the
             # compiler put elsewhere would be missing from the trace.
-            where=$(awk -v pick="$static_pick" -v list=holders -f ../common/insns.awk "$dis" |
+            where=$(awk -v pick="$static_pick" -v list=holders -f ../common/dis.awk -f ../common/insns.awk "$dis" |
                 grep -Ev '^(trace_|lazy_mmu)' | sort -u | tr '\n' ' ')
             [ -z "$where" ] || bad "$image has instructions /$static_pick/ outside the logged ranges, in $where"
         fi
@@ -292,7 +292,7 @@ trace | trace-neg | trace-cut)
             awk '$3 ~ /^[tT]$/ && $4 ~ /^(trace_|lazy_mmu)/ { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }')
         [ -n "$ranges" ] || bad "no trace_/lazy_mmu symbols in $image"
         if [ -n "$guard_pick" ]; then
-            watched=$(awk -v pick="$guard_pick" -v list=ranges -f ../common/insns.awk "$dis")
+            watched=$(awk -v pick="$guard_pick" -v list=ranges -f ../common/dis.awk -f ../common/insns.awk "$dis")
             [ -n "$watched" ] || bad "no instruction /$guard_pick/ in $dis"
             ranges=$ranges$watched
         fi
@@ -305,7 +305,7 @@ trace | trace-neg | trace-cut)
     fi
 
     # The TRACE lines against the policy (check.conf's want), into $out.
-    lines=$(awk -v pick="$trace_pick" -v tailcalls="$tailcalls" -f ../common/trace.awk "$dis" "$qlog" |
+    lines=$(awk -v pick="$trace_pick" -v tailcalls="$tailcalls" -f ../common/dis.awk -f ../common/trace.awk "$dis" "$qlog" |
         normalize)
     : >"$out"
     rejected=""
@@ -346,7 +346,7 @@ trace | trace-neg | trace-cut)
     # here: list that function, or keep the code out of line.
     guard=""
     if [ -n "$guard_pick" ]; then
-        outside=$(awk -v pick="$guard_pick" -v mode=outside -f ../common/trace.awk "$dis" "$qlog" | normalize |
+        outside=$(awk -v pick="$guard_pick" -v mode=outside -f ../common/dis.awk -f ../common/trace.awk "$dis" "$qlog" | normalize |
             awk '{ if (!($0 in n)) order[++k] = $0; n[$0]++ } END { for (i = 1; i <= k; i++) print order[i] " x" n[order[i]] }')
         gbad="" gn=0
         while IFS= read -r line; do

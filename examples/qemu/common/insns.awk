@@ -5,26 +5,16 @@
 #   -v list=holders  the function holding each, one a line
 #   -v list=cut      (a second file, QEMU's -d exec log) that log without
 #                    the lines of those instructions
-# Instructions are read as common/trace.awk reads them.
-# Usage: awk -v pick=REGEX -v list=ranges|holders -f insns.awk kernel.dis
-#        awk -v pick=REGEX -v list=cut -f insns.awk kernel.dis trace.log
-function norm(h) { sub(/^0x/, "", h); sub(/^0+/, "", h); return tolower(h) }
+# The listing is read by common/dis.awk, given first.
+# Usage: awk -v pick=REGEX -v list=ranges|holders -f dis.awk -f insns.awk kernel.dis
+#        awk -v pick=REGEX -v list=cut -f dis.awk -f insns.awk kernel.dis trace.log
 FNR == NR {
-    if ($0 ~ /^[0-9a-f]+ <[^>]*>:$/) {
-        if ($2 !~ /^<\.L/) { name = $2; gsub(/[<>:]/, "", name) }
-        next
-    }
-    if ($0 ~ /^ *[0-9a-f]+:\t/) {
-        n = split($0, f, "\t")
-        if (n < 3) next
-        addr = f[1]; sub(/:$/, "", addr); gsub(/ /, "", addr)
-        insn = f[3]; for (i = 4; i <= n; i++) insn = insn " " f[i]
-        sub(/ *(#|<).*$/, "", insn)
-        gsub(/  +/, " ", insn)
-        if (insn !~ pick) next
-        if (list == "ranges") printf ",0x%s+0x1", addr
+    k = dis_line()
+    if (k == 1) name = dis_name
+    if (k == 2 && dis_insn ~ pick) {
+        if (list == "ranges") printf ",0x%s+0x1", dis_addr
         else if (list == "holders") print name
-        else picked[norm(addr)] = 1
+        else picked[dis_addr] = 1
     }
     next
 }

@@ -18,7 +18,8 @@
 #     OUTSIDE <function that holds it>: <insn>
 # so each logged instruction is counted by exactly one of the two modes.
 #
-# Usage: awk -v pick='REGEX' [-v mode=outside] [-v tailcalls=1] -f trace.awk kernel.dis trace.log
+# Usage: awk -v pick='REGEX' [-v mode=outside] [-v tailcalls=1] -f dis.awk -f trace.awk \
+#            kernel.dis trace.log
 #   kernel.dis  objdump -d of the kernel (x86_64: its 32-bit entry
 #               disassembled as such)
 #   trace.log   qemu ... -singlestep -d exec,nochain -dfilter <ranges of the
@@ -28,28 +29,19 @@
 # promises (TRACE), or with its list of what may run outside the traced
 # calls - the boot's own page-table setup and the library (OUTSIDE); this
 # file only turns a log into sequences.
-function norm(h) { sub(/^0x/, "", h); sub(/^0+/, "", h); return tolower(h) }
 FNR == NR {
-    if ($0 ~ /^[0-9a-f]+ <[^>]*>:$/) {
-        if ($2 ~ /^<\.L/) next             # a local label (clang keeps them): same function
-        name = $2; gsub(/[<>:]/, "", name)
+    k = dis_line()
+    if (k == 1) {
+        name = dis_name
         intrace = name ~ /^trace_/
         if (intrace) {
-            entry[norm($1)] = name
+            entry[dis_addr] = name
             order[++nfn] = name
         }
-        next
     }
-    # "  addr:\tbytes\tmnemonic operands" (a continuation line has no third field)
-    if ($0 ~ /^ *[0-9a-f]+:\t/) {
-        n = split($0, f, "\t")
-        if (n < 3) next
-        addr = f[1]; sub(/:$/, "", addr); gsub(/ /, "", addr)
-        insn = f[3]; for (i = 4; i <= n; i++) insn = insn " " f[i]
-        sub(/ *(#|<).*$/, "", insn)       # objdump's comments and symbol hints
-        gsub(/  +/, " ", insn)
-        if (insn ~ pick) { op[norm(addr)] = insn; holder[norm(addr)] = name }
-        if (intrace && insn ~ /^ret/) { isret[norm(addr)] = 1; hasret[name] = 1 }
+    if (k == 2) {
+        if (dis_insn ~ pick) { op[dis_addr] = dis_insn; holder[dis_addr] = name }
+        if (intrace && dis_insn ~ /^ret/) { isret[dis_addr] = 1; hasret[name] = 1 }
     }
     next
 }
