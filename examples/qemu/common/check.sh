@@ -29,10 +29,13 @@
 #               FAIL on what a page read or wrote, space-inactive on its
 #               counts, and what the bypass leaves to the library (block-map,
 #               space-pages, space-full) still PASS; nothing crashed
-#   facts       the facts kernel's PASS line (check.conf); its FACT lines
-#               are echoed, QEMU's observations
-#   facts-neg   exit 1 with check.conf's facts_neg line (a counter check that
-#               fails where QEMU shows nothing)
+#   facts       exit 0, "PASS <arch> facts: 0 check(s) failed" and no
+#               "CHECK FAIL" line (common/facts.c prints every CHECK line as
+#               "CHECK PASS|FAIL <what>..."); its FACT lines are echoed,
+#               QEMU's observations
+#   facts-neg   exit 1, "FAIL <arch> facts: N check(s) failed" and a line
+#               matching check.conf's facts_neg (a count check that fails
+#               where QEMU shows nothing)
 #   stop        the kernel must stop as check.conf's stop_* says (exit value
 #               and line): a feature the CPU lacks, a protection it must hit
 #   trace       KERNEL booted under QEMU's instruction log: each trace_*
@@ -79,7 +82,7 @@ bad() {
     # What went wrong first, else how the log ends (the modes that judge
     # an earlier boot's files have said what).
     if [ -f "$log" ] && [ "$mode" != counts ] && [ "$mode" != counts-neg ]; then
-        { grep -E "^(FAIL|  [a-z])|${crash:-^PANIC}" "$log" || tail -n 5 "$log"; } | head -n 12 | sed 's/^/    /'
+        { grep -E "^(FAIL|CHECK FAIL|  [a-z])|${crash:-^PANIC}" "$log" || tail -n 5 "$log"; } | head -n 12 | sed 's/^/    /'
     fi
     exit 1
 }
@@ -176,12 +179,14 @@ judge_spaces_neg() {
 }
 judge_facts() {
     exits 0 || bad "not exit 0"
-    hasx "$facts_pass" || bad "no line \"$facts_pass\""
-    good "$(count "$facts_ok") counter/memory checks matched the policy$told"
+    hasx "PASS $ARCH facts: 0 check(s) failed" || bad "no PASS line"
+    ! has '^CHECK FAIL ' || bad "a failed check: $(grep -m1 '^CHECK FAIL ' "$log")"
+    good "$(count '^CHECK PASS ') counter/memory checks matched the policy$told"
 }
 judge_facts_neg() {
     exits 1 || bad "not the kernel's exit 1 (checks failed)"
     nocrash
+    has "^FAIL $ARCH facts: [1-9][0-9]* check\\(s\\) failed$" || bad "no FAIL line"
     line=$(grep -m1 -E "$facts_neg" "$log")
     [ -n "$line" ] || bad "no line matching /$facts_neg/"
     good "the counter checks failed as built to, e.g. $line$told"
@@ -229,7 +234,7 @@ pass | smp | spaces | facts | stop)
     boot "$@"
     reason=$(skipped_after_boot)
     [ -z "$reason" ] || { verdict "SKIPPED: $reason"; exit 0; }
-    [ "$mode" != facts ] || grep -E '^FACT|MISMATCH' "$log" | sed 's/^/    /'
+    [ "$mode" != facts ] || grep -E '^(FACT|CHECK FAIL) ' "$log" | sed 's/^/    /'
     "judge_$mode"
     ;;
 neg | smp-neg | spaces-neg | facts-neg)

@@ -83,22 +83,21 @@ struct expect {
     uint64_t page_invals, full_invals, barriers, bbm, publishes;
 };
 
-/* The words a kernel's CHECK lines give their verdict in, which its check
- * script reads: "CHECK <pass|fail><what> n=<n>: <counters>" and then <ok>,
- * or <want> and the counters the policy promised. */
-struct check_words {
-    const char *pass, *fail, *ok, *want;
-};
+/* One CHECK line, in the one form every facts kernel prints and check.sh
+ * reads: "CHECK PASS <what>" or "CHECK FAIL <what>", a failure counted.
+ * The caller ends the line: "\n", or ": <got>" and, after a FAIL,
+ * " want <what was owed>". */
+bool check_line(const char *what, bool ok);
 
 /* lazy_mmu_get_stats(&mmu), counted since the last lazy_mmu_reset_stats,
- * against want: one CHECK line, a failure when they differ. */
+ * against want: "CHECK PASS|FAIL <what> n=<n>: <counters>", and after a
+ * FAIL " want <counters>". */
 void check_counts(const char *what, unsigned n, struct expect want);
 
-/* Tags every frame, turns the MMU on and readies mmu.  words: how this
- * kernel's CHECK lines read (NULL for a kernel without count checks). */
-void facts_init(const struct check_words *words);
-/* "PASS|FAIL <kernel>: <failures> <checks> failed", and the exit status
- * that goes with it. */
-void facts_exit(const char *kernel, const char *checks);
+/* Tags every frame, turns the MMU on and readies mmu. */
+void facts_init(void);
+/* "PASS|FAIL <arch> facts: <failures> check(s) failed", and the exit
+ * status that goes with it. */
+void facts_exit(void);
 
 #endif

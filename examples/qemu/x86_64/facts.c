@@ -37,7 +37,7 @@ void kernel_main(void)
     bool ok;
 
     kputs("lazymmu QEMU facts: x86_64\n");
-    facts_init(NULL);
+    facts_init();
 
     raw_store(12, 0);
     (void)arch_probe_read(page_va(12), &v); /* faults: walked while not present */
