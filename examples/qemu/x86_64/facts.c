@@ -1,12 +1,23 @@
-/* examples/qemu/x86_64/facts.c - what QEMU's x86_64 TLB (TCG) shows.
+/* examples/qemu/x86_64/facts.c - kernel-facts.elf: what QEMU's x86_64 TLB
+ * (TCG) shows, and the library's counts checked against the policy.
  *
- * Built instead of the scenarios into kernel-facts.elf (`make facts`).  Each
- * experiment caches a translation, changes the entry behind the TLB's back
- * with a plain store, issues one kind of maintenance (or none) and reads
- * again.  "old" means the cached translation survived, "new" that the
- * change is visible.  Real hardware may also drop a translation whenever it
- * likes (SDM vol. 3A, 4.10.2.2), so only an "old" proves anything: it is
- * what makes a missing invalidation detectable on this emulator.
+ * Part 1 (FACT lines, `make facts`): each experiment caches a translation,
+ * changes the entry behind the TLB's back with a plain store, issues one
+ * kind of maintenance (or none) and reads again.  "old" means the cached
+ * translation survived, "new" that the change is visible.  Real hardware
+ * may also drop a translation whenever it likes (SDM vol. 3A, 4.10.2.2), so
+ * only an "old" proves anything: it is what makes a missing invalidation
+ * detectable on this emulator.  These lines describe QEMU; they never fail
+ * the run.
+ *
+ * Part 2 (CHECK lines, `make test`): the library's counters against what
+ * arch/x86_64/policy.h promises, section by section, and every page read
+ * against what it must hold; a mismatch fails the run.  QEMU cannot show a
+ * library that flushed everything where an INVLPG per page was owed, nor
+ * one that issued INVLPGs for new entries: the counters can.
+ *
+ * KERNEL_NEGATIVE_CONTROL (kernel-facts-neg.elf) writes the entries around
+ * the library (kernel_set_pte): its count checks must then FAIL.
  */
 #include "facts.h"
 #include "io.h"
@@ -27,7 +38,7 @@ static void stale_setup(unsigned page, unsigned old_frame, unsigned new_frame, l
     raw_store(page, arch_make_pte(arch_frame_pa(new_frame), true) | g);
 }
 
-void kernel_main(void)
+static void part1_qemu_facts(void)
 {
     /* The first 2 MiB page of the identity map above the image (arch.c). */
     const uintptr_t large = ((uintptr_t)__bss_end + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
@@ -35,9 +46,6 @@ void kernel_main(void)
     uint32_t r[4];
     uint64_t v;
     bool ok;
-
-    kputs("lazymmu QEMU facts: x86_64\n");
-    facts_init();
 
     raw_store(12, 0);
     (void)arch_probe_read(page_va(12), &v); /* faults: walked while not present */
@@ -141,6 +149,188 @@ void kernel_main(void)
     } else {
         fact("CPUID leaf 7", "absent (no PKU, no INVPCID)");
     }
-    kputs("FACTS done\n");
-    arch_exit(0);
+}
+
+/* ---- part 2: the library's counts ---- */
+
+#define THRESHOLD LAZY_MMU_FLUSH_ALL_THRESHOLD
+
+/* Every window entry invalid, no translation of it cached, the counters
+ * zero: each case starts from what it alone does.  PGE is clear after
+ * part 1, so the CR3 reload drops global translations too. */
+static void clean_slate(void)
+{
+    unsigned i;
+    for (i = 0; i < KERNEL_WINDOW_PAGES; i++) {
+        raw_store(i, 0);
+        model[i] = FAULT;
+    }
+    lazy_mmu__x86_64_flush_nonglobal(&mmu);
+    lazy_mmu_reset_stats(&mmu);
+}
+
+/* n pages to invalidate at one visibility point (policy.h, no INVPCID, no
+ * INVLPGB, no global entry): an INVLPG each up to the threshold, one CR3
+ * reload above it; x86 needs no barrier and has no break-before-make. */
+static struct expect one_publish(unsigned n)
+{
+    struct expect e = {0, 0, 0, 0, 1};
+    if (n <= THRESHOLD)
+        e.page_invals = n;
+    else
+        e.full_invals = 1;
+    return e;
+}
+
+/* Nothing was valid before, so nothing can be cached: the stores alone. */
+static const struct expect nothing = {0, 0, 0, 0, 0};
+
+/* Counters against the promise, then pages [0, n) against the model (and,
+ * read_only, against a write, which a stale writable entry would let
+ * through): the counts are worth checking only if the pages are also
+ * right.  The pages are tried first, before any output can change what the
+ * TLB holds. */
+static void verify_pages(const char *what, unsigned n, struct expect e, bool read_only)
+{
+    unsigned i, bad = FAULT;
+
+    for (i = 0; i < n && bad == FAULT; i++)
+        if (frame_at(i) != model[i] || (read_only && arch_probe_write(page_va(i), tag(model[i]))))
+            bad = i;
+    check_counts(what, n, e);
+    if (bad != FAULT) {
+        check_line("read after ", false);
+        kputs(what);
+        kputs(" n=");
+        kput_u64(n);
+        kputs(": page ");
+        kput_u64(bad);
+        kputs(read_only ? " does not read its frame, or takes a write\n"
+                        : " does not read its frame\n");
+    }
+}
+
+static void verify(const char *what, unsigned n, struct expect e)
+{
+    verify_pages(what, n, e, false);
+}
+
+/* Every page of [0, n) read, so that a skipped INVLPG leaves a stale
+ * translation behind. */
+static void touch(unsigned n)
+{
+    unsigned i;
+    for (i = 0; i < n; i++)
+        (void)frame_at(i);
+}
+
+static void lazy_map(unsigned n, unsigned frame_base, bool rw)
+{
+    lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
+    unsigned i;
+    for (i = 0; i < n; i++)
+        map(i, frame_base + i, rw);
+    lazy_mmu_leave(&mmu, s);
+}
+
+static void part2_counts(void)
+{
+    /* Either side of the threshold, and the whole window. */
+    static const unsigned sizes[] = {1, THRESHOLD - 1, THRESHOLD, THRESHOLD + 1,
+                                     KERNEL_WINDOW_PAGES};
+    unsigned k, i;
+
+    for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        const unsigned n = sizes[k];
+        lazy_mmu_state_t s;
+
+        clean_slate();
+        touch(n); /* walks the invalid entries: QEMU caches none */
+        lazy_map(n, 0, true);
+        verify("lazy map", n, nothing);
+
+        lazy_mmu_reset_stats(&mmu);
+        touch(n);
+        lazy_map(n, KERNEL_WINDOW_PAGES, true);
+        verify("lazy remap", n, one_publish(n));
+
+        /* Read-write -> read-only, same frame: a stale writable entry. */
+        lazy_mmu_reset_stats(&mmu);
+        touch(n);
+        lazy_map(n, KERNEL_WINDOW_PAGES, false);
+        verify_pages("lazy protect", n, one_publish(n), true);
+
+        lazy_mmu_reset_stats(&mmu);
+        touch(n);
+        s = lazy_mmu_enter(&mmu);
+        for (i = 0; i < n; i++)
+            unmap(i);
+        lazy_mmu_leave(&mmu, s);
+        verify("lazy unmap", n, one_publish(n));
+    }
+
+    /* Eager: each update is its own visibility point, one owing nothing. */
+    clean_slate();
+    touch(8);
+    for (i = 0; i < 8; i++)
+        map(i, i, true);
+    verify("eager map", 8, nothing);
+    lazy_mmu_reset_stats(&mmu);
+    touch(8);
+    for (i = 0; i < 8; i++)
+        map(i, 100 + i, true);
+    {
+        struct expect e = {8, 0, 0, 0, 8};
+        verify("eager remap", 8, e);
+    }
+    lazy_mmu_reset_stats(&mmu);
+    touch(8);
+    for (i = 0; i < 8; i++)
+        unmap(i);
+    {
+        struct expect e = {8, 0, 0, 0, 8};
+        verify("eager unmap", 8, e);
+    }
+
+    /* Nested: the inner leave publishes the outer section's updates too;
+     * the outer leave then has nothing left. */
+    clean_slate();
+    lazy_map(8, 0, true);
+    lazy_mmu_reset_stats(&mmu);
+    touch(8);
+    {
+        lazy_mmu_state_t s1 = lazy_mmu_enter(&mmu), s2;
+        for (i = 0; i < 4; i++)
+            map(i, 100 + i, true);
+        s2 = lazy_mmu_enter(&mmu);
+        for (i = 4; i < 8; i++)
+            map(i, 100 + i, true);
+        lazy_mmu_leave(&mmu, s2);
+        verify("nested remap, after inner leave", 8, one_publish(8));
+        lazy_mmu_leave(&mmu, s1);
+        verify("nested remap, after outer leave", 8, one_publish(8));
+    }
+
+    lazy_mmu_reset_stats(&mmu);
+    {
+        lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
+        lazy_mmu_leave(&mmu, s);
+        verify("empty section", 0, nothing);
+    }
+    clean_slate();
+}
+
+void kernel_main(void)
+{
+    kputs("lazymmu QEMU facts kernel: x86_64");
+#ifdef KERNEL_NEGATIVE_CONTROL
+    kputs(" (negative control: page tables written around the library)");
+#endif
+    kputs("\n");
+    facts_init();
+
+    part1_qemu_facts();
+    part2_counts();
+
+    facts_exit();
 }
