@@ -103,4 +103,7 @@ run-smp:
 clean:
 	rm -f *.o *.d *.elf *.elf64 *.log *.status *.dis *.trace
 
+# The compiler writes the .d files (-MMD); make must never try to remake
+# them, which it would through smp-common-%.o and its built-in link rule.
+%.d: ;
 -include $(wildcard *.d)
