@@ -14,9 +14,10 @@
 #   VARIANTS       the object builds beside the plain ones, as <src>-<v>.o:
 #                  <v> is words joined by '-', each word's defines in
 #                  DEFS_<word> (neg, time, nohook, early are here)
-# and after it each kernel's objects (kernel.elf: start.o arch.o ...) and
-# its `test` recipe, one $(call check,MODE,KERNEL) per verdict line
-# (common/check.sh; a third argument replaces QFLAGS_<name>).
+#   CHECKS         `make test`'s verdicts, MODE:KERNEL[:FLAGS] each, in order
+#                  (common/check.sh; FLAGS names a variable whose QEMU flags
+#                  replace QFLAGS_<kernel>)
+# and after it each kernel's objects (kernel.elf: start.o arch.o ...).
 ROOT := ../../..
 COMMON := ../common
 
@@ -86,6 +87,15 @@ peers-time.o: $(COMMON)/peers.c $(BUILD_DEPS)
 
 $(LINKED): kernel.ld
 	$(CC) $(LINK) $(LDFLAGS) -o $@ $(filter %.o,$^)
+
+# `make test`: one verdict line per word MODE:KERNEL[:FLAGS] of CHECKS, in
+# order (FLAGS: the variable whose QEMU flags replace QFLAGS_<kernel>); every
+# check runs, and the status says whether all held.
+field = $(word $(1),$(subst :, ,$(2)))
+test: $(KERNELS)
+	@ok=0; \
+	$(foreach c,$(CHECKS),$(call check,$(call field,1,$(c)),$(call field,2,$(c)),$($(call field,3,$(c))))) \
+	exit $$ok
 
 # One verdict line per call: common/check.sh boots the kernel and judges it.
 CHECK = QEMU="$(QEMU) $(QEMU_FLAGS)" TIMEOUT=$(TIMEOUT) TRACE_TIMEOUT=$(TRACE_TIMEOUT) \
