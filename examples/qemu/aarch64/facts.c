@@ -243,24 +243,6 @@ static void expect_true(const char *what, bool ok, uint64_t got, uint64_t want)
     kputs("\n");
 }
 
-static void lazy_map(unsigned n, unsigned frame_base, bool rw)
-{
-    lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
-    unsigned i;
-    for (i = 0; i < n; i++)
-        map(i, frame_base + i, rw);
-    lazy_mmu_leave(&mmu, s);
-}
-
-static void lazy_unmap(unsigned n)
-{
-    lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
-    unsigned i;
-    for (i = 0; i < n; i++)
-        unmap(i);
-    lazy_mmu_leave(&mmu, s);
-}
-
 /* Every page of [0, n) reads frame_base + i. */
 static void expect_mapped(const char *what, unsigned n, unsigned frame_base)
 {

@@ -74,6 +74,25 @@ static inline void unmap(unsigned page)
     model[page] = FAULT;
 }
 
+/* Pages [0, n) mapped to frames frame_base.. / unmapped, in one section. */
+static inline void lazy_map(unsigned n, unsigned frame_base, bool rw)
+{
+    lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
+    unsigned i;
+    for (i = 0; i < n; i++)
+        map(i, frame_base + i, rw);
+    lazy_mmu_leave(&mmu, s);
+}
+
+static inline void lazy_unmap(unsigned n)
+{
+    lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
+    unsigned i;
+    for (i = 0; i < n; i++)
+        unmap(i);
+    lazy_mmu_leave(&mmu, s);
+}
+
 /* "FACT name: " and the strings after it, one line. */
 void fact_line(const char *name, ...);
 #define fact(...) fact_line(__VA_ARGS__, (const char *)0)

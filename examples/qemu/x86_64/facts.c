@@ -224,15 +224,6 @@ static void touch(unsigned n)
         (void)frame_at(i);
 }
 
-static void lazy_map(unsigned n, unsigned frame_base, bool rw)
-{
-    lazy_mmu_state_t s = lazy_mmu_enter(&mmu);
-    unsigned i;
-    for (i = 0; i < n; i++)
-        map(i, frame_base + i, rw);
-    lazy_mmu_leave(&mmu, s);
-}
-
 static void part2_counts(void)
 {
     /* Either side of the threshold, and the whole window. */
