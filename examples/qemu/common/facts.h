@@ -113,6 +113,26 @@ bool check_line(const char *what, bool ok);
  * FAIL " want <counters>". */
 void check_counts(const char *what, unsigned n, struct expect want);
 
+/* Pages [0, 8) remapped to frames 100.., four in an outer section and four
+ * in an inner one: the inner leave must publish all eight (sections nest,
+ * every leave is a visibility point), the outer one nothing more.  check
+ * runs after each leave, with the same want. */
+static inline void nested_remap(void (*check)(const char *what, unsigned n, struct expect want),
+                                struct expect want)
+{
+    lazy_mmu_state_t s1 = lazy_mmu_enter(&mmu), s2;
+    unsigned i;
+    for (i = 0; i < 4; i++)
+        map(i, 100 + i, true);
+    s2 = lazy_mmu_enter(&mmu);
+    for (i = 4; i < 8; i++)
+        map(i, 100 + i, true);
+    lazy_mmu_leave(&mmu, s2);
+    check("nested remap, after inner leave", 8, want);
+    lazy_mmu_leave(&mmu, s1);
+    check("nested remap, after outer leave", 8, want);
+}
+
 /* Tags every frame, turns the MMU on and readies mmu. */
 void facts_init(void);
 /* "PASS|FAIL <arch> facts: <failures> check(s) failed", and the exit

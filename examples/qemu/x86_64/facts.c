@@ -289,18 +289,7 @@ static void part2_counts(void)
     lazy_map(8, 0, true);
     lazy_mmu_reset_stats(&mmu);
     touch(8);
-    {
-        lazy_mmu_state_t s1 = lazy_mmu_enter(&mmu), s2;
-        for (i = 0; i < 4; i++)
-            map(i, 100 + i, true);
-        s2 = lazy_mmu_enter(&mmu);
-        for (i = 4; i < 8; i++)
-            map(i, 100 + i, true);
-        lazy_mmu_leave(&mmu, s2);
-        verify("nested remap, after inner leave", 8, one_publish(8));
-        lazy_mmu_leave(&mmu, s1);
-        verify("nested remap, after outer leave", 8, one_publish(8));
-    }
+    nested_remap(verify, one_publish(8));
 
     lazy_mmu_reset_stats(&mmu);
     {
