@@ -4,7 +4,7 @@
 # issued the same hardware operations: only there is the ratio about the
 # library's own cost rather than about a different invalidation choice.
 #
-#   awk -f bench/qemu_peers.awk examples/qemu/x86_64/kernel.elf.log \
+#   awk -f bench/qemu_peers.awk examples/qemu/x86_64/kernel.log \
 #       examples/qemu/aarch64/kernel.log examples/qemu/riscv64/kernel.log
 #   (or: make -C examples/qemu peers, which boots each kernel.elf once)
 #
