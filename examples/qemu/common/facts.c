@@ -28,6 +28,13 @@ unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame)
     return f == FAULT ? FAULT : OTHER;
 }
 
+void touch(unsigned lo, unsigned n)
+{
+    unsigned i;
+    for (i = lo; i < lo + n; i++)
+        (void)frame_at(i);
+}
+
 const char *seen(unsigned outcome)
 {
     static const char *const text[] = {"the old translation (stale)", "the new translation",

@@ -40,6 +40,9 @@ static inline uintptr_t page_va(unsigned page)
 #define FAULT 0xffffffffu /* a translation fault */
 unsigned frame_at(unsigned page);
 unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame);
+/* Pages [lo, lo + n) read, so that each has a translation cached that a
+ * skipped invalidation would leave stale. */
+void touch(unsigned lo, unsigned n);
 /* OLD, NEW, FAULT or OTHER in words, for a FACT line. */
 const char *seen(unsigned outcome);
 

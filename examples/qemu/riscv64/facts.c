@@ -239,13 +239,6 @@ static void verify(const char *name, unsigned n, struct expect e, unsigned lo, u
     lazy_mmu_reset_stats(&mmu);
 }
 
-static void touch(unsigned lo, unsigned n)
-{
-    unsigned i;
-    for (i = lo; i < lo + n; i++)
-        (void)frame_at(i);
-}
-
 /* Starts each case from a known, fenced state outside the counters. */
 static void reset_window(void)
 {

@@ -215,15 +215,6 @@ static void verify(const char *what, unsigned n, struct expect e)
     verify_pages(what, n, e, false);
 }
 
-/* Every page of [0, n) read, so that a skipped INVLPG leaves a stale
- * translation behind. */
-static void touch(unsigned n)
-{
-    unsigned i;
-    for (i = 0; i < n; i++)
-        (void)frame_at(i);
-}
-
 static void part2_counts(void)
 {
     /* Either side of the threshold, and the whole window. */
@@ -233,41 +224,37 @@ static void part2_counts(void)
 
     for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
         const unsigned n = sizes[k];
-        lazy_mmu_state_t s;
 
         clean_slate();
-        touch(n); /* walks the invalid entries: QEMU caches none */
+        touch(0, n); /* walks the invalid entries: QEMU caches none */
         lazy_map(n, 0, true);
         verify("lazy map", n, nothing);
 
         lazy_mmu_reset_stats(&mmu);
-        touch(n);
+        touch(0, n);
         lazy_map(n, KERNEL_WINDOW_PAGES, true);
         verify("lazy remap", n, one_publish(n));
 
         /* Read-write -> read-only, same frame: a stale writable entry. */
         lazy_mmu_reset_stats(&mmu);
-        touch(n);
+        touch(0, n);
         lazy_map(n, KERNEL_WINDOW_PAGES, false);
         verify_pages("lazy protect", n, one_publish(n), true);
 
         lazy_mmu_reset_stats(&mmu);
-        touch(n);
-        s = lazy_mmu_enter(&mmu);
-        for (i = 0; i < n; i++)
-            unmap(i);
-        lazy_mmu_leave(&mmu, s);
+        touch(0, n);
+        lazy_unmap(n);
         verify("lazy unmap", n, one_publish(n));
     }
 
     /* Eager: each update is its own visibility point, one owing nothing. */
     clean_slate();
-    touch(8);
+    touch(0, 8);
     for (i = 0; i < 8; i++)
         map(i, i, true);
     verify("eager map", 8, nothing);
     lazy_mmu_reset_stats(&mmu);
-    touch(8);
+    touch(0, 8);
     for (i = 0; i < 8; i++)
         map(i, 100 + i, true);
     {
@@ -275,7 +262,7 @@ static void part2_counts(void)
         verify("eager remap", 8, e);
     }
     lazy_mmu_reset_stats(&mmu);
-    touch(8);
+    touch(0, 8);
     for (i = 0; i < 8; i++)
         unmap(i);
     {
@@ -288,7 +275,7 @@ static void part2_counts(void)
     clean_slate();
     lazy_map(8, 0, true);
     lazy_mmu_reset_stats(&mmu);
-    touch(8);
+    touch(0, 8);
     nested_remap(verify, one_publish(8));
 
     lazy_mmu_reset_stats(&mmu);
