@@ -454,9 +454,20 @@ static inline void lazy_mmu__publish(struct lazy_mmu *m);
 #define LAZY_MMU__PAUSES_MAX 0x7fffu
 
 /* Macros, not functions, so that each message reaches LAZY_MMU_PANIC as
- * the string literal it is: a kernel's panic(char *) takes it as it is. */
-#define lazy_mmu__check_ctx(m, msg) \
-    LAZY_MMU__CHECK((m) != NULL && (m)->magic == LAZY_MMU__MAGIC, msg)
+ * one string literal (fn, the public call's name, is one too): a kernel's
+ * panic(char *) takes it as it is. */
+#define lazy_mmu__check_ctx(m, fn) \
+    LAZY_MMU__CHECK((m) != NULL && (m)->magic == LAZY_MMU__MAGIC, \
+                    fn ": context used before lazy_mmu_init")
+
+/* What every call that changes an entry checks first. */
+#define lazy_mmu__check_entry(m, ptep, va, fn) \
+    do { \
+        lazy_mmu__check_ctx(m, fn); \
+        LAZY_MMU__CHECK((ptep) != NULL && ((uintptr_t)(ptep) & (sizeof(*(ptep)) - 1)) == 0, \
+                        fn ": entry pointer is NULL or misaligned"); \
+        LAZY_MMU__CHECK(((va) & LAZY_MMU__PAGE_MASK) == 0, fn ": va is not page-aligned"); \
+    } while (0)
 
 static inline unsigned lazy_mmu__sections(const struct lazy_mmu *m)
 {
@@ -472,14 +483,6 @@ static inline bool lazy_mmu_is_active(const struct lazy_mmu *m)
 {
     /* sections - 0x10000 * pauses > 0 with sections <= 0xffff: no pause. */
     return m->depth > 0;
-}
-
-/* A publish the batch did not choose: a backend's own record is full
- * (aarch64 entries to make, paravirt's write queue).  Counted apart. */
-static inline void lazy_mmu__publish_early(struct lazy_mmu *m)
-{
-    LAZY_MMU__COUNT(m, early_flushes, 1);
-    lazy_mmu__publish(m);
 }
 
 #include "arch/generic/batch.h"
@@ -528,10 +531,7 @@ static inline void lazy_mmu__settle(struct lazy_mmu *m)
 static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
                                     uintptr_t va)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_set_pte: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
-                    "lazy_mmu_set_pte: entry pointer is NULL or misaligned");
-    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_set_pte: va is not page-aligned");
+    lazy_mmu__check_entry(m, ptep, va, "lazy_mmu_set_pte");
     LAZY_MMU__COUNT(m, updates, 1);
     /* A release build takes a misaligned va as its page, in the slow paths
      * that record it (lazy_mmu__defer_pages). */
@@ -547,13 +547,13 @@ static inline void lazy_mmu_set_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, la
 
 static inline lazy_mmu_pte_t lazy_mmu_get_pte(struct lazy_mmu *m, const lazy_mmu_pte_t *ptep)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_get_pte: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_get_pte");
     return lazy_mmu__read(m, ptep);
 }
 
 static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_page: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_page");
     LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0,
                     "lazy_mmu_invalidate_page: va is not page-aligned");
     LAZY_MMU__COUNT(m, inval_requests, 1);
@@ -565,7 +565,7 @@ static inline void lazy_mmu_invalidate_page(struct lazy_mmu *m, uintptr_t va)
 /* Invalidates every page that the bytes [start, end) touch. */
 static inline void lazy_mmu_invalidate_range(struct lazy_mmu *m, uintptr_t start, uintptr_t end)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_range: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_range");
     /* A range that wraps past the top of the address space has end < start
      * too: [start, end) cannot express it, so it is the same misuse. */
     LAZY_MMU__CHECK(end >= start, "lazy_mmu_invalidate_range: end is before start (or wraps)");
@@ -578,7 +578,7 @@ static inline void lazy_mmu_invalidate_range(struct lazy_mmu *m, uintptr_t start
 
 static inline void lazy_mmu_invalidate_all(struct lazy_mmu *m)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_all: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_invalidate_all");
     LAZY_MMU__COUNT(m, inval_requests, 1);
     lazy_mmu__request_all(m); /* a change behind the library's back */
     lazy_mmu__settle(m);

@@ -19,6 +19,14 @@
 #ifndef LAZY_MMU_GENERIC_BATCH_H
 #define LAZY_MMU_GENERIC_BATCH_H
 
+/* A publish the batch did not choose: a backend's own record is full
+ * (aarch64 entries to make, paravirt's write queue).  Counted apart. */
+static inline void lazy_mmu__publish_early(struct lazy_mmu *m)
+{
+    LAZY_MMU__COUNT(m, early_flushes, 1);
+    lazy_mmu__publish(m);
+}
+
 static inline void lazy_mmu__disarm(struct lazy_mmu *m)
 {
     m->next_va = 1;

@@ -60,19 +60,22 @@ static inline lazy_mmu_state_t lazy_mmu__open(struct lazy_mmu *m, unsigned kind)
     return s;
 }
 
-/* The state must be the innermost open one, of the right kind, from m. */
-#define lazy_mmu__check_close(m, s, want_kind, foreign, wrong_kind, order) \
+/* The state must be the innermost open one, of the right kind, from m.
+ * fn is the closing call, other the call that opens the other kind, done
+ * what fn does to a section: string literals, as for lazy_mmu__check_ctx. */
+#define lazy_mmu__check_close(m, s, want_kind, fn, other, done) \
     do { \
         (void)(s); \
-        LAZY_MMU__CHECK((s)->owner == (m), foreign); \
-        LAZY_MMU__CHECK((s)->kind == (want_kind), wrong_kind); \
-        LAZY_MMU__CHECK((s)->level == (m)->depth, order); \
+        LAZY_MMU__CHECK((s)->owner == (m), fn ": state belongs to another context"); \
+        LAZY_MMU__CHECK((s)->kind == (want_kind), fn ": state came from " other); \
+        LAZY_MMU__CHECK((s)->level == (m)->depth, \
+                        fn ": sections " done " out of order (not LIFO)"); \
     } while (0)
 
 static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
 {
     lazy_mmu_state_t s;
-    lazy_mmu__check_ctx(m, "lazy_mmu_enter: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_enter");
     LAZY_MMU__CHECK(lazy_mmu__sections(m) < LAZY_MMU__SECTIONS_MAX,
                     "lazy_mmu_enter: nesting too deep");
     m->depth += LAZY_MMU__ENTER_ONE;
@@ -85,12 +88,9 @@ static inline lazy_mmu_state_t lazy_mmu_enter(struct lazy_mmu *m)
 
 static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_leave: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_leave");
     LAZY_MMU__CHECK(lazy_mmu__sections(m) != 0, "lazy_mmu_leave: no section to leave");
-    lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_ENTER,
-                          "lazy_mmu_leave: state belongs to another context",
-                          "lazy_mmu_leave: state came from lazy_mmu_pause",
-                          "lazy_mmu_leave: sections left out of order (not LIFO)");
+    lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_ENTER, "lazy_mmu_leave", "lazy_mmu_pause", "left");
     lazy_mmu__publish(m);
 #if LAZY_MMU__ARCH_HAS_STATE
     lazy_mmu__arch_leave(m, &s.arch);
@@ -100,14 +100,14 @@ static inline void lazy_mmu_leave(struct lazy_mmu *m, lazy_mmu_state_t s)
 
 static inline void lazy_mmu_flush(struct lazy_mmu *m)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_flush: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_flush");
     lazy_mmu__publish(m);
 }
 
 static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
 {
     lazy_mmu_state_t s;
-    lazy_mmu__check_ctx(m, "lazy_mmu_pause: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_pause");
     LAZY_MMU__CHECK(lazy_mmu__pauses(m) < LAZY_MMU__PAUSES_MAX, "lazy_mmu_pause: nesting too deep");
     lazy_mmu__publish(m);
     m->depth -= LAZY_MMU__PAUSE_ONE;
@@ -120,12 +120,10 @@ static inline lazy_mmu_state_t lazy_mmu_pause(struct lazy_mmu *m)
 
 static inline void lazy_mmu_resume(struct lazy_mmu *m, lazy_mmu_state_t s)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_resume: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_resume");
     LAZY_MMU__CHECK(lazy_mmu__pauses(m) != 0, "lazy_mmu_resume: not paused");
-    lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_PAUSE,
-                          "lazy_mmu_resume: state belongs to another context",
-                          "lazy_mmu_resume: state came from lazy_mmu_enter",
-                          "lazy_mmu_resume: sections resumed out of order (not LIFO)");
+    lazy_mmu__check_close(m, &s, LAZY_MMU__KIND_PAUSE, "lazy_mmu_resume", "lazy_mmu_enter",
+                          "resumed");
     m->depth += LAZY_MMU__PAUSE_ONE;
 }
 

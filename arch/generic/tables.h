@@ -16,10 +16,7 @@
 static inline void lazy_mmu_link_table(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, lazy_mmu_pte_t pte,
                                        uintptr_t va)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_link_table: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
-                    "lazy_mmu_link_table: entry pointer is NULL or misaligned");
-    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_link_table: va is not page-aligned");
+    lazy_mmu__check_entry(m, ptep, va, "lazy_mmu_link_table");
     LAZY_MMU__CHECK(!lazy_mmu__arch_pte_valid(lazy_mmu__read(m, ptep)),
                     "lazy_mmu_link_table: the entry is valid (unlink or unmap what it maps first)");
     LAZY_MMU__COUNT(m, updates, 1);
@@ -29,10 +26,7 @@ static inline void lazy_mmu_link_table(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
 
 static inline void lazy_mmu_unlink_table(struct lazy_mmu *m, lazy_mmu_pte_t *ptep, uintptr_t va)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_unlink_table: context used before lazy_mmu_init");
-    LAZY_MMU__CHECK(ptep != NULL && ((uintptr_t)ptep & (sizeof(*ptep) - 1)) == 0,
-                    "lazy_mmu_unlink_table: entry pointer is NULL or misaligned");
-    LAZY_MMU__CHECK((va & LAZY_MMU__PAGE_MASK) == 0, "lazy_mmu_unlink_table: va is not page-aligned");
+    lazy_mmu__check_entry(m, ptep, va, "lazy_mmu_unlink_table");
     LAZY_MMU__COUNT(m, updates, 1);
     lazy_mmu__unlink(m, ptep, va & ~LAZY_MMU__PAGE_MASK);
     lazy_mmu__settle(m);
@@ -44,7 +38,7 @@ static inline void lazy_mmu_unlink_table(struct lazy_mmu *m, lazy_mmu_pte_t *pte
  * translations, silently (narrower CPUs: see LAZY_MMU_SPACE_MAX). */
 static inline void lazy_mmu_set_space(struct lazy_mmu *m, uint32_t space)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_set_space: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_set_space");
     if (space > LAZY_MMU_SPACE_MAX && space < LAZY_MMU_SPACE_INACTIVE)
         LAZY_MMU_PANIC("lazy_mmu_set_space: not an ASID/PCID of this backend "
                        "(above LAZY_MMU_SPACE_MAX) nor a LAZY_MMU_SPACE_* value");
@@ -63,7 +57,7 @@ static inline void lazy_mmu_set_space(struct lazy_mmu *m, uint32_t space)
  * then, in the order handed over.  Outside a section that is at once. */
 static inline void lazy_mmu_free_frame(struct lazy_mmu *m, uintptr_t frame)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_free_frame: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_free_frame");
     if (m->nfrees == LAZY_MMU_FREE_MAX) {
         lazy_mmu__publish_early(m);
         if (m->nfrees == LAZY_MMU_FREE_MAX)
