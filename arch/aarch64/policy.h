@@ -125,8 +125,8 @@ static inline uint64_t lazy_mmu__aarch64_range_op(uintptr_t va, unsigned scale, 
  * 2 << (5 * scale) pages per instruction - then a single TLBI for an odd
  * last page (a range covers an even number).  511 pages: three
  * instructions, not 511.  leaf: the last-level forms. */
-static inline void lazy_mmu__aarch64_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                             uint32_t space, bool leaf)
+static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
+                                              uint32_t space, bool leaf)
 {
     unsigned scale = 3;
 
@@ -158,20 +158,6 @@ static inline void lazy_mmu__aarch64_inval_range(struct lazy_mmu *m, uintptr_t v
     else if (n == 1)
         lazy_mmu__arch_inval_page(m, va, space);
 }
-
-static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                              uint32_t space)
-{
-    lazy_mmu__aarch64_inval_range(m, va, n, space, false);
-}
-
-static inline void lazy_mmu__arch_inval_range_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                                   uint32_t space)
-{
-    lazy_mmu__aarch64_inval_range(m, va, n, space, true);
-}
-#define lazy_mmu__arch_inval_range_leaf lazy_mmu__arch_inval_range_leaf
-
 #define lazy_mmu__arch_inval_range lazy_mmu__arch_inval_range
 #endif
 

@@ -71,14 +71,9 @@ static inline void lazy_mmu__invalidate(struct lazy_mmu *m, const struct lazy_mm
         LAZY_MMU__COUNT(m, full_invals, 1);
     } else {
 #if LAZY_MMU__F_PAGE_INVAL
-#if LAZY_MMU__F_LEAF_FORMS
-        if (sd->flags & LAZY_MMU_SHOOTDOWN_LEAF) {
-            for (i = 0; i < sd->nranges; i++)
-                lazy_mmu__arch_inval_range_leaf(m, sd->first[i], sd->pages[i], space);
-        } else
-#endif
-            for (i = 0; i < sd->nranges; i++)
-                lazy_mmu__arch_inval_range(m, sd->first[i], sd->pages[i], space);
+        const bool leaf = LAZY_MMU__F_LEAF_FORMS && (sd->flags & LAZY_MMU_SHOOTDOWN_LEAF) != 0;
+        for (i = 0; i < sd->nranges; i++)
+            lazy_mmu__arch_inval_range(m, sd->first[i], sd->pages[i], space, leaf);
         LAZY_MMU__COUNT(m, page_invals, sd->npages);
 #endif
     }
@@ -92,7 +87,7 @@ static inline void lazy_mmu__invalidate(struct lazy_mmu *m, const struct lazy_mm
  * the backend's instructions are touched, never its batch. */
 static inline void lazy_mmu_shootdown_apply(struct lazy_mmu *m, const struct lazy_mmu_shootdown *sd)
 {
-    lazy_mmu__check_ctx(m, "lazy_mmu_shootdown_apply: context used before lazy_mmu_init");
+    lazy_mmu__check_ctx(m, "lazy_mmu_shootdown_apply");
     LAZY_MMU__CHECK(sd != NULL && (sd->nranges != 0 || (sd->flags & LAZY_MMU_SHOOTDOWN_ALL)),
                     "lazy_mmu_shootdown_apply: empty description");
     lazy_mmu__invalidate(m, sd);

@@ -22,12 +22,12 @@
  *     lazy_mmu__arch_store(m, ptep, pte)    store an entry (default: the
  *                                           instruction layer's
  *                                           lazy_mmu__hw_store_pte)
- *     lazy_mmu__arch_inval_range(m, va, n, space)
- *                                           n pages from va (default: n
- *                                           inval_page; paravirt: one op)
- *     lazy_mmu__arch_inval_range_leaf(m, va, n, space)
- *                                           leaf entries only (default: n
- *                                           inval_page_leaf)
+ *     lazy_mmu__arch_inval_range(m, va, n, space, leaf)
+ *                                           n pages from va, their leaf
+ *                                           entries only if leaf (never
+ *                                           without F_LEAF_FORMS); default:
+ *                                           n inval_page(_leaf); paravirt:
+ *                                           one op
  *     lazy_mmu__arch_inval_begin(m, all)    before the invalidations: make
  *                                           the stores visible to walkers
  *     lazy_mmu__arch_inval_end(m, all)      wait for them to complete
@@ -62,19 +62,18 @@ static inline void lazy_mmu__arch_store(struct lazy_mmu *m, lazy_mmu_pte_t *ptep
 
 #if LAZY_MMU__F_PAGE_INVAL && !defined(lazy_mmu__arch_inval_range)
 static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                              uint32_t space)
+                                              uint32_t space, bool leaf)
 {
-    for (; n != 0; n--, va += LAZY_MMU_PAGE_SIZE)
-        lazy_mmu__arch_inval_page(m, va, space);
-}
+    for (; n != 0; n--, va += LAZY_MMU_PAGE_SIZE) {
+#if LAZY_MMU__F_LEAF_FORMS
+        if (leaf) {
+            lazy_mmu__arch_inval_page_leaf(m, va, space);
+            continue;
+        }
 #endif
-
-#if LAZY_MMU__F_LEAF_FORMS && !defined(lazy_mmu__arch_inval_range_leaf)
-static inline void lazy_mmu__arch_inval_range_leaf(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                                   uint32_t space)
-{
-    for (; n != 0; n--, va += LAZY_MMU_PAGE_SIZE)
-        lazy_mmu__arch_inval_page_leaf(m, va, space);
+        lazy_mmu__arch_inval_page(m, va, space);
+    }
+    (void)leaf;
 }
 #endif
 

@@ -139,10 +139,11 @@ static inline struct lazy_mmu_paravirt_op *lazy_mmu__paravirt_inval_op(struct la
 }
 
 static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                              uint32_t space)
+                                              uint32_t space, bool leaf)
 {
     struct lazy_mmu_paravirt_op *op = lazy_mmu__paravirt_inval_op(m);
     const bool all = space == LAZY_MMU_SPACE_ALL;
+    (void)leaf; /* no leaf-only op: always false */
     op->ptr = (uint64_t)va | (all ? LAZY_MMU_PARAVIRT_INVLPG : LAZY_MMU_PARAVIRT_INVLPG_ASID);
     op->val = n | (all ? 0 : (uint64_t)space << 32);
 }

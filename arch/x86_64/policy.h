@@ -164,11 +164,14 @@ static inline uint32_t lazy_mmu__x86_64_invlpgb_edx(uint32_t space)
     return space == LAZY_MMU_SPACE_ALL ? 0 : space << 16;
 }
 
-/* n pages from va: one INVLPGB per invlpgb_max + 1 of them. */
+/* n pages from va: one INVLPGB per invlpgb_max + 1 of them.  No leaf-only
+ * form (leaf is always false). */
 static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, uint32_t n,
-                                              uint32_t space)
+                                              uint32_t space, bool leaf)
 {
     const uint32_t most = (uint32_t)m->arch.invlpgb_max + 1;
+
+    (void)leaf;
 
     while (n != 0) {
         const uint32_t k = n < most ? n : most;
@@ -183,7 +186,7 @@ static inline void lazy_mmu__arch_inval_range(struct lazy_mmu *m, uintptr_t va, 
 
 static inline void lazy_mmu__arch_inval_page(struct lazy_mmu *m, uintptr_t va, uint32_t space)
 {
-    lazy_mmu__arch_inval_range(m, va, 1, space);
+    lazy_mmu__arch_inval_range(m, va, 1, space, false);
 }
 
 /* No address: every translation of ASID 0 (of one PCID in a named space),

@@ -213,12 +213,12 @@ DECL(void, t_tlbi_rva_asid_leaf, (struct lazy_mmu *m, uint64_t op))
 /* The same 67 pages, last-level forms. */
 DECL(void, p_inval_range_leaf_67, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__arch_inval_range_leaf(m, va, 67, LAZY_MMU_SPACE_ALL);
+    lazy_mmu__arch_inval_range(m, va, 67, LAZY_MMU_SPACE_ALL, true);
 }
 /* 67 pages: a scale-1 range of 64 (NUM 0), a scale-0 one of 2, one page. */
 DECL(void, p_inval_range_67, (struct lazy_mmu *m, uintptr_t va))
 {
-    lazy_mmu__arch_inval_range(m, va, 67, LAZY_MMU_SPACE_ALL);
+    lazy_mmu__arch_inval_range(m, va, 67, LAZY_MMU_SPACE_ALL, false);
 }
 #endif
 #if LAZY_MMU_STAGE2
