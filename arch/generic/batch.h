@@ -111,12 +111,13 @@ static inline void lazy_mmu__arm(struct lazy_mmu *m, unsigned i)
 /* Removes ranges [from, from + n). */
 static inline void lazy_mmu__ranges_remove(struct lazy_mmu *m, unsigned from, unsigned n)
 {
+    const unsigned end = m->nranges - n;
     unsigned j;
-    for (j = from; j + n < m->nranges; j++) {
+    for (j = from; j < end; j++) {
         m->range_first[j] = m->range_first[j + n];
         m->range_pages[j] = m->range_pages[j + n];
     }
-    m->nranges -= n;
+    m->nranges = end;
 }
 
 /* Range i becomes [first, last], absorbing ranges i + 1 .. i + absorb, and
