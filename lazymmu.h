@@ -487,9 +487,10 @@ static inline bool lazy_mmu_is_active(const struct lazy_mmu *m)
 
 #include "arch/generic/batch.h"
 
-/* The instructions (arch/select.h says whose), then the backend's policy
- * over them. */
+/* The instructions (arch/select.h says whose), what an instruction layer
+ * may leave out, then the backend's policy over them. */
 #include LAZY_MMU__ARCH_INSN
+#include "arch/generic/insn.h"
 #include LAZY_MMU__ARCH_POLICY
 
 #include "arch/generic/update.h"

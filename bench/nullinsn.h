@@ -24,8 +24,9 @@
  *   invlpg or a dsb costs far more than one cycle on hardware.  Reads of
  *   control registers (mov from cr3/cr4) become one `xor` that yields 0, so
  *   the CR4.PGE test takes the no-global-pages branch; RDPKRU/WRPKRU read and
- *   write a variable that plays PKRU.  The page-table store
- *   is not privileged and stays the real volatile 64-bit store.
+ *   write a variable that plays PKRU.  The page-table store is not
+ *   privileged: this header leaves it to the generic one
+ *   (arch/generic/insn.h), the real volatile 64-bit store.
  *
  * Paravirt has no insn.h: it needs only LAZY_MMU_PARAVIRT_COMMIT, which the
  * benchmark supplies as an out-of-line function (bench/insns.c).
@@ -34,13 +35,6 @@
 #define LAZY_MMU_BENCH_NULLINSN_H
 
 #include <stdint.h>
-
-
-static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, uint64_t *ptep, uint64_t pte)
-{
-    (void)m;
-    *(volatile uint64_t *)ptep = pte;
-}
 
 #define LAZY_MMU__BENCH_NOP(...) __asm__ __volatile__("nop" : : __VA_ARGS__ : "memory")
 #define LAZY_MMU__BENCH_NOP0() __asm__ __volatile__("nop" : : : "memory")

@@ -36,15 +36,10 @@
 #define LAZY_MMU__AARCH64_IS "is"
 #endif
 
-/* An aligned 64-bit store is single-copy atomic, and so is the walker's read
- * of a descriptor: it sees the old or the new entry, never a mix [BAR].  The
+/* The entry store is the generic one (arch/generic/insn.h): an aligned
+ * 64-bit store is single-copy atomic, and so is the walker's read of a
+ * descriptor: it sees the old or the new entry, never a mix [BAR].  The
  * store is not yet ordered before later walks or TLBIs: that is DSB ISHST. */
-static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                          lazy_mmu_pte_t pte)
-{
-    (void)m;
-    *(volatile lazy_mmu_pte_t *)ptep = pte;
-}
 
 /* DSB ISHST: completes every earlier store (the descriptors) for the whole
  * inner-shareable domain before any later instruction runs.  The walker is a

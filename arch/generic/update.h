@@ -19,8 +19,7 @@
  *                                           F_LEAF_FORMS)
  *   optional, each with `#define name name` after it (defaults here)
  *     lazy_mmu__arch_init(m)                initialise m->arch
- *     lazy_mmu__arch_store(m, ptep, pte)    store an entry (default: the
- *                                           instruction layer's
+ *     lazy_mmu__arch_store(m, ptep, pte)    store an entry (default:
  *                                           lazy_mmu__hw_store_pte)
  *     lazy_mmu__arch_inval_range(m, va, n, space, leaf)
  *                                           n pages from va, their leaf

@@ -25,16 +25,11 @@
 #ifndef LAZY_MMU_RISCV64_INSN_H
 #define LAZY_MMU_RISCV64_INSN_H
 
-/* One aligned 64-bit store: the walker sees the old or the new entry, never a
- * mix (the spec warns that narrower partial stores may be walked half-done).
- * The store is not ordered before this hart's later implicit (walker) reads
+/* The entry store is the generic one (arch/generic/insn.h), one aligned
+ * 64-bit store: the walker sees the old or the new entry, never a mix (the
+ * spec warns that narrower partial stores may be walked half-done).  The
+ * store is not ordered before this hart's later implicit (walker) reads
  * until a fence below. */
-static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                          lazy_mmu_pte_t pte)
-{
-    (void)m;
-    *(volatile lazy_mmu_pte_t *)ptep = pte;
-}
 
 /* SFENCE.VMA va, x0 (rs1 != x0, rs2 = x0; section 4.2.1): orders this hart's
  * earlier reads and writes of the *leaf* entries for va before its later

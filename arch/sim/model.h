@@ -674,5 +674,6 @@ static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *pt
 {
     lazy_mmu__sim_store(lazy_mmu__sim_of(m), ptep, pte);
 }
+#define lazy_mmu__hw_store_pte lazy_mmu__hw_store_pte
 
 #endif

@@ -11,20 +11,15 @@
 #ifndef LAZY_MMU_X86_64_INSN_H
 #define LAZY_MMU_X86_64_INSN_H
 
-/* One aligned 64-bit store: the page walker sees the old or the new entry,
- * never half of each.  No fence: data accesses translate after this CPU's
+/* The entry store is the generic one (arch/generic/insn.h), one aligned
+ * 64-bit store: the page walker sees the old or the new entry, never half
+ * of each.  No fence: data accesses translate after this CPU's
  * earlier stores to the entry, and every invalidation below is serializing.
  * Only an instruction fetch may walk ahead of such a store (SDM 4.10.4.3,
  * last items) - code mapped through a lazy section needs a serializing
  * instruction before it runs, which a publish provides only when a valid
  * entry was replaced.  Not-present entries are never cached (SDM 4.10.2.3,
  * 4.10.4.3), so invalid -> valid needs no invalidation at all. */
-static inline void lazy_mmu__hw_store_pte(struct lazy_mmu *m, lazy_mmu_pte_t *ptep,
-                                          lazy_mmu_pte_t pte)
-{
-    (void)m;
-    *(volatile lazy_mmu_pte_t *)ptep = pte;
-}
 
 /* INVLPG: drops the TLB entries for the page containing va - global ones
  * too - and all paging-structure caches, for the current PCID (SDM 4.10.4.1,
