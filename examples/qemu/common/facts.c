@@ -97,6 +97,27 @@ void check_counts(const char *what, unsigned n, struct expect want)
     kputs("\n");
 }
 
+void check_pages(const char *what, unsigned n, struct expect want, unsigned lo, unsigned cnt,
+                 bool read_only)
+{
+    unsigned i, bad = FAULT;
+
+    for (i = lo; i < lo + cnt && bad == FAULT; i++)
+        if (frame_at(i) != model[i] || (read_only && arch_probe_write(page_va(i), tag(model[i]))))
+            bad = i;
+    check_counts(what, n, want);
+    if (bad != FAULT) {
+        check_line("read after ", false);
+        kputs(what);
+        kputs(" n=");
+        kput_u64(n);
+        kputs(": page ");
+        kput_u64(bad);
+        kputs(read_only ? " does not read its frame, or takes a write\n"
+                        : " does not read its frame\n");
+    }
+}
+
 void facts_init(void)
 {
     unsigned f;

@@ -116,6 +116,14 @@ bool check_line(const char *what, bool ok);
  * FAIL " want <counters>". */
 void check_counts(const char *what, unsigned n, struct expect want);
 
+/* Pages [lo, lo + cnt) against the model (and, read_only, against a write,
+ * which a stale writable entry would let through), then check_counts: the
+ * counts are worth checking only if the pages are also right.  The pages
+ * are tried first, before any output can change what the TLB holds; a
+ * wrong one adds "CHECK FAIL read after <what> n=<n>: page <p> ...". */
+void check_pages(const char *what, unsigned n, struct expect want, unsigned lo, unsigned cnt,
+                 bool read_only);
+
 /* Pages [0, 8) remapped to frames 100.., four in an outer section and four
  * in an inner one: the inner leave must publish all eight (sections nest,
  * every leave is a visibility point), the outer one nothing more.  check

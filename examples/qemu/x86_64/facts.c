@@ -185,34 +185,10 @@ static struct expect one_publish(unsigned n)
 /* Nothing was valid before, so nothing can be cached: the stores alone. */
 static const struct expect nothing = {0, 0, 0, 0, 0};
 
-/* Counters against the promise, then pages [0, n) against the model (and,
- * read_only, against a write, which a stale writable entry would let
- * through): the counts are worth checking only if the pages are also
- * right.  The pages are tried first, before any output can change what the
- * TLB holds. */
-static void verify_pages(const char *what, unsigned n, struct expect e, bool read_only)
-{
-    unsigned i, bad = FAULT;
-
-    for (i = 0; i < n && bad == FAULT; i++)
-        if (frame_at(i) != model[i] || (read_only && arch_probe_write(page_va(i), tag(model[i]))))
-            bad = i;
-    check_counts(what, n, e);
-    if (bad != FAULT) {
-        check_line("read after ", false);
-        kputs(what);
-        kputs(" n=");
-        kput_u64(n);
-        kputs(": page ");
-        kput_u64(bad);
-        kputs(read_only ? " does not read its frame, or takes a write\n"
-                        : " does not read its frame\n");
-    }
-}
-
+/* Pages [0, n) and the counters (common/facts.h). */
 static void verify(const char *what, unsigned n, struct expect e)
 {
-    verify_pages(what, n, e, false);
+    check_pages(what, n, e, 0, n, false);
 }
 
 static void part2_counts(void)
@@ -239,7 +215,7 @@ static void part2_counts(void)
         lazy_mmu_reset_stats(&mmu);
         touch(0, n);
         lazy_map(n, KERNEL_WINDOW_PAGES, false);
-        verify_pages("lazy protect", n, one_publish(n), true);
+        check_pages("lazy protect", n, one_publish(n), 0, n, true);
 
         lazy_mmu_reset_stats(&mmu);
         touch(0, n);
