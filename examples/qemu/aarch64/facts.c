@@ -51,9 +51,7 @@ static void tlbi_va_bad_ttl(uintptr_t va)
 /* Every window entry invalid and no translation of it cached anywhere. */
 static void clean_slate(void)
 {
-    unsigned i;
-    for (i = 0; i < KERNEL_WINDOW_PAGES; i++)
-        raw_store(i, 0);
+    clear_window();
     dsb_ishst();
     tlbi_all();
     dsb_ish();

@@ -28,6 +28,15 @@ unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame)
     return f == FAULT ? FAULT : OTHER;
 }
 
+void clear_window(void)
+{
+    unsigned i;
+    for (i = 0; i < KERNEL_WINDOW_PAGES; i++) {
+        raw_store(i, 0);
+        model[i] = FAULT;
+    }
+}
+
 void touch(unsigned lo, unsigned n)
 {
     unsigned i;

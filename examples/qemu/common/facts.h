@@ -40,6 +40,9 @@ static inline uintptr_t page_va(unsigned page)
 #define FAULT 0xffffffffu /* a translation fault */
 unsigned frame_at(unsigned page);
 unsigned observe(unsigned page, unsigned old_frame, unsigned new_frame);
+/* Every window entry invalid, by raw stores, and the model says so; the
+ * caller then drops what the TLB cached with its own full flush. */
+void clear_window(void);
 /* Pages [lo, lo + n) read, so that each has a translation cached that a
  * skipped invalidation would leave stale. */
 void touch(unsigned lo, unsigned n);

@@ -227,11 +227,7 @@ static void verify(const char *name, unsigned n, struct expect e, unsigned lo, u
 /* Starts each case from a known, fenced state outside the counters. */
 static void reset_window(void)
 {
-    unsigned i;
-    for (i = 0; i < KERNEL_WINDOW_PAGES; i++) {
-        raw_store(i, 0);
-        model[i] = FAULT;
-    }
+    clear_window();
     fence_all();
     lazy_mmu_reset_stats(&mmu);
 }

@@ -160,11 +160,7 @@ static void part1_qemu_facts(void)
  * part 1, so the CR3 reload drops global translations too. */
 static void clean_slate(void)
 {
-    unsigned i;
-    for (i = 0; i < KERNEL_WINDOW_PAGES; i++) {
-        raw_store(i, 0);
-        model[i] = FAULT;
-    }
+    clear_window();
     lazy_mmu__x86_64_flush_nonglobal(&mmu);
     lazy_mmu_reset_stats(&mmu);
 }
